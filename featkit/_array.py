@@ -1,0 +1,195 @@
+"""Array namespace, device choice and memory budgeting.
+
+Dense maths in featkit is written against the Python array API standard through
+``array_api_compat``: the same function runs on NumPy arrays, on CuPy arrays on a
+GPU and on torch tensors, and is tested with ``array_api_strict``. This module is
+the one place that knows how to pick a namespace and a device, how to move data
+between host and device, and how large an allocation may be.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+
+import numpy as np
+
+from .exceptions import InputError, MemoryBudgetError
+
+__all__ = [
+    "get_namespace",
+    "is_numpy_namespace",
+    "to_numpy",
+    "gpu_available",
+    "resolve_device",
+    "to_device",
+    "memory_budget_bytes",
+    "check_memory",
+    "nbytes_of",
+]
+
+# Work smaller than this (in floating point operations) stays on the CPU under
+# device="auto": the host-to-device copy costs more than the GPU saves.
+GPU_MIN_FLOPS = 5e9
+
+
+def get_namespace(*arrays):
+    """Return the array-API namespace shared by ``arrays``.
+
+    NumPy inputs get ``array_api_compat.numpy`` (a standard-conforming wrapper of
+    NumPy); CuPy, torch and ``array_api_strict`` arrays get their own namespace.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit._array import get_namespace
+    >>> xp = get_namespace(np.ones(3))
+    >>> float(xp.sum(xp.asarray([1.0, 2.0])))
+    3.0
+    """
+    import array_api_compat
+
+    arrays = [a for a in arrays if a is not None and not isinstance(a, (int, float))]
+    if not arrays:
+        return array_api_compat.array_namespace(np.empty(0))
+    return array_api_compat.array_namespace(*arrays)
+
+
+def is_numpy_namespace(xp) -> bool:
+    """True when ``xp`` is NumPy or its array-API wrapper."""
+    return xp.__name__ in {"numpy", "array_api_compat.numpy"}
+
+
+def to_numpy(a) -> np.ndarray:
+    """Copy ``a`` (NumPy, CuPy, torch or array_api_strict) to a NumPy array on the host."""
+    if isinstance(a, np.ndarray):
+        return a
+    mod = type(a).__module__
+    if mod.startswith("cupy"):
+        return a.get()
+    if mod.startswith("torch"):
+        return a.detach().cpu().numpy()
+    if mod.startswith("array_api_strict"):
+        # array_api_strict supports the buffer/DLPack protocol on the CPU device
+        return np.from_dlpack(a) if hasattr(np, "from_dlpack") else np.asarray(a)
+    return np.asarray(a)
+
+
+@functools.lru_cache(maxsize=1)
+def gpu_available() -> bool:
+    """True when CuPy imports and sees at least one CUDA device."""
+    if os.environ.get("FEATKIT_DISABLE_GPU"):
+        return False
+    try:
+        import cupy
+    except Exception:
+        return False
+    try:
+        return cupy.cuda.runtime.getDeviceCount() > 0
+    except Exception:
+        return False
+
+
+def resolve_device(device: str, flops: float = math.inf) -> str:
+    """Turn ``device`` ("auto", "cpu", "gpu") into "cpu" or "gpu".
+
+    ``"auto"`` picks the GPU only when CuPy sees one and the work (``flops``) is
+    large enough to pay for moving the data. ``"gpu"`` without a usable GPU is an
+    error that says how to get one.
+    """
+    if device not in {"auto", "cpu", "gpu"}:
+        raise InputError(f"device must be 'auto', 'cpu' or 'gpu', got {device!r}.")
+    if device == "cpu":
+        return "cpu"
+    if device == "gpu":
+        if not gpu_available():
+            raise InputError(
+                "device='gpu' was asked for but no CUDA GPU is usable: install "
+                '"featkit[gpu]" (CuPy) on a machine with an NVIDIA GPU, or use device="cpu".'
+            )
+        return "gpu"
+    return "gpu" if gpu_available() and flops >= GPU_MIN_FLOPS else "cpu"
+
+
+def to_device(a, device: str):
+    """Move a NumPy array to ``device`` ("cpu" keeps it, "gpu" gives a CuPy array)."""
+    if device == "gpu":
+        import cupy
+
+        return cupy.asarray(a)
+    return a
+
+
+def _available_memory_bytes() -> int:
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 8 * 1024**3
+
+
+def memory_budget_bytes(budget=None) -> int:
+    """The number of bytes one allocation may take.
+
+    ``budget`` may be a number of bytes, a string such as ``"4GB"`` / ``"512MiB"``,
+    or None: then ``FEATKIT_MEMORY_BUDGET`` (same syntax) or half of the memory
+    available now.
+    """
+    if budget is None:
+        budget = os.environ.get("FEATKIT_MEMORY_BUDGET")
+    if budget is None:
+        return _available_memory_bytes() // 2
+    if isinstance(budget, (int, float, np.integer, np.floating)):
+        return int(budget)
+    text = str(budget).strip().upper().replace(" ", "")
+    units = {
+        "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4,
+        "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
+        "K": 1024, "M": 1024**2, "G": 1024**3, "B": 1,
+    }
+    for unit, mult in units.items():
+        if text.endswith(unit):
+            try:
+                return int(float(text[: -len(unit)]) * mult)
+            except ValueError:
+                break
+    try:
+        return int(float(text))
+    except ValueError:
+        raise InputError(
+            f"Cannot read memory budget {budget!r}: use bytes or a size such as '4GB' or '512MiB'."
+        ) from None
+
+
+def nbytes_of(shape, dtype=np.float64) -> int:
+    """Bytes of a dense array of ``shape`` and ``dtype``."""
+    return int(np.prod([int(s) for s in shape], dtype=np.float64) * np.dtype(dtype).itemsize)
+
+
+def _human(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TiB"
+
+
+def check_memory(nbytes: int, what: str, hint: str, budget=None) -> None:
+    """Raise :class:`MemoryBudgetError` when ``nbytes`` exceeds the budget.
+
+    ``what`` names the allocation ("the 50000 x 50000 affinity matrix") and
+    ``hint`` says what the user can do instead.
+    """
+    limit = memory_budget_bytes(budget)
+    if nbytes > limit:
+        raise MemoryBudgetError(
+            f"{what} needs {_human(nbytes)}, more than the memory budget of {_human(limit)}. "
+            f"{hint} (The budget is set with memory_budget= or FEATKIT_MEMORY_BUDGET.)"
+        )

@@ -1,0 +1,195 @@
+"""Every featkit method by name.
+
+The command line, the report and the benchmarks enumerate methods only through
+this registry, and the test suite runs scikit-learn's ``parametrize_with_checks``
+over every estimator listed here. Estimators are named by import path so that
+listing the registry imports no optional dependency.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass, field
+
+from .exceptions import UnknownNameError, missing_extra, suggest_names
+
+__all__ = ["MethodSpec", "REGISTRY", "get_method", "list_methods", "make_estimator"]
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """What the registry knows of one method.
+
+    Attributes
+    ----------
+    name : str
+        The name used by ``featkit rank --method`` and :func:`make_estimator`.
+    estimator : str
+        ``"module:Class"`` of the estimator, imported on first use.
+    summary : str
+        One line saying what the method does.
+    reference : str
+        The paper or implementation the method follows.
+    needs_target : bool
+        Supervised (needs ``y``) or not.
+    family : str
+        "baseline", "graph", "information", "neural", "decomposition", "consensus".
+    extra : str or None
+        The ``featkit[extra]`` that provides its dependencies (None: core only).
+    requires : tuple of str
+        Modules that must import for the method to run.
+    params : dict
+        Constructor parameters that define this entry (e.g. a variant).
+    input : str
+        "numeric" (float matrix; categoricals encoded) or "categorical"
+        (discrete codes; numeric columns used as their values).
+    allow_nan : bool
+        Whether missing values may reach the estimator.
+    default : bool
+        Part of the default set of ``featkit rank``.
+    """
+
+    name: str
+    estimator: str
+    summary: str
+    reference: str
+    needs_target: bool
+    family: str
+    extra: str | None = None
+    requires: tuple = ()
+    params: dict = field(default_factory=dict)
+    input: str = "numeric"
+    allow_nan: bool = False
+    default: bool = False
+
+    def is_installed(self) -> bool:
+        """True when every module in ``requires`` can be imported."""
+        return all(importlib.util.find_spec(mod) is not None for mod in self.requires)
+
+    def estimator_class(self):
+        """Import and return the estimator class (raises a clear error on a missing extra)."""
+        for mod in self.requires:
+            if importlib.util.find_spec(mod) is None:
+                raise missing_extra(mod, self.extra or "all", f"Method '{self.name}'")
+        module, cls = self.estimator.split(":")
+        return getattr(importlib.import_module(module), cls)
+
+    def make(self, **params):
+        """A new estimator for this method; ``params`` that it does not take are ignored."""
+        cls = self.estimator_class()
+        est = cls(**self.params)
+        accepted = est.get_params(deep=False)
+        return est.set_params(**{k: v for k, v in params.items() if k in accepted})
+
+
+_BASE = "featkit.selection"
+
+REGISTRY: dict[str, MethodSpec] = {}
+
+
+def _register(spec: MethodSpec) -> None:
+    if spec.name in REGISTRY:
+        raise RuntimeError(f"method {spec.name!r} registered twice")
+    REGISTRY[spec.name] = spec
+
+
+# --- classic baselines ------------------------------------------------------
+_register(MethodSpec(
+    "variance", f"{_BASE}._variance:VarianceRanker",
+    "Variance of each feature (unsupervised; scale-dependent).",
+    "scikit-learn VarianceThreshold", needs_target=False, family="baseline", allow_nan=True,
+))
+_register(MethodSpec(
+    "f_test", f"{_BASE}._univariate:FTestRanker",
+    "ANOVA F statistic (classification) or univariate linear-regression F (regression).",
+    "scikit-learn f_classif / f_regression", needs_target=True, family="baseline", default=True,
+))
+_register(MethodSpec(
+    "mutual_info", f"{_BASE}._univariate:MutualInfoRanker",
+    "Mutual information with the target, k-nearest-neighbour estimator.",
+    "Kraskov et al. 2004; Ross 2014 (scikit-learn mutual_info_classif / _regression)",
+    needs_target=True, family="baseline", default=True,
+))
+_register(MethodSpec(
+    "random_forest", f"{_BASE}._forest:RandomForestRanker",
+    "Impurity (mean decrease in impurity) importance of a random forest.",
+    "Breiman 2001 (scikit-learn RandomForest feature_importances_)",
+    needs_target=True, family="baseline", default=True,
+))
+_register(MethodSpec(
+    "permutation", f"{_BASE}._forest:PermutationRanker",
+    "Permutation importance of a random forest on held-out rows.",
+    "Breiman 2001; scikit-learn permutation_importance",
+    needs_target=True, family="baseline", default=True,
+))
+_register(MethodSpec(
+    "l1", f"{_BASE}._l1:L1Ranker",
+    "|coefficient| of an L1-penalised logistic / Lasso model on standardised features.",
+    "Tibshirani 1996 (scikit-learn LogisticRegression(penalty='l1') / LassoCV)",
+    needs_target=True, family="baseline", default=True,
+))
+
+# --- consensus --------------------------------------------------------------
+_register(MethodSpec(
+    "consensus", f"{_BASE}._consensus:ConsensusRanker",
+    "Mean rank (or Borda count) of several registered methods.",
+    "Rank aggregation (Borda 1781; mean-rank)", needs_target=True, family="consensus",
+))
+
+# --- graph rankers (Inf-FS, EC-FS) ------------------------------------------
+# (entries for inffs / ecfs go here)
+
+# --- information-theoretic (OutRank) ----------------------------------------
+# (entries for outrank / outrank_3mr go here)
+
+# --- neural (KAN, Sequential Attention) -------------------------------------
+# (entries for kan_* / sequential_attention go here)
+
+# --- decomposition-based rankers (PCA loadings, PFA) ------------------------
+# (entries for pca_loadings / pfa go here)
+
+
+def get_method(name: str) -> MethodSpec:
+    """The :class:`MethodSpec` called ``name``; an unknown name lists the valid ones.
+
+    Examples
+    --------
+    >>> from featkit.registry import get_method
+    >>> get_method("f_test").needs_target
+    True
+    """
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise UnknownNameError(
+            f"Unknown method {name!r}.{suggest_names(name, REGISTRY)} "
+            f"Valid methods: {', '.join(REGISTRY)}."
+        ) from None
+
+
+def list_methods(*, needs_target: bool | None = None, installed_only: bool = False,
+                 default_only: bool = False) -> list[MethodSpec]:
+    """Registered methods, optionally filtered."""
+    out = []
+    for spec in REGISTRY.values():
+        if needs_target is not None and spec.needs_target != needs_target:
+            continue
+        if default_only and not spec.default:
+            continue
+        if installed_only and not spec.is_installed():
+            continue
+        out.append(spec)
+    return out
+
+
+def make_estimator(name: str, **params):
+    """A new estimator for method ``name``.
+
+    Examples
+    --------
+    >>> from featkit.registry import make_estimator
+    >>> make_estimator("f_test", n_features_to_select=3)
+    FTestRanker(n_features_to_select=3)
+    """
+    return get_method(name).make(**params)

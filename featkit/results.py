@@ -1,0 +1,246 @@
+"""The results object: what a ranking run found, for the CLI and the report.
+
+Data flows one way: :func:`featkit.rank_features` fills a :class:`RankingResult`;
+the command line prints and saves it, and :mod:`featkit.report` renders it.
+Neither computes a score of its own.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .io._atomic import atomic_path
+from .io._types import ColumnInfo
+
+__all__ = ["MethodResult", "RankingResult"]
+
+
+@dataclass
+class MethodResult:
+    """One method's output, aligned with :attr:`RankingResult.features`.
+
+    Attributes
+    ----------
+    name : str
+        Registry name.
+    scores : ndarray of shape (n_features,)
+        Higher = more important (NaN = undefined, ranked last).
+    ranking : ndarray of shape (n_features,)
+        1 = best.
+    support : ndarray of bool or None
+        The method's own "auto" selection, when it has one.
+    seconds : float
+        Wall time of the fit, encoding included.
+    params : dict
+        The estimator's parameters.
+    extra : dict
+        Method-specific findings for the report (an affinity matrix, a selection
+        order, an attention history, ...); JSON-serialisable values or arrays.
+    """
+
+    name: str
+    scores: np.ndarray
+    ranking: np.ndarray
+    support: np.ndarray | None = None
+    seconds: float = 0.0
+    params: dict = field(default_factory=dict)
+    extra: dict = field(default_factory=dict)
+
+
+@dataclass
+class RankingResult:
+    """Everything one ranking run produced.
+
+    Attributes
+    ----------
+    features : list of str
+        The ranked features, in input column order.
+    columns : list of ColumnInfo
+        Every input column except the target (ranked or excluded), in input order.
+    target : str or None
+    task : str or None
+        "classification", "regression", or None without a target.
+    n_rows : int
+        Rows used for the ranking (after ``sample``).
+    methods : dict of str -> MethodResult
+    consensus_score : ndarray of shape (n_features,)
+        Aggregated score over methods (higher = better).
+    consensus_rank : ndarray of shape (n_features,)
+        1 = best.
+    aggregation : str
+        How the consensus was formed ("mean_rank", ...).
+    notes : list of str
+        Things the user should know (columns excluded, encodings used, ...).
+    meta : dict
+        Reproducibility facts: command line, versions, seed, source file, timings.
+    sections : dict
+        Further findings the report shows when present, filled by the library:
+        "evaluation" (selection curves, stability, agreement), "attribution"
+        (SHAP / gain), "decomposition" (explained variance, loadings).
+    """
+
+    features: list
+    columns: list
+    target: str | None
+    task: str | None
+    n_rows: int
+    methods: dict
+    consensus_score: np.ndarray
+    consensus_rank: np.ndarray
+    aggregation: str = "mean_rank"
+    notes: list = field(default_factory=list)
+    meta: dict = field(default_factory=dict)
+    sections: dict = field(default_factory=dict)
+
+    # ------------------------------------------------------------------ views
+    def column(self, name: str) -> ColumnInfo:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def to_frame(self):
+        """One row per input column (target excluded), best first.
+
+        Columns: ``rank`` (consensus), ``feature``, ``consensus``, then
+        ``<method>_score`` and ``<method>_rank`` per method, then ``type``,
+        ``missing_pct``, ``cardinality``, ``notes``. Excluded columns come last
+        with empty scores and their reason in ``notes``.
+        """
+        import pandas as pd
+
+        info = {c.name: c for c in self.columns}
+        rows = []
+        for i, f in enumerate(self.features):
+            c = info.get(f)
+            row = {"rank": int(self.consensus_rank[i]), "feature": f,
+                   "consensus": float(self.consensus_score[i])}
+            for name, m in self.methods.items():
+                row[f"{name}_score"] = float(m.scores[i])
+                row[f"{name}_rank"] = int(m.ranking[i])
+            row.update(_column_notes(c))
+            rows.append(row)
+        rows.sort(key=lambda r: r["rank"])
+        ranked = set(self.features)
+        for c in self.columns:
+            if c.name in ranked:
+                continue
+            row = {"rank": None, "feature": c.name, "consensus": None}
+            for name in self.methods:
+                row[f"{name}_score"] = None
+                row[f"{name}_rank"] = None
+            row.update(_column_notes(c))
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        frame["rank"] = frame["rank"].astype("Int64")
+        for name in self.methods:
+            frame[f"{name}_rank"] = frame[f"{name}_rank"].astype("Int64")
+        return frame
+
+    def top(self, k: int) -> list:
+        """The ``k`` best features by consensus."""
+        order = np.argsort(self.consensus_rank, kind="stable")
+        return [self.features[i] for i in order[:k]]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dictionary of the whole result."""
+        return _jsonable({
+            "features": list(self.features),
+            "columns": [c.to_dict() for c in self.columns],
+            "target": self.target,
+            "task": self.task,
+            "n_rows": self.n_rows,
+            "aggregation": self.aggregation,
+            "consensus_score": self.consensus_score,
+            "consensus_rank": self.consensus_rank,
+            "methods": {
+                name: {"scores": m.scores, "ranking": m.ranking, "support": m.support,
+                       "seconds": m.seconds, "params": m.params, "extra": m.extra}
+                for name, m in self.methods.items()
+            },
+            "notes": list(self.notes),
+            "meta": self.meta,
+            "sections": self.sections,
+        })
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "RankingResult":
+        """Rebuild a result saved with :meth:`to_dict` / ``save(...json)``."""
+        methods = {
+            name: MethodResult(
+                name=name,
+                scores=np.asarray([np.nan if v is None else v for v in m["scores"]], dtype=float),
+                ranking=np.asarray(m["ranking"], dtype=np.int64),
+                support=None if m.get("support") is None else np.asarray(m["support"], dtype=bool),
+                seconds=m.get("seconds", 0.0), params=m.get("params", {}), extra=m.get("extra", {}),
+            )
+            for name, m in d["methods"].items()
+        }
+        return cls(
+            features=list(d["features"]),
+            columns=[ColumnInfo(**c) for c in d["columns"]],
+            target=d.get("target"), task=d.get("task"), n_rows=d.get("n_rows", 0),
+            methods=methods,
+            consensus_score=np.asarray(d["consensus_score"], dtype=float),
+            consensus_rank=np.asarray(d["consensus_rank"], dtype=np.int64),
+            aggregation=d.get("aggregation", "mean_rank"),
+            notes=list(d.get("notes", [])), meta=d.get("meta", {}), sections=d.get("sections", {}),
+        )
+
+    # ------------------------------------------------------------------ files
+    def save(self, path) -> Path:
+        """Write the ranking to ``path`` (.csv, .tsv, .json or .parquet), atomically.
+
+        CSV / TSV / Parquet hold :meth:`to_frame`; JSON holds :meth:`to_dict`.
+        """
+        from .exceptions import InputError
+
+        path = Path(path)
+        suffix = path.suffix.lower()
+        if suffix not in {".csv", ".tsv", ".json", ".parquet"}:
+            raise InputError(
+                f"Cannot write {path.name!r}: use a .csv, .tsv, .json or .parquet file name."
+            )
+        with atomic_path(path) as tmp:
+            if suffix == ".json":
+                with open(tmp, "w", encoding="utf-8") as fh:
+                    json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
+            elif suffix == ".parquet":
+                self.to_frame().to_parquet(tmp, index=False)
+            else:
+                self.to_frame().to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
+        return path
+
+
+def _column_notes(c: ColumnInfo | None) -> dict:
+    if c is None:
+        return {"type": None, "missing_pct": None, "cardinality": None, "notes": ""}
+    return {"type": c.kind, "missing_pct": round(100.0 * c.missing_frac, 2),
+            "cardinality": c.cardinality, "notes": c.note}
+
+
+def _jsonable(obj):
+    """Arrays and numpy scalars -> lists and floats; NaN/inf -> None (strict JSON)."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, (np.bool_, bool)):
+        return bool(obj)
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, (int, str)) or obj is None:
+        return obj
+    if isinstance(obj, ColumnInfo):
+        return obj.to_dict()
+    return str(obj)

@@ -1,0 +1,125 @@
+"""Consensus across methods: rank aggregation over registered rankers."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import clone
+
+from ..base import BaseRanker
+from ..exceptions import InputError
+
+AGGREGATIONS = ("mean_rank", "median_rank", "borda")
+
+
+def aggregate_rankings(rankings, how: str = "mean_rank") -> np.ndarray:
+    """Combine per-method rankings (1 = best) into one score per feature, higher = better.
+
+    Parameters
+    ----------
+    rankings : array-like of shape (n_methods, n_features)
+    how : {"mean_rank", "median_rank", "borda"}
+        ``"mean_rank"`` and ``"median_rank"`` return minus the mean / median rank;
+        ``"borda"`` returns the Borda count, sum over methods of (n_features - rank),
+        which orders features like the mean rank.
+
+    Examples
+    --------
+    >>> aggregate_rankings([[1, 2, 3], [2, 1, 3]], "borda").tolist()
+    [3.0, 3.0, 0.0]
+    """
+    r = np.asarray(rankings, dtype=np.float64)
+    if r.ndim != 2 or r.shape[0] == 0:
+        raise InputError("aggregate_rankings needs a non-empty (n_methods, n_features) array.")
+    if how == "mean_rank":
+        return -r.mean(axis=0)
+    if how == "median_rank":
+        return -np.median(r, axis=0)
+    if how == "borda":
+        return (r.shape[1] - r).sum(axis=0)
+    raise InputError(f"aggregation must be one of {AGGREGATIONS}, got {how!r}.")
+
+
+class ConsensusRanker(BaseRanker):
+    """Rank features by aggregating the rankings of several featkit methods.
+
+    Parameters
+    ----------
+    methods : sequence of str or of estimators, default=("f_test", "mutual_info", "random_forest", "l1")
+        Registry names (see ``featkit methods``) or unfitted featkit rankers.
+    aggregation : {"mean_rank", "median_rank", "borda"}, default="mean_rank"
+    n_features_to_select : int, float or "auto", default="auto"
+        "auto" keeps the features that at least half of the methods keep with
+        their own "auto" cut.
+    task : {"auto", "classification", "regression"}, default="auto"
+        Passed to every method that takes it.
+    random_state : int or None, default=None
+        Passed to every method that takes it.
+
+    Attributes
+    ----------
+    scores_ : ndarray of shape (n_features,)
+        Aggregated score (minus the mean rank by default).
+    rankings_ : dict of str -> ndarray
+        Each method's ranking.
+    estimators_ : dict of str -> fitted ranker
+    ranking_, support_, n_features_in_, feature_names_in_
+        See :class:`featkit.base.BaseRanker`.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from featkit.selection import ConsensusRanker
+    >>> X, y = load_iris(return_X_y=True)
+    >>> ranker = ConsensusRanker(methods=("f_test", "mutual_info"), random_state=0).fit(X, y)
+    >>> ranker.ranking_.tolist()
+    [3, 4, 1, 2]
+    """
+
+    _requires_target = True
+    _task_aware = False  # each member checks the target itself
+
+    def __init__(self, methods=("f_test", "mutual_info", "random_forest", "l1"),
+                 aggregation="mean_rank", n_features_to_select="auto", task="auto",
+                 random_state=None):
+        self.methods = methods
+        self.aggregation = aggregation
+        self.n_features_to_select = n_features_to_select
+        self.task = task
+        self.random_state = random_state
+
+    def _members(self):
+        from ..registry import make_estimator
+
+        if isinstance(self.methods, str) or not len(self.methods):
+            raise InputError("methods must be a non-empty list of method names or estimators.")
+        members = {}
+        for m in self.methods:
+            if isinstance(m, str):
+                if m == "consensus":
+                    raise InputError("A consensus cannot contain itself.")
+                est = make_estimator(m, task=self.task, random_state=self.random_state)
+                name = m
+            else:
+                est = clone(m)
+                name = type(m).__name__
+            while name in members:
+                name += "_"
+            members[name] = est
+        return members
+
+    def _fit_scores(self, X, y):
+        if self.aggregation not in AGGREGATIONS:
+            raise InputError(f"aggregation must be one of {AGGREGATIONS}, got {self.aggregation!r}.")
+        self.estimators_ = {}
+        self.rankings_ = {}
+        for name, est in self._members().items():
+            if "n_features_to_select" in est.get_params(deep=False):
+                est.set_params(n_features_to_select="auto")
+            est.fit(X, y)
+            self.estimators_[name] = est
+            self.rankings_[name] = est.ranking_
+        return aggregate_rankings(list(self.rankings_.values()), self.aggregation)
+
+    def _auto_support_size(self):
+        votes = np.sum([est.get_support() for est in self.estimators_.values()], axis=0)
+        return int(np.sum(votes * 2 >= len(self.estimators_))) or 1

@@ -1,0 +1,60 @@
+"""Variance ranker: the unsupervised baseline of scikit-learn's VarianceThreshold."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..base import BaseRanker
+
+
+class VarianceRanker(BaseRanker):
+    """Rank features by their variance.
+
+    Scale-dependent by design (it is the baseline a user would reach for first);
+    missing values are ignored per column.
+
+    Parameters
+    ----------
+    n_features_to_select : int, float or "auto", default="auto"
+        Features to keep: a count, a fraction in (0, 1], or "auto" for every
+        feature whose variance is above ``threshold``.
+    threshold : float, default=0.0
+        The "auto" cut, as in :class:`sklearn.feature_selection.VarianceThreshold`.
+
+    Attributes
+    ----------
+    scores_ : ndarray of shape (n_features,)
+        Population variance of each feature (NaN for an all-missing column, ranked last).
+    ranking_ : ndarray of shape (n_features,)
+        1 = largest variance.
+    support_ : ndarray of shape (n_features,)
+        Mask of the kept features.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Only when ``X`` has string column names.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit.selection import VarianceRanker
+    >>> X = np.array([[0, 1.0, 5], [0, 2.0, 5], [0, 9.0, 6]])
+    >>> VarianceRanker().fit(X).ranking_.tolist()
+    [3, 1, 2]
+    """
+
+    _allow_nan = True
+
+    def __init__(self, n_features_to_select="auto", threshold=0.0):
+        self.n_features_to_select = n_features_to_select
+        self.threshold = threshold
+
+    def _fit_scores(self, X, y=None):
+        with np.errstate(invalid="ignore"):
+            all_missing = np.all(np.isnan(X), axis=0)
+            var = np.full(X.shape[1], np.nan)
+            if (~all_missing).any():
+                var[~all_missing] = np.nanvar(X[:, ~all_missing], axis=0)
+        return var
+
+    def _auto_support_size(self):
+        return int(np.sum(np.nan_to_num(self.scores_, nan=-np.inf) > self.threshold)) or 1
