@@ -48,6 +48,11 @@ class MethodSpec:
         Whether missing values may reach the estimator.
     default : bool
         Part of the default set of ``featkit rank``.
+    streaming : str or None
+        ``"module:function"`` of a file-level scorer that reads a table in
+        batches (never the whole file): ``f(path, target, *, batch_size,
+        random_state, drop, progress) -> (features, scores, extra)``. Used by
+        ``featkit rank`` for files larger than memory.
     """
 
     name: str
@@ -62,6 +67,7 @@ class MethodSpec:
     input: str = "numeric"
     allow_nan: bool = False
     default: bool = False
+    streaming: str | None = None
 
     def is_installed(self) -> bool:
         """True when every module in ``requires`` can be imported."""

@@ -1,1 +1,1 @@
-"""featkit.stats"""
+"""Shared numerical kernels: correlations, Fisher scores, entropies and mutual information, solvers."""

@@ -1,0 +1,1 @@
+"""The featkit command line (console script `featkit`). No maths lives here."""
