@@ -1,6 +1,30 @@
-"""Reading tables, typing columns and encoding them for the methods."""
+"""Reading tables, typing columns and encoding them for the methods.
+
+Data flows one way: :func:`read_table` reads a file or an in-memory table,
+:func:`prepare_features` types the columns (:func:`infer_column_types`), picks
+the target and leaves out what cannot be ranked, and :func:`encode_numeric` /
+:func:`encode_discrete` give each method the values it needs, one column per
+input column.
+"""
 
 from ._atomic import atomic_path
+from ._batches import iter_batches
+from ._encode import encode_discrete, encode_numeric
+from ._prepare import PreparedData, prepare_features
+from ._read import read_table
 from ._types import KINDS, RANKED_KINDS, ColumnInfo
+from ._typing import infer_column_types
 
-__all__ = ["ColumnInfo", "KINDS", "RANKED_KINDS", "atomic_path"]
+__all__ = [
+    "ColumnInfo",
+    "KINDS",
+    "PreparedData",
+    "RANKED_KINDS",
+    "atomic_path",
+    "encode_discrete",
+    "encode_numeric",
+    "infer_column_types",
+    "iter_batches",
+    "prepare_features",
+    "read_table",
+]

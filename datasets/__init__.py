@@ -1,0 +1,1 @@
+"""Data files of featkit's example tables; provenance and licences in README.md."""
