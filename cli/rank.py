@@ -1,0 +1,234 @@
+"""`featkit rank`: rank every column of a table and print / save the ranking."""
+
+from __future__ import annotations
+
+import math
+import shlex
+from pathlib import Path
+
+import typer
+
+from ._common import (
+    check_writable,
+    console,
+    fail,
+    handle_errors,
+    parse_params,
+    progress,
+    split_list,
+    stdout_console,
+)
+
+OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
+REPORT_SUFFIXES = {".html", ".htm"}
+TASKS = ("auto", "classification", "regression")
+AGGREGATIONS = ("mean_rank", "median_rank", "borda")
+MODELS = ("lightgbm", "xgboost")
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
+               "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
+               "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}
+
+
+def parse_size(text: str) -> int:
+    """``"1GiB"`` / ``"500M"`` / ``"1048576"`` -> bytes."""
+    t = text.strip().lower().replace(" ", "")
+    num = t.rstrip("kmgtib")
+    unit = t[len(num):]
+    try:
+        value = float(num)
+    except ValueError:
+        value = math.nan
+    if unit not in _SIZE_UNITS or not value >= 0:
+        fail(f"--stream-threshold {text!r}: give a size such as 500M or 1GiB.")
+    return int(value * _SIZE_UNITS[unit])
+
+
+def _choice(value, choices, option):
+    if value is not None and value not in choices:
+        from featkit.exceptions import suggest_names
+
+        fail(f"{option} {value!r} is not one of {', '.join(choices)}.{suggest_names(value, choices)}")
+    return value
+
+
+def _command_line(data, opts: dict) -> str:
+    parts = ["featkit", "rank", str(data)]
+    for flag, value in opts.items():
+        if value is None or value is False or value == [] or value == ():
+            continue
+        if value is True:
+            parts.append(flag)
+        elif isinstance(value, (list, tuple)):
+            for v in value:
+                parts += [flag, str(v)]
+        else:
+            parts += [flag, str(value)]
+    return shlex.join(parts)
+
+
+def rank_command(
+    data: Path = typer.Argument(..., help="Table to rank: .csv/.tsv (also .gz), .parquet, .feather.",
+                                show_default=False),
+    target: str = typer.Option(None, "--target", "-t",
+                               help="Target column. Without it only unsupervised methods run."),
+    method: str = typer.Option(None, "--method", "-m",
+                               help="Comma-separated methods (see `featkit methods`); default: the defaults."),
+    top: int = typer.Option(None, "--top", "-k", help="Print only the best K rows (the saved output has all)."),
+    task: str = typer.Option("auto", "--task", help="auto, classification or regression."),
+    drop: str = typer.Option(None, "--drop", help="Comma-separated columns to leave out."),
+    sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (sampling and randomised methods)."),
+    output: Path = typer.Option(None, "--output", "-o",
+                                help="Save the full ranking: .csv, .tsv, .json or .parquet (atomic write)."),
+    report: Path = typer.Option(None, "--report", help="Also write an HTML report (adds an evaluation)."),
+    model: str = typer.Option(None, "--model",
+                              help="Add SHAP and gain importances of lightgbm or xgboost (needs featkit\\[boost])."),
+    aggregation: str = typer.Option("mean_rank", "--aggregation",
+                                    help="Consensus: mean_rank, median_rank or borda."),
+    keep_id: bool = typer.Option(False, "--keep-id", help="Rank ID-like columns instead of excluding them."),
+    categorical_int_max: int = typer.Option(0, "--categorical-int-max",
+                                            help="Integer columns with at most N distinct values are categorical."),
+    param: list[str] = typer.Option(None, "--param", "-p",
+                                    help="Method parameter METHOD.NAME=VALUE (repeatable), "
+                                         "e.g. random_forest.n_estimators=50."),
+    n_jobs: int = typer.Option(None, "--n-jobs", help="Parallel jobs for methods that take n_jobs."),
+    stream: bool = typer.Option(False, "--stream",
+                                help="Read the file in batches (methods with a streaming scorer only)."),
+    stream_threshold: str = typer.Option("1GiB", "--stream-threshold",
+                                         help="Stream files larger than this when every method can."),
+    batch_size: int = typer.Option(16384, "--batch-size", help="Rows per batch when streaming."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or messages on stderr."),
+):
+    """Rank every column of DATA with several methods and print a consensus table.
+
+    Example: featkit rank data.csv --target y --top 20 --output ranking.csv
+    """
+    from featkit.ranking import rank_features, rank_file_streaming, should_stream
+
+    # Everything that can be checked before the (possibly long) work is checked first.
+    _choice(task, TASKS, "--task")
+    _choice(aggregation, AGGREGATIONS, "--aggregation")
+    _choice(model, MODELS, "--model")
+    for name, value in (("--top", top), ("--sample", sample), ("--batch-size", batch_size),
+                        ("--n-jobs", None if n_jobs is None or n_jobs == -1 else n_jobs)):
+        if value is not None and value < 1:
+            fail(f"{name} must be at least 1, got {value}.")
+    if categorical_int_max < 0:
+        fail(f"--categorical-int-max must be 0 or more, got {categorical_int_max}.")
+    if output is not None:
+        check_writable(output, OUTPUT_SUFFIXES, "the ranking")
+    if report is not None:
+        check_writable(report, REPORT_SUFFIXES, "the report")
+    if output is not None and report is not None and output.resolve() == report.resolve():
+        fail("--output and --report name the same file.")
+    params = parse_params(param)
+    methods = split_list(method) or None
+    drop_cols = split_list(drop)
+    threshold = parse_size(stream_threshold)
+
+    streaming = should_stream(data, methods, threshold_bytes=threshold, force=stream)
+    if streaming and (model or report or sample or params or keep_id or task != "auto"
+                      or categorical_int_max):
+        fail("--stream works with --target, --method, --drop, --seed, --batch-size, --top and "
+             "--output only.")
+    write_report = None
+    if report is not None:
+        try:
+            from featkit.report import write_report
+        except ImportError as exc:
+            fail(f"The HTML report is not available: {exc}.")
+
+    with progress(not quiet) as cb:
+        if streaming:
+            result = rank_file_streaming(data, target, methods=methods, drop=drop_cols,
+                                         batch_size=batch_size, random_state=seed,
+                                         aggregation=aggregation, progress=cb)
+        else:
+            result = rank_features(
+                data, target, methods=methods, task=task, drop=drop_cols, sample=sample,
+                random_state=seed, aggregation=aggregation, keep_id=keep_id,
+                categorical_int_max=categorical_int_max, model=model, evaluate=report is not None,
+                progress=cb, params=params or None, n_jobs=n_jobs,
+            )
+    result.meta["command"] = _command_line(data, {
+        "--target": target, "--method": method, "--task": None if task == "auto" else task,
+        "--drop": drop, "--sample": sample, "--seed": seed, "--aggregation":
+        None if aggregation == "mean_rank" else aggregation, "--model": model,
+        "--keep-id": keep_id, "--param": param, "--stream": stream,
+        "--output": output, "--report": report,
+    })
+
+    print_ranking(result, top)
+    err = console()
+    if output is not None:
+        result.save(output)
+        if not quiet:
+            err.print(f"Wrote the ranking of {len(result.features)} features to {output}",
+                      markup=False)
+    if write_report is not None:
+        write_report(result, report)
+        if not quiet:
+            err.print(f"Wrote the report to {report}", markup=False)
+
+
+def _fmt(value) -> str:
+    if value is None or not math.isfinite(value):
+        return "-"
+    if value == 0:
+        return "0"
+    if abs(value) >= 1e4 or abs(value) < 1e-3:
+        return f"{value:.3g}"
+    return f"{value:.4g}"
+
+
+def print_ranking(result, top=None) -> None:
+    """The ranking as a rich table on stdout, best first, then the notes."""
+    import numpy as np
+    from rich.table import Table
+    from rich.text import Text
+
+    out = stdout_console()
+    order = np.argsort(result.consensus_rank, kind="stable")
+    shown = order if top is None else order[:top]
+    info = {c.name: c for c in result.columns}
+    if result.aggregation == "borda":
+        consensus_head, sign = "consensus\n(Borda)", 1.0
+    else:
+        consensus_head = f"consensus\n({result.aggregation.replace('_', ' ')})"
+        sign = -1.0  # the score is minus the mean / median rank; show the rank itself
+    what = f"target {result.target!r}, {result.task}" if result.target else "no target"
+    table = Table(title=Text(f"featkit ranking: {len(result.features)} features, {result.n_rows:,} rows, "
+                             f"{what}"), title_justify="left")
+    table.add_column("rank", justify="right")
+    table.add_column("feature", overflow="fold")
+    table.add_column(consensus_head, justify="right")
+    for name in result.methods:
+        table.add_column(f"{name}\nscore (rank)", justify="right")
+    table.add_column("type")
+    table.add_column("missing%", justify="right")
+    table.add_column("notes", overflow="fold")
+    for i in shown:
+        f = result.features[i]
+        c = info.get(f)
+        cells = [str(int(result.consensus_rank[i])), f, _fmt(sign * result.consensus_score[i])]
+        for m in result.methods.values():
+            cells.append(f"{_fmt(m.scores[i])} ({int(m.ranking[i])})")
+        cells += [c.kind if c else "", f"{100 * c.missing_frac:.1f}" if c else "",
+                  c.note if c else ""]
+        table.add_row(*(Text(cell) for cell in cells))
+    out.print(table)
+    if top is not None and top < len(order):
+        out.print(f"Showing the best {top} of {len(order)} ranked features"
+                  " (the saved output has all of them).")
+    # Excluded columns are listed unless a note already says why.
+    excluded = [c for c in result.columns if not c.used
+                and not any(repr(c.name) in note for note in result.notes)]
+    if excluded:
+        out.print("Not ranked: " + "; ".join(
+            f"{c.name} ({c.note or c.kind})" for c in excluded), markup=False)
+    for note in result.notes:
+        out.print(f"note: {note}", markup=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rank")(handle_errors(rank_command))
