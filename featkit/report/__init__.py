@@ -1,1 +1,9 @@
-"""featkit.report"""
+"""The HTML report: a ranking result -> one self-contained page (inline SVG, no network).
+
+The report arranges what the library computed; it never fits a model or
+computes a score itself.
+"""
+
+from ._write import render_report, write_report
+
+__all__ = ["render_report", "write_report"]

@@ -1,0 +1,96 @@
+"""`featkit report`: rank a table (with evaluation) and write the HTML report,
+or re-render a ranking saved as JSON."""
+
+from __future__ import annotations
+
+import json
+import shlex
+from pathlib import Path
+
+import typer
+
+from ._common import check_writable, console, fail, handle_errors, progress, split_list
+
+REPORT_SUFFIXES = {".html", ".htm"}
+MODELS = ("lightgbm", "xgboost")
+TASKS = ("auto", "classification", "regression")
+
+
+def _load_saved(path: Path):
+    from featkit.results import RankingResult
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        fail(f"{str(path)!r} is not valid JSON ({exc.msg}, line {exc.lineno}).")
+    if not isinstance(data, dict) or not {"features", "methods", "consensus_rank"} <= set(data):
+        fail(f"{str(path)!r} is not a ranking saved by `featkit rank --output ranking.json`.")
+    try:
+        return RankingResult.from_dict(data)
+    except (KeyError, TypeError, ValueError) as exc:
+        fail(f"{str(path)!r} is not a complete featkit ranking ({type(exc).__name__}: {exc}).")
+
+
+def report_command(
+    data: Path = typer.Argument(..., show_default=False,
+                                help="A table (.csv, .parquet, ...) to rank, or a ranking saved as .json."),
+    output: Path = typer.Option(..., "--output", "-o", show_default=False, help="The HTML file to write."),
+    target: str = typer.Option(None, "--target", "-t", help="Target column."),
+    method: str = typer.Option(None, "--method", "-m", help="Comma-separated methods (default: the defaults)."),
+    model: str = typer.Option(None, "--model",
+                              help="Add SHAP / gain of lightgbm or xgboost (needs featkit\\[boost])."),
+    task: str = typer.Option("auto", "--task", help="auto, classification or regression."),
+    drop: str = typer.Option(None, "--drop", help="Comma-separated columns to leave out."),
+    sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    title: str = typer.Option(None, "--title", help="Page title."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or messages on stderr."),
+):
+    """Write a self-contained HTML report (opens offline in any browser).
+
+    Examples: featkit report data.csv --target y -o report.html --model lightgbm;
+    featkit report ranking.json -o report.html (re-render a saved ranking).
+    """
+    if task not in TASKS:
+        fail(f"--task {task!r} is not one of {', '.join(TASKS)}.")
+    if model is not None and model not in MODELS:
+        fail(f"--model {model!r} is not one of {', '.join(MODELS)}.")
+    if sample is not None and sample < 1:
+        fail(f"--sample must be at least 1, got {sample}.")
+    check_writable(output, REPORT_SUFFIXES, "the report")
+    if Path(data).exists() and Path(output).exists() and Path(data).resolve() == Path(output).resolve():
+        fail("The report would overwrite its input.")
+
+    if Path(data).suffix.lower() == ".json":
+        if any(v is not None for v in (target, method, model, drop, sample)):
+            fail("A saved .json ranking is re-rendered as it is: --target, --method, --model, "
+                 "--drop and --sample apply to a table only.")
+        if not Path(data).is_file():
+            fail(f"No such file: {str(data)!r}.")
+        result = _load_saved(data)
+    else:
+        from featkit.ranking import rank_features
+
+        with progress(not quiet) as cb:
+            result = rank_features(
+                data, target, methods=split_list(method) or None, task=task, drop=split_list(drop),
+                sample=sample, random_state=seed, model=model, evaluate=True, progress=cb,
+            )
+        parts = ["featkit", "report", str(data)]
+        for flag, value in (("--target", target), ("--method", method), ("--model", model),
+                            ("--task", None if task == "auto" else task), ("--drop", drop),
+                            ("--sample", sample), ("--seed", seed), ("--output", output)):
+            if value is not None:
+                parts += [flag, str(value)]
+        result.meta["command"] = shlex.join(parts)
+
+    from featkit.report import write_report
+
+    write_report(result, output, title=title)
+    if not quiet:
+        console().print(f"Wrote the report to {output}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("report")(handle_errors(report_command))

@@ -1,0 +1,375 @@
+"""RankingResult -> the template's context, one function per report section.
+
+Each section returns a dict with ``available`` (bool) and, when not available,
+``reason`` (shown in the report instead of the section). Nothing here fits a
+model or computes a score: it arranges what the library already computed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+
+from . import _svg
+from ._svg import fmt
+
+TOP_BARS = 20        # features in the ranking bar chart
+TOP_STABILITY = 25   # features in the stability heatmap
+TOP_SHAP = 15        # features in the SHAP summary
+N_DEPENDENCE = 4     # dependence plots
+TOP_AFFINITY = 40    # features in an affinity heatmap from a method's extras
+
+
+def _finite(v):
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _order(result):
+    return [int(i) for i in np.argsort(np.asarray(result.consensus_rank), kind="stable")]
+
+
+# 1 ---------------------------------------------------------------- overview
+def overview(result) -> dict:
+    kinds: dict = {}
+    flagged = []
+    rows = []
+    for c in result.columns:
+        kinds[c.kind] = kinds.get(c.kind, 0) + 1
+        flag = ""
+        if c.kind in ("id", "constant", "empty"):
+            flag = {"id": "ID-like", "constant": "constant", "empty": "empty"}[c.kind]
+            flagged.append(c.name)
+        elif c.missing_frac >= 0.5:
+            flag = "mostly missing"
+        rows.append({"name": c.name, "kind": c.kind, "dtype": c.dtype,
+                     "missing_pct": round(100 * c.missing_frac, 2), "cardinality": c.cardinality,
+                     "used": c.used, "note": c.note, "flag": flag})
+    n_excluded = sum(1 for c in result.columns if not c.used)
+    return {
+        "available": True, "n_rows": result.n_rows, "n_columns": len(result.columns),
+        "n_ranked": len(result.features), "n_excluded": n_excluded,
+        "kinds": sorted(kinds.items(), key=lambda kv: -kv[1]), "rows": rows, "flagged": flagged,
+        "target": result.target, "task": result.task,
+    }
+
+
+# 2 ----------------------------------------------------------------- ranking
+def ranking(result) -> dict:
+    order = _order(result)
+    methods = list(result.methods)
+    info = {c.name: c for c in result.columns}
+    rows = []
+    for i in order:
+        f = result.features[i]
+        c = info.get(f)
+        cells = []
+        for name in methods:
+            m = result.methods[name]
+            cells.append({"score": fmt(m.scores[i]), "score_raw": _finite(m.scores[i]),
+                          "rank": int(m.ranking[i]),
+                          "kept": None if m.support is None else bool(m.support[i])})
+        rows.append({"rank": int(result.consensus_rank[i]), "feature": f,
+                     "consensus": fmt(result.consensus_score[i]),
+                     "consensus_raw": _finite(result.consensus_score[i]), "methods": cells,
+                     "kind": c.kind if c else "", "note": c.note if c else ""})
+    top = order[:TOP_BARS]
+    scores = np.asarray(result.consensus_score, dtype=float)
+    chart = None
+    if len(top):
+        finite = scores[np.isfinite(scores)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 1.0
+        norm = [(_finite(scores[i]) - lo) / ((hi - lo) or 1) if _finite(scores[i]) is not None else 0.0
+                for i in top]
+        # A floor keeps the last bar visible: the bars show order, the labels the values.
+        norm = [0.03 + 0.97 * v for v in norm]
+        if result.aggregation in ("mean_rank", "median_rank"):
+            notes = [f"mean rank {fmt(-scores[i], 3)}" if result.aggregation == "mean_rank"
+                     else f"median rank {fmt(-scores[i], 3)}" for i in top]
+        else:
+            notes = [fmt(scores[i]) for i in top]
+        chart = _svg.bar_chart([result.features[i] for i in top], norm, annotations=notes,
+                               title=f"Top {len(top)} features by consensus ({result.aggregation})",
+                               value_label="consensus (longer = better)")
+    return {"available": bool(result.features), "methods": methods, "rows": rows, "chart": chart,
+            "aggregation": result.aggregation,
+            "reason": "No features were ranked."}
+
+
+# 3 --------------------------------------------------------------- agreement
+def agreement(result, evaluation) -> dict:
+    ag = (evaluation or {}).get("agreement")
+    if not ag or len(ag.get("methods", [])) < 2:
+        return {"available": False, "reason": "Agreement needs at least two methods "
+                "(and the evaluation, which `featkit report` / `rank --report` runs)."}
+    names = ag["methods"]
+    k = ag.get("top_k")
+    charts = [
+        _svg.heatmap(ag["spearman"], names, title="Spearman rank correlation", vmin=-1, vmax=1, diverging=True),
+        _svg.heatmap(ag["kendall"], names, title="Kendall tau-b", vmin=-1, vmax=1, diverging=True),
+        _svg.heatmap(ag["overlap"], names, title=f"Top-{k} overlap (shared fraction)", vmin=0, vmax=1),
+    ]
+    sp = np.asarray(ag["spearman"], dtype=float)
+    iu = np.triu_indices(len(names), 1)
+    pairs = sorted(((float(sp[i, j]), names[i], names[j]) for i, j in zip(*iu)), key=lambda p: p[0])
+    least = pairs[0] if pairs else None
+    return {"available": True, "charts": charts, "top_k": k,
+            "least": None if least is None else {"a": least[1], "b": least[2], "rho": fmt(least[0], 3)}}
+
+
+# 4 ------------------------------------------------------------------ curves
+def curves(result, evaluation) -> dict:
+    cv = (evaluation or {}).get("curves")
+    if not cv:
+        reason = ("Selection curves need a target." if result.target is None
+                  else "No evaluation in this result: run `featkit report` or `featkit rank --report`.")
+        return {"available": False, "reason": reason}
+    metric = {"roc_auc": "ROC AUC", "accuracy": "accuracy", "r2": "R\u00b2"}.get(cv["metric"], cv["metric"])
+    model = ("logistic regression" if result.task == "classification" else "ridge regression") \
+        if cv["model"] == "linear" else "random forest (50 trees)"
+    allf = (cv.get("all_features") or {}).get("mean")
+    chart = _svg.line_chart(
+        cv["ks"], cv["curves"], title=f"Cross-validated {metric} vs number of top features kept",
+        xlabel="features kept (top k of each ranking)", ylabel=metric, reference=_finite(allf),
+        reference_label=f"all {len(result.features)} features", log_x=len(cv["ks"]) > 12,
+    )
+    table = []
+    for name, ys in cv["curves"].items():
+        pts = [(k, y) for k, y in zip(cv["ks"], ys) if y is not None]
+        best = max(pts, key=lambda p: p[1]) if pts else (None, None)
+        table.append({"method": name, "best_k": cv.get("best_k", {}).get(name), "best_score": fmt(best[1]),
+                      "at_k": best[0], "first": fmt(pts[0][1]) if pts else fmt(None)})
+    return {"available": True, "chart": chart, "metric": metric, "model": model, "cv": cv.get("cv"),
+            "all_features": fmt(allf), "table": table, "truncated": cv.get("truncated", False)}
+
+
+# 5 --------------------------------------------------------------- stability
+def stability(result, evaluation) -> dict:
+    st = (evaluation or {}).get("stability")
+    if not st or not st.get("methods"):
+        reason = "No stability results in this result."
+        if st and st.get("skipped"):
+            reason = "No method could be resampled: " + "; ".join(f"{k}: {v}" for k, v in st["skipped"].items())
+        return {"available": False, "reason": reason}
+    names = list(st["methods"])
+    order = _order(result)[:TOP_STABILITY]
+    matrix = [[st["methods"][m]["frequency"][i] for m in names] for i in order]
+    chart = _svg.heatmap(matrix, [result.features[i] for i in order], names,
+                         title=f"Fraction of bootstrap resamples with the feature in the top {st['top_k']}",
+                         vmin=0, vmax=1, cell=min(34, max(14, 520 / max(len(names), 1))))
+    table = [{"method": m, "stability": fmt(st["methods"][m]["stability"], 3),
+              "n_bootstrap": st["methods"][m]["n_bootstrap"], "seconds": fmt(st["methods"][m].get("seconds"), 3)}
+             for m in names]
+    return {"available": True, "chart": chart, "table": table, "top_k": st["top_k"],
+            "skipped": sorted(st.get("skipped", {}).items()), "n_shown": len(order)}
+
+
+# 6 -------------------------------------------------------------- redundancy
+def redundancy(result, evaluation) -> dict:
+    red = (evaluation or {}).get("redundancy")
+    if not red:
+        return {"available": False, "reason": "No correlation matrix in this result."}
+    order = red["order"]
+    feats = red["features"]
+    M = np.asarray(red["abs_spearman"], dtype=float)[np.ix_(order, order)]
+    labels = [feats[i] for i in order]
+    chart = _svg.heatmap(M, labels, title="|Spearman| between features, clustered (average linkage)",
+                         vmin=0, vmax=1, max_size=900)
+    pairs = [{"a": a, "b": b, "rho": fmt(r, 3)} for a, b, r in red.get("pairs", [])[:30]]
+    return {"available": True, "chart": chart, "pairs": pairs, "threshold": red.get("threshold", 0.9),
+            "n_pairs": len(red.get("pairs", []))}
+
+
+def _is_number(v):
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
+
+
+def _as_float_array(value):
+    if not isinstance(value, (list, tuple, np.ndarray)):
+        return None
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return None
+
+
+def _vector_bars(result, name, key, arr):
+    top = [int(i) for i in np.argsort(-np.nan_to_num(arr, nan=-np.inf), kind="stable")[:TOP_BARS]]
+    vals = arr[top]
+    shift = min(0.0, float(np.nanmin(vals))) if vals.size else 0.0
+    return _svg.bar_chart([result.features[i] for i in top], [v - shift for v in vals],
+                          annotations=[fmt(v) for v in vals], title=f"{name}: {key}")
+
+
+def _extra_item(result, name, key, value, order):
+    """One entry of a method's ``report_extra()`` rendered by its shape, or None to skip it."""
+    d = len(result.features)
+    arr = _as_float_array(value)
+    is_order = any(w in key.lower() for w in ("order", "select", "index", "rank"))
+    if isinstance(value, (list, tuple)) and list(value) == list(result.features):
+        return None  # the feature names again
+    if arr is not None and arr.ndim == 2 and arr.shape == (d, d) and d >= 2:
+        keep = order[:TOP_AFFINITY]
+        sub = arr[np.ix_(keep, keep)]
+        finite = sub[np.isfinite(sub)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 1.0
+        return {"key": key, "kind": "svg", "svg": _svg.heatmap(
+            sub, [result.features[i] for i in keep],
+            title=f"{name}: {key}" + (f" (best {len(keep)} features)" if d > len(keep) else ""),
+            vmin=lo, vmax=hi if hi > lo else lo + 1)}
+    if arr is not None and arr.ndim == 2 and arr.shape[1] == d and 1 <= arr.shape[0] <= 100:
+        keep = order[:TOP_AFFINITY]
+        sub = arr[:, keep]
+        finite = sub[np.isfinite(sub)]
+        lo = float(finite.min()) if finite.size else 0.0
+        hi = float(finite.max()) if finite.size else 1.0
+        return {"key": key, "kind": "svg", "svg": _svg.heatmap(
+            sub, [str(i + 1) for i in range(sub.shape[0])], [result.features[i] for i in keep],
+            title=f"{name}: {key} (rows: steps / items)", vmin=lo, vmax=hi if hi > lo else lo + 1)}
+    if (isinstance(value, (list, tuple)) and value and is_order and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < d for v in value)):
+        return {"key": key, "kind": "list", "values": [result.features[int(v)] for v in value][:200]}
+    if arr is not None and arr.ndim == 1 and arr.shape[0] == d and d >= 1:
+        if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) and np.unique(arr).size <= 20:
+            groups = {}
+            for i, v in enumerate(arr):
+                groups.setdefault(fmt(v), []).append(result.features[i])
+            return {"key": key, "kind": "groups", "groups": sorted(groups.items())}
+        return {"key": key, "kind": "svg", "svg": _vector_bars(result, name, key, arr)}
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
+        return {"key": key, "kind": "list", "values": list(value)[:200]}
+    if isinstance(value, dict) and value and all(
+            (a := _as_float_array(v)) is not None and a.ndim == 1 and a.shape[0] == d for v in value.values()):
+        charts = [_vector_bars(result, name, f"{key} / {k}", _as_float_array(v))
+                  for k, v in list(value.items())[:4]]
+        return {"key": key, "kind": "svgs", "svgs": charts}
+    if _is_number(value) or isinstance(value, (str, bool)) or value is None:
+        return {"key": key, "kind": "value", "value": fmt(value) if _is_number(value) else str(value)}
+    try:
+        text = json.dumps(value, default=str)
+    except (TypeError, ValueError):
+        text = str(value)
+    return {"key": key, "kind": "text", "value": text if len(text) <= 400 else text[:400] + "\u2026"}
+
+
+def method_extras(result) -> list:
+    """Render each method's ``extra`` findings (``report_extra()``) generically by their shape."""
+    order = _order(result)
+    out = []
+    for name, m in result.methods.items():
+        items = [item for key, value in (m.extra or {}).items()
+                 if (item := _extra_item(result, name, str(key), value, order)) is not None]
+        if items:
+            out.append({"method": name, "items": items})
+    return out
+
+
+# 7 ------------------------------------------------------------- attribution
+def attribution(result) -> dict:
+    att = result.sections.get("attribution")
+    if not att:
+        reason = ("Model attribution needs a target." if result.target is None else
+                  "No model was trained: add --model lightgbm (or xgboost) to `featkit report` / "
+                  "`featkit rank` (needs featkit[boost]).")
+        return {"available": False, "reason": reason}
+    feats = att["features"]
+    shap_imp = np.asarray([np.nan if v is None else v for v in att["importances"]["shap"]], dtype=float)
+    top = [int(i) for i in np.argsort(-np.nan_to_num(shap_imp, nan=-1.0), kind="stable")[:TOP_SHAP]]
+    bar = _svg.bar_chart([feats[i] for i in top], [shap_imp[i] for i in top],
+                         title="Mean |SHAP value| (global importance)", colour=_svg.PALETTE[3])
+    S = np.asarray(att.get("shap_values") or np.zeros((0, len(feats))), dtype=float)
+    V = np.asarray([[np.nan if v is None else v for v in row] for row in att.get("feature_values") or []],
+                   dtype=float)
+    swarm = dependence = None
+    if S.size and V.shape == S.shape:
+        swarm = _svg.beeswarm([feats[i] for i in top], S[:, top], V[:, top],
+                              title="SHAP summary (one dot per explained row)")
+        dependence = []
+        cats = att.get("categories") or {}
+        for i in top[:N_DEPENDENCE]:
+            labels = cats.get(feats[i])
+            dependence.append(_svg.scatter(
+                V[:, i], S[:, i], title=feats[i], xlabel="feature value" if not labels else "category",
+                ylabel="SHAP value", colour_values=V[:, i],
+                xtick_labels=labels if labels and len(labels) <= 8 else None))
+    inter = None
+    if att.get("interactions"):
+        M = np.asarray(att["interactions"], dtype=float)
+        keep = top[:12]
+        sub = M[np.ix_(keep, keep)]
+        inter = _svg.heatmap(sub, [feats[i] for i in keep], title="Mean |SHAP interaction value|",
+                             vmin=0, vmax=float(np.nanmax(sub)) or 1.0)
+    metric = {"roc_auc": "ROC AUC", "accuracy": "accuracy", "r2": "R\u00b2"}.get(att.get("metric"), att.get("metric"))
+    return {"available": True, "model": att.get("model"), "metric": metric, "score": fmt(att.get("score")),
+            "n_estimators": att.get("n_estimators"), "bar": bar, "swarm": swarm, "dependence": dependence,
+            "interactions": inter, "shap_class": att.get("shap_class"), "n_rows": S.shape[0],
+            "seconds": {k: fmt(v, 3) for k, v in (att.get("seconds") or {}).items()}}
+
+
+# 8 ----------------------------------------------------------- decomposition
+def _first(d, *keys):
+    for k in keys:
+        if d.get(k) is not None:
+            return d[k]
+    return None
+
+
+def decomposition(result) -> dict:
+    dec = result.sections.get("decomposition")
+    if not dec:
+        return {"available": False, "reason": "No decomposition was asked for (`featkit reduce`)."}
+    ratio = _first(dec, "explained_variance_ratio", "explained_variance_ratio_")
+    comps = _first(dec, "loadings", "components", "components_")
+    feats = _first(dec, "features", "feature_names") or result.features
+    charts = []
+    if ratio is not None:
+        r = [float(v) for v in ratio]
+        labels = [f"PC{i + 1}" for i in range(len(r))][:30]
+        cum = np.cumsum(r)
+        charts.append(_svg.bar_chart(labels, r[:30], annotations=[f"{100 * v:.1f}% (cum. {100 * c:.1f}%)"
+                                                                   for v, c in zip(r[:30], cum[:30])],
+                                     title="Explained variance ratio per component", colour=_svg.PALETTE[2]))
+    if comps is not None:
+        C = np.asarray(comps, dtype=float)
+        if C.ndim == 2 and C.shape[1] == len(feats):
+            k = min(C.shape[0], 6)
+            weight = np.abs(C[:k]).max(axis=0)
+            keep = [int(i) for i in np.argsort(-weight, kind="stable")[:25]]
+            lim = float(np.abs(C[:k][:, keep]).max()) or 1.0
+            charts.append(_svg.heatmap(C[:k][:, keep].T, [feats[i] for i in keep],
+                                       [f"PC{i + 1}" for i in range(k)],
+                                       title="Loadings of the first components (largest features)",
+                                       vmin=-lim, vmax=lim, diverging=True))
+    other = {k: v for k, v in dec.items() if k not in (
+        "explained_variance_ratio", "explained_variance_ratio_", "loadings", "components", "components_",
+        "features", "feature_names") and (_is_number(v) or isinstance(v, str))}
+    return {"available": True, "charts": charts,
+            "values": [{"key": k, "value": fmt(v) if _is_number(v) else v} for k, v in other.items()]}
+
+
+# 9 ----------------------------------------------------------------- footer
+def footer(result) -> dict:
+    meta = result.meta or {}
+    timings = [(name, m.seconds) for name, m in result.methods.items()]
+    chart = None
+    if timings:
+        chart = _svg.bar_chart([t[0] for t in timings], [max(t[1] or 0.0, 0.0) for t in timings],
+                               annotations=[f"{fmt(t[1], 3)} s" for t in timings],
+                               title="Time per method (seconds)", colour=_svg.PALETTE[8])
+    versions = meta.get("versions") or {}
+    return {
+        "command": meta.get("command"), "source": meta.get("source"), "seed": meta.get("seed"),
+        "started": meta.get("started"), "seconds_total": fmt(meta.get("seconds_total"), 3),
+        "versions": sorted((str(k), str(v)) for k, v in versions.items()) if isinstance(versions, dict) else [],
+        "timings": chart,
+        "other": [(str(k), str(v)) for k, v in meta.items()
+                  if k not in ("command", "source", "seed", "started", "seconds_total", "versions")
+                  and isinstance(v, (str, int, float, bool))],
+    }
