@@ -348,15 +348,15 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         _step(progress, "evaluation", step, n_steps)
         from .evaluation import evaluate_ranking
 
+        extra = {}
+        if any(s.input == "categorical" for s in specs):
+            extra["X_discrete"] = encoding("categorical")  # the codes those methods saw
         if y is None:
-            result.notes.append("Evaluation skipped: it needs a target.")
-        else:
-            extra = {}
-            if any(s.input == "categorical" for s in specs):
-                extra["X_discrete"] = encoding("categorical")  # the codes those methods saw
-            result.sections["evaluation"] = evaluate_ranking(
-                result, encoding("numeric_imputed"), y, task=prepared.task,
-                random_state=random_state, **extra)
+            result.notes.append("Selection curves need a target: the evaluation shows "
+                                "agreement, stability and redundancy only.")
+        result.sections["evaluation"] = evaluate_ranking(
+            result, encoding("numeric_imputed"), y, task=prepared.task,
+            random_state=random_state, **extra)
         step += 1
     _step(progress, "done", n_steps, n_steps)
     result.meta = {
@@ -448,7 +448,13 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
 
         def rows_read(*args, _label=spec.name, _i=i, **kwargs):
             # Scorers report rows read; the driver's callback counts steps.
-            _step(progress, f"{_label} ({args[0]:,} rows)" if args else _label, _i, len(specs))
+            if not args:
+                label = _label
+            elif len(args) > 1:  # (rows, rows per second)
+                label = f"{_label} ({args[0]:,} rows, {args[1]:,.0f} rows/s)"
+            else:
+                label = f"{_label} ({args[0]:,} rows)"
+            _step(progress, label, _i, len(specs))
 
         t0 = time.perf_counter()
         feats, scores, extra = func(path, target, batch_size=batch_size,
