@@ -1,0 +1,249 @@
+"""Shared pieces of the decomposition estimators.
+
+* input validation that keeps CuPy / torch / ``array_api_strict`` arrays in
+  their own namespace (NumPy and pandas go through scikit-learn's
+  ``validate_data`` so that feature names and error messages match);
+* blocked first and second moments with the pairwise merge of Chan, Golub &
+  LeVeque (1979), which is exact and is what both ``fit`` and ``partial_fit``
+  use, so that a streamed fit equals a full one;
+* the sign convention of the components and small array-API helpers.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+from .._array import get_namespace, to_numpy
+from ..exceptions import InputError
+
+__all__ = [
+    "validate_input",
+    "is_foreign_array",
+    "array_device",
+    "block_rows_for",
+    "block_moments",
+    "merge_moments",
+    "blocked_moments",
+    "flip_signs",
+    "check_n_components",
+    "as_namespace",
+]
+
+_FOREIGN_MODULES = {"cupy", "torch", "array_api_strict", "jax", "dpnp"}
+
+# Rows per block are chosen so that one centred block copy takes about this
+# many bytes: big enough for an efficient GEMM, small next to the data.
+_BLOCK_BYTES_CPU = 16 * 1024**2
+_BLOCK_BYTES_GPU = 512 * 1024**2
+
+
+def is_foreign_array(X) -> bool:
+    """True for an array of a non-NumPy array-API library (kept in its namespace)."""
+    return type(X).__module__.split(".")[0] in _FOREIGN_MODULES and hasattr(X, "shape")
+
+
+def array_device(X):
+    import array_api_compat
+
+    return array_api_compat.device(X)
+
+
+def validate_input(est, X, *, reset: bool, allow_nan: bool = False, min_samples: int = 1):
+    """Validate ``X`` and return ``(X, xp)``.
+
+    Floating inputs keep their dtype (float32 stays float32); other numeric
+    inputs become float64. Non-NumPy array-API arrays stay on their device.
+    """
+    if is_foreign_array(X):
+        xp = get_namespace(X)
+        if X.ndim != 2:
+            raise InputError(f"Expected a 2-d array, got an array of shape {tuple(X.shape)}.")
+        if not xp.isdtype(X.dtype, "real floating"):
+            if xp.isdtype(X.dtype, ("integral", "bool")) or X.dtype == xp.bool:
+                X = xp.astype(X, xp.float64)
+            else:
+                raise InputError(f"Expected a real numeric array, got dtype {X.dtype}.")
+        n, d = X.shape
+        if n < min_samples:
+            raise InputError(f"Found array with {n} sample(s) while a minimum of {min_samples} is required.")
+        if d < 1:
+            raise InputError("Found array with 0 feature(s) while a minimum of 1 is required.")
+        if not allow_nan and not bool(xp.all(xp.isfinite(X))):
+            raise InputError("Input contains NaN or infinity; remove or impute those values first.")
+        if reset:
+            est.n_features_in_ = int(d)
+            if hasattr(est, "feature_names_in_"):
+                del est.feature_names_in_
+        elif d != est.n_features_in_:
+            raise InputError(
+                f"X has {d} features, but {type(est).__name__} is expecting {est.n_features_in_} features as input."
+            )
+        return X, xp
+    X = validate_data(
+        est,
+        X,
+        reset=reset,
+        dtype=[np.float64, np.float32],
+        ensure_all_finite="allow-nan" if allow_nan else True,
+        ensure_min_samples=min_samples,
+    )
+    return X, get_namespace(X)
+
+
+def check_n_components(n_components, n_samples: int, n_features: int, *, allow_fraction=True,
+                       upper: int | None = None) -> int | float | None:
+    """Validate ``n_components`` (int, fraction of variance in (0, 1) or None)."""
+    limit = min(n_samples, n_features) if upper is None else upper
+    if n_components is None:
+        return None
+    if isinstance(n_components, numbers.Integral) and not isinstance(n_components, bool):
+        if not 1 <= n_components <= limit:
+            raise InputError(
+                f"n_components={n_components} must be between 1 and min(n_samples, n_features)={limit}."
+            )
+        return int(n_components)
+    if allow_fraction and isinstance(n_components, numbers.Real) and not isinstance(n_components, bool):
+        if not 0 < n_components < 1:
+            raise InputError(
+                f"A fractional n_components (share of variance to keep) must be in (0, 1), got {n_components}."
+            )
+        return float(n_components)
+    raise InputError(f"n_components must be an int, a fraction in (0, 1) or None, got {n_components!r}.")
+
+
+def block_rows_for(n_features: int, itemsize: int, on_gpu: bool = False, block_rows=None) -> int:
+    if block_rows is not None:
+        return max(1, int(block_rows))
+    budget = _BLOCK_BYTES_GPU if on_gpu else _BLOCK_BYTES_CPU
+    return max(256, budget // max(1, n_features * itemsize))
+
+
+def block_moments(xp, block, out=None):
+    """Count, float64 mean and float64 centred scatter of one block of rows.
+
+    Fast path: the raw product ``B^T B`` corrected in float64 by the exactly
+    summed mean. It is used only when the cancellation is mild -- every
+    column's second moment at most ``1e-4 / eps`` times its variance, so the
+    relative error stays near 1e-4 in float32. Otherwise the block is
+    centred on its mean (in its own dtype) *before* the product and the tiny
+    residual mean left by rounding is removed exactly, so data with large
+    offsets keeps full accuracy and float32 never needs a float64 copy.
+    """
+    nb = block.shape[0]
+    mean = xp.sum(block, axis=0, dtype=xp.float64) / nb
+    raw = xp.astype(xp.matmul(block.T, block), xp.float64)
+    scatter = raw - nb * (mean[:, None] * mean[None, :])
+    var = xp.linalg.diagonal(scatter) / nb
+    second = xp.linalg.diagonal(raw) / nb
+    limit = 1e-4 / float(np.finfo(np.float32 if block.dtype == xp.float32 else np.float64).eps)
+    if bool(xp.all(second <= limit * var)):
+        return nb, mean, scatter
+    if out is not None:
+        # NumPy: reuse one buffer; a fresh block-sized array per block costs
+        # page faults and kernel zeroing comparable to the subtraction itself
+        centred = out[:nb]
+        np.subtract(block, np.asarray(mean, dtype=block.dtype), out=centred)
+    else:
+        centred = block - xp.astype(mean, block.dtype)
+    scatter = xp.astype(xp.matmul(centred.T, centred), xp.float64)
+    resid = xp.astype(xp.sum(centred, axis=0), xp.float64) / nb
+    scatter = scatter - nb * (resid[:, None] * resid[None, :])
+    return nb, mean + resid, scatter
+
+
+def merge_moments(xp, n_a, mean_a, scatter_a, n_b, mean_b, scatter_b):
+    """Pairwise merge of two (count, mean, scatter) triples (Chan, Golub & LeVeque 1979)."""
+    if n_a == 0:
+        return n_b, mean_b, scatter_b
+    n = n_a + n_b
+    delta = mean_b - mean_a
+    mean = mean_a + delta * (n_b / n)
+    scatter = scatter_a + scatter_b + (delta[:, None] * delta[None, :]) * (n_a * n_b / n)
+    return n, mean, scatter
+
+
+def block_buffer(xp, X, block_rows: int):
+    """A reusable centring buffer for :func:`block_moments` (NumPy only, else None)."""
+    if not isinstance(X, np.ndarray):
+        return None
+    return np.empty((min(block_rows, X.shape[0]), X.shape[1]), dtype=X.dtype)
+
+
+def blocked_moments(xp, X, block_rows: int):
+    """(n, mean, scatter) of ``X`` in float64, reading it block by block."""
+    n = 0
+    mean = scatter = None
+    buf = block_buffer(xp, X, block_rows)
+    for start in range(0, X.shape[0], block_rows):
+        nb, mb, sb = block_moments(xp, X[start:min(start + block_rows, X.shape[0]), :], buf)
+        n, mean, scatter = merge_moments(xp, n, mean, scatter, nb, mb, sb)
+    return n, mean, scatter
+
+
+def column_moments(xp, X, block_rows: int):
+    """(n, float64 mean, float64 sum of squared deviations) per column, blocked."""
+    n = 0
+    mean = m2 = None
+    for start in range(0, X.shape[0], block_rows):
+        block = X[start:min(start + block_rows, X.shape[0]), :]
+        nb = block.shape[0]
+        mb = xp.astype(xp.sum(block, axis=0), xp.float64) / nb
+        centred = block - xp.astype(mb, block.dtype)
+        resid = xp.astype(xp.sum(centred, axis=0), xp.float64) / nb
+        m2b = xp.astype(xp.sum(centred * centred, axis=0), xp.float64) - nb * resid * resid
+        mb = mb + resid
+        if n == 0:
+            n, mean, m2 = nb, mb, m2b
+            continue
+        tot = n + nb
+        delta = mb - mean
+        mean = mean + delta * (nb / tot)
+        m2 = m2 + m2b + delta * delta * (n * nb / tot)
+        n = tot
+    return n, mean, m2
+
+
+def flip_signs(xp, components):
+    """Make the largest-magnitude entry of each component positive (deterministic output).
+
+    The convention of scikit-learn's ``svd_flip(u_based_decision=False)``.
+    """
+    host = to_numpy(components)
+    if host.size == 0:
+        return components
+    idx = np.argmax(np.abs(host), axis=1)
+    signs = np.sign(host[np.arange(host.shape[0]), idx])
+    signs[signs == 0] = 1.0
+    signs = xp.asarray(signs.astype(host.dtype), device=array_device(components))
+    return components * signs[:, None]
+
+
+def as_namespace(a, xp, like=None):
+    """``a`` (fitted state) converted to namespace ``xp`` (and the device of ``like``)."""
+    if a is None:
+        return None
+    if get_namespace(a) is xp or type(a).__module__.split(".")[0] == xp.__name__.split(".")[-1]:
+        return a
+    host = to_numpy(a)
+    if like is not None:
+        return xp.asarray(host, device=array_device(like))
+    return xp.asarray(host)
+
+
+def n_components_for_variance(explained_variance, fraction: float) -> int:
+    """Smallest number of leading components whose variance share exceeds ``fraction``."""
+    ev = np.asarray(to_numpy(explained_variance), dtype=np.float64)
+    total = ev.sum()
+    if total <= 0:
+        return 1
+    ratio = np.cumsum(ev) / total
+    return int(min(np.searchsorted(ratio, fraction, side="right") + 1, ev.size))
+
+
+def nan_safe_float(x) -> float:
+    value = float(x)
+    return value if math.isfinite(value) else float("nan")

@@ -1,0 +1,215 @@
+"""Feature rankers read off a PCA: loading weights and Principal Feature Analysis."""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from ..base import BaseRanker, resolve_n_features
+from ..exceptions import InputError
+
+__all__ = ["PCALoadingsRanker", "PFARanker"]
+
+
+def _standardize(X, standardize):
+    Xc = X - X.mean(axis=0)
+    if not standardize:
+        return Xc
+    std = Xc.std(axis=0)
+    # a constant column stays all-zero (no loading) instead of dividing by zero
+    return Xc / np.where(std > 0, std, 1.0)
+
+
+def _pca_axes(X, n_components, standardize):
+    """(components (k, d), explained variance (k,)) of the PCA that the rankers read."""
+    from ..decomposition import PCA
+
+    if n_components is not None and not (
+        (isinstance(n_components, numbers.Integral) and not isinstance(n_components, bool) and n_components >= 1)
+        or (isinstance(n_components, numbers.Real) and 0 < n_components < 1)
+    ):
+        raise InputError(
+            f"n_components must be an int >= 1, a share of variance in (0, 1) or None, got {n_components!r}."
+        )
+    Z = _standardize(np.asarray(X, dtype=np.float64), standardize)
+    limit = min(Z.shape)
+    if isinstance(n_components, numbers.Integral):
+        n_components = min(int(n_components), limit)
+    if np.allclose(Z, 0):
+        return np.zeros((1, Z.shape[1])), np.zeros(1)
+    pca = PCA(n_components, solver="covariance_eigh").fit(Z)
+    return np.asarray(pca.components_), np.asarray(pca.explained_variance_)
+
+
+class PCALoadingsRanker(BaseRanker):
+    """Rank features by their explained-variance-weighted squared PCA loadings.
+
+    ``score_j = sum_k lambda_k v_kj^2 / sum_k lambda_k`` over the kept
+    components ``k`` (``v_k`` unit-norm axes, ``lambda_k`` their variances):
+    the share of the retained variance that runs through feature ``j``. With
+    all components and standardized features every score equals ``1/d``, so
+    keep fewer components than features. Unsupervised.
+
+    Parameters
+    ----------
+    n_features_to_select : int, float or "auto", default="auto"
+        "auto" keeps as many features as components.
+    n_components : int, float or None, default=0.9
+        Components read: a count, a share of variance in (0, 1), or None (all).
+    standardize : bool, default=True
+        PCA of the correlation matrix (True) or of the covariance (False,
+        scale-dependent).
+
+    Attributes
+    ----------
+    scores_ : ndarray of shape (n_features,)
+        Variance share through each feature (they sum to 1).
+    ranking_ : ndarray of shape (n_features,)
+    support_ : ndarray of shape (n_features,)
+    components_ : ndarray of shape (n_components_, n_features)
+    explained_variance_ : ndarray of shape (n_components_,)
+    n_components_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit.selection import PCALoadingsRanker
+    >>> rng = np.random.RandomState(0)
+    >>> f = rng.normal(size=(200, 1))
+    >>> X = np.hstack([f, f + 0.1 * rng.normal(size=(200, 1)), rng.normal(size=(200, 2))])
+    >>> PCALoadingsRanker(n_components=1).fit(X).ranking_[:2].tolist()
+    [1, 2]
+    """
+
+    _task_aware = False
+
+    def __init__(self, n_features_to_select="auto", n_components=0.9, standardize=True):
+        self.n_features_to_select = n_features_to_select
+        self.n_components = n_components
+        self.standardize = standardize
+
+    def _fit_scores(self, X, y=None):
+        comps, ev = _pca_axes(X, self.n_components, self.standardize)
+        self.components_, self.explained_variance_ = comps, ev
+        self.n_components_ = int(comps.shape[0])
+        total = ev.sum()
+        if total <= 0:
+            return np.zeros(X.shape[1])
+        return (ev[:, None] * comps ** 2).sum(axis=0) / total
+
+    def _auto_support_size(self):
+        return min(self.n_components_, self.n_features_in_)
+
+    def report_extra(self) -> dict:
+        """Explained variance of the components read (for the report)."""
+        return {"n_components": self.n_components_,
+                "explained_variance": [float(v) for v in self.explained_variance_]}
+
+
+class PFARanker(BaseRanker):
+    """Principal Feature Analysis (Lu, Cohen, Zhou & Tian 2007).
+
+    The rows of the ``d x q`` matrix of the first ``q`` principal axes
+    describe each feature by its part in the principal subspace. Those rows
+    are clustered with k-means into ``p >= q`` clusters and the feature
+    nearest each cluster centre represents it. Features that look alike in
+    the subspace (redundant ones) fall into one cluster, so the kept set is
+    small and diverse. Unsupervised.
+
+    Ranking: the ``p`` representatives come first, ordered by their
+    variance share (as :class:`PCALoadingsRanker`); the other features
+    follow by closeness to their cluster centre (the next-best representative).
+
+    Parameters
+    ----------
+    n_features_to_select : int, float or "auto", default="auto"
+        Features to keep; also the number of clusters ``p`` unless
+        ``n_clusters`` is given. "auto" uses ``p = q``.
+    n_components : int, float or None, default=0.9
+        ``q``: a count, a share of variance in (0, 1), or None (all).
+    n_clusters : int or None, default=None
+        ``p``, when it should differ from the number of kept features
+        (Lu et al. suggest ``p`` a little above ``q``).
+    standardize : bool, default=True
+        PCA of the correlation matrix (True) or of the covariance.
+    n_init : int, default=10
+        k-means restarts.
+    random_state : int, RandomState or None, default=None
+
+    Attributes
+    ----------
+    scores_ : ndarray of shape (n_features,)
+    ranking_ : ndarray of shape (n_features,)
+    support_ : ndarray of shape (n_features,)
+    labels_ : ndarray of shape (n_features,)
+        Cluster of each feature.
+    representatives_ : ndarray of shape (n_clusters_,)
+        Index of the feature chosen for each cluster.
+    n_clusters_ : int
+    n_components_ : int
+    n_features_in_ : int
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit.selection import PFARanker
+    >>> rng = np.random.RandomState(0)
+    >>> a, b = rng.normal(size=(2, 300, 1))
+    >>> X = np.hstack([a, a + 0.05 * rng.normal(size=(300, 1)), b, b + 0.05 * rng.normal(size=(300, 1))])
+    >>> pfa = PFARanker(n_features_to_select=2, n_components=2, random_state=0).fit(X)
+    >>> sorted(pfa.labels_[pfa.get_support()].tolist()) == [0, 1], len(set(pfa.labels_.tolist()))
+    (True, 2)
+    """
+
+    _task_aware = False
+
+    def __init__(self, n_features_to_select="auto", n_components=0.9, n_clusters=None, standardize=True,
+                 n_init=10, random_state=None):
+        self.n_features_to_select = n_features_to_select
+        self.n_components = n_components
+        self.n_clusters = n_clusters
+        self.standardize = standardize
+        self.n_init = n_init
+        self.random_state = random_state
+
+    def _fit_scores(self, X, y=None):
+        from sklearn.cluster import KMeans
+
+        d = X.shape[1]
+        comps, ev = _pca_axes(X, self.n_components, self.standardize)
+        self.n_components_ = q = int(comps.shape[0])
+        if self.n_clusters is not None:
+            if not (isinstance(self.n_clusters, numbers.Integral) and 1 <= self.n_clusters <= d):
+                raise InputError(f"n_clusters must be an int between 1 and {d}, got {self.n_clusters!r}.")
+            p = int(self.n_clusters)
+        else:
+            p = resolve_n_features(self.n_features_to_select, d, min(q, d))
+        rows = comps.T  # one row per feature: its coordinates in the principal subspace
+        distinct = np.unique(np.round(rows, 12), axis=0).shape[0]
+        p = max(1, min(p, distinct))
+        km = KMeans(n_clusters=p, n_init=self.n_init, random_state=self.random_state).fit(rows)
+        labels = km.labels_
+        dist = np.linalg.norm(rows - km.cluster_centers_[labels], axis=1)
+        reps = np.array([np.flatnonzero(labels == c)[np.argmin(dist[labels == c])] for c in range(p)
+                         if np.any(labels == c)])
+        total = ev.sum()
+        share = (ev[:, None] * comps ** 2).sum(axis=0) / total if total > 0 else np.zeros(d)
+        scale = np.median(dist[dist > 0]) if np.any(dist > 0) else 1.0
+        scores = 1.0 / (1.0 + dist / scale)  # in (0, 1]
+        scores[reps] = 2.0 + share[reps]  # representatives above every other feature
+        self.labels_ = labels
+        self.representatives_ = reps
+        self.n_clusters_ = int(reps.size)
+        return scores
+
+    def _auto_support_size(self):
+        return self.n_clusters_
+
+    def report_extra(self) -> dict:
+        """Clusters of features (for the report)."""
+        return {"n_components": self.n_components_, "n_clusters": self.n_clusters_,
+                "labels": [int(v) for v in self.labels_]}
