@@ -145,15 +145,79 @@ _register(MethodSpec(
 
 # --- graph rankers (Inf-FS, EC-FS) ------------------------------------------
 # (entries for inffs / ecfs go here)
+_register(MethodSpec(
+    "inffs", f"{_BASE}._inffs:InfFS",
+    "Infinite Feature Selection, unsupervised: weight of all graph paths through a feature "
+    "(variance and 1 - |Spearman| edges).",
+    "Roffo et al., Infinite Feature Selection, ICCV 2015 / TPAMI 2020 (InfFS_U)",
+    needs_target=False, family="graph", params={"supervised": False},
+))
+_register(MethodSpec(
+    "inffs_s", f"{_BASE}._inffs:InfFS",
+    "Infinite Feature Selection, supervised: graph of mutual information, Fisher ratio and variance.",
+    "Roffo et al., Infinite Feature Selection: a graph-based feature filtering approach, TPAMI 2020 (InfFS_S)",
+    needs_target=True, family="graph", params={"supervised": True},
+))
+_register(MethodSpec(
+    "ecfs", f"{_BASE}._ecfs:ECFS",
+    "Eigenvector centrality of a graph of Fisher ratio + mutual information and variance.",
+    "Roffo & Melzi, Ranking to Learn: Feature Selection via Eigenvector Centrality, NFMCP 2016",
+    needs_target=True, family="graph",
+))
 
 # --- information-theoretic (OutRank) ----------------------------------------
 # (entries for outrank / outrank_3mr go here)
+_register(MethodSpec(
+    "outrank", f"{_BASE}._outrank:OutRank",
+    "Cardinality-aware mutual information: MI with the target less a same-cardinality noise copy's.",
+    "Skrlj & Mramor, RecSys 2023 (outrank package, MI-numba-randomized)",
+    needs_target=True, family="information", input="categorical", allow_nan=True,
+    streaming="featkit.selection._outrank:outrank_file",
+))
+_register(MethodSpec(
+    "outrank_3mr", f"{_BASE}._outrank:OutRank3MR",
+    "OutRank 3MR: greedy relevance - redundancy + relation of feature pairs (pairs capped at 10,000).",
+    "Skrlj & Mramor, RecSys 2023 (outrank package, MI-numba-3mr)",
+    needs_target=True, family="information", input="categorical", allow_nan=True,
+    streaming="featkit.selection._outrank:outrank_3mr_file",
+))
 
 # --- neural (KAN, Sequential Attention) -------------------------------------
 # (entries for kan_* / sequential_attention go here)
+_NEURAL = dict(needs_target=True, family="neural", extra="neural", requires=("torch",))
+_KAN_REF = "Akazan & Mbingui 2025, arXiv 2509.23366; KAN: Liu et al. 2024"
+for _score, _what in (("l1", "mean |first-layer edge output|"), ("l2", "RMS first-layer edge output"),
+                      ("si", "input sensitivity mean |df/dx_j|"), ("ko", "loss increase when knocked out")):
+    _register(MethodSpec(
+        f"kan_{_score}", f"{_BASE}._kan:KANSelector",
+        f"KAN (B-spline network) importance: {_what}, on held-out folds.",
+        _KAN_REF, params={"metric": _score}, **_NEURAL,
+    ))
+_SA_REF = "Yasuda et al., Sequential Attention for Feature Selection, ICLR 2023"
+for _name, _variant, _what in (
+    ("sequential_attention", "attention", "Sequential Attention: greedy forward selection by attention inside one MLP training run."),
+    ("sequential_lasso", "lasso", "Sequential LASSO: group-norm penalty on unselected first-layer weights, largest norm selected per phase."),
+    ("group_lasso", "group_lasso", "Group LASSO on the first-layer weights of an MLP; the k largest column norms."),
+    ("omp", "omp", "Orthogonal Matching Pursuit for neural networks: largest loss-gradient norm per phase."),
+):
+    _register(MethodSpec(
+        _name, f"{_BASE}._sequential_attention:SequentialAttentionSelector", _what,
+        _SA_REF if _variant == "attention" else f"{_SA_REF} (variant from the paper)",
+        params={"variant": _variant}, **_NEURAL,
+    ))
 
 # --- decomposition-based rankers (PCA loadings, PFA) ------------------------
 # (entries for pca_loadings / pfa go here)
+_register(MethodSpec(
+    "pca_loadings", f"{_BASE}._pca_rankers:PCALoadingsRanker",
+    "Explained-variance-weighted squared PCA loadings (share of retained variance per feature).",
+    "Jolliffe 2002, Principal Component Analysis, ch. 6", needs_target=False, family="decomposition",
+))
+_register(MethodSpec(
+    "pfa", f"{_BASE}._pca_rankers:PFARanker",
+    "Principal Feature Analysis: k-means on the PCA loading rows, keep the feature nearest each centre.",
+    "Lu, Cohen, Zhou & Tian 2007 (ACM Multimedia)", needs_target=False, family="decomposition",
+))
 
 
 def get_method(name: str) -> MethodSpec:

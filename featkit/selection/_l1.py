@@ -54,8 +54,9 @@ class L1Ranker(BaseRanker):
     >>> from sklearn.datasets import load_diabetes
     >>> from featkit.selection import L1Ranker
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> int(L1Ranker(random_state=0).fit(X, y).ranking_[2])  # bmi
-    1
+    >>> ranker = L1Ranker(random_state=0).fit(X, y)
+    >>> sorted(ranker.ranking_[[2, 8]].tolist())  # bmi and s5 lead
+    [1, 2]
     """
 
     _requires_target = True
