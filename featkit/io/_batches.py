@@ -156,7 +156,7 @@ def iter_batches(path, *, batch_size=16384, columns=None) -> Iterator[pd.DataFra
         import pyarrow.parquet as pq
 
         try:
-            parquet = pq.ParquetFile(path)
+            parquet = pq.ParquetFile(path, pre_buffer=False)  # no read-ahead of every row group
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"Cannot read {str(path)!r} as Parquet: {exc}") from None
         names = _check_names(parquet.schema_arrow.names, repr(str(path)))
