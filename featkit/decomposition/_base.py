@@ -39,6 +39,7 @@ _FOREIGN_MODULES = {"cupy", "torch", "array_api_strict", "jax", "dpnp"}
 # many bytes: big enough for an efficient GEMM, small next to the data.
 _BLOCK_BYTES_CPU = 16 * 1024**2
 _BLOCK_BYTES_GPU = 512 * 1024**2
+_BLOCK_BYTES_WIDE_MAX = 128 * 1024**2
 
 
 def is_foreign_array(X) -> bool:
@@ -119,7 +120,12 @@ def block_rows_for(n_features: int, itemsize: int, on_gpu: bool = False, block_r
     if block_rows is not None:
         return max(1, int(block_rows))
     budget = _BLOCK_BYTES_GPU if on_gpu else _BLOCK_BYTES_CPU
-    return max(256, budget // max(1, n_features * itemsize))
+    rows = budget // max(1, n_features * itemsize)
+    # Each block costs a few d x d float64 passes (cast, correction, merge) on top
+    # of its GEMM; for wide data at least ~4 d rows per block keep those passes
+    # small next to the product, within a cap on the block's size.
+    wide_rows = min(4 * n_features, _BLOCK_BYTES_WIDE_MAX // max(1, n_features * itemsize))
+    return max(256, rows, wide_rows)
 
 
 def block_moments(xp, block, out=None):
