@@ -84,3 +84,15 @@ def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_missing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="does not exist"):
         _result().save(tmp_path / "nope" / "r.csv")
+
+
+def test_saved_files_get_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        path = _result().save(tmp_path / "r.csv")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import hashlib
-import os
 from pathlib import Path
 
 from markupsafe import Markup
@@ -110,8 +109,4 @@ def write_report(result, path, *, title=None) -> Path:
     with atomic_path(path) as tmp:
         with open(tmp, "w", encoding="utf-8") as fh:
             fh.write(html)
-        # mkstemp creates the file private (0600); a report is meant to be shared.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
     return path
