@@ -15,7 +15,7 @@ import math
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array import get_namespace, to_numpy
 from ..exceptions import InputError
@@ -253,3 +253,25 @@ def n_components_for_variance(explained_variance, fraction: float) -> int:
 def nan_safe_float(x) -> float:
     value = float(x)
     return value if math.isfinite(value) else float("nan")
+
+
+class LinearAxesMixin:
+    """What a decomposer with ``components_`` and ``mean_`` shares: the output
+    width, ``inverse_transform`` (``X @ components_ + mean_``, in float64 on the
+    host) and the tag that float32 and float64 inputs keep their dtype.
+    """
+
+    @property
+    def _n_features_out(self):
+        return self.n_components_
+
+    def inverse_transform(self, X):
+        """Back to feature space: ``X @ components_ + mean_``."""
+        check_is_fitted(self, "components_")
+        X = np.asarray(X, dtype=np.float64)
+        return X @ to_numpy(self.components_).astype(np.float64) + to_numpy(self.mean_)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
+        return tags

@@ -11,7 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._array import check_memory, nbytes_of, to_numpy
 from ..exceptions import InputError
-from ._base import check_n_components, flip_signs, validate_input
+from ._base import LinearAxesMixin, check_n_components, flip_signs, validate_input
 
 __all__ = ["OutlierRobustPCA"]
 
@@ -21,7 +21,7 @@ def _top_subspace(cov, k):
     return w[::-1], v[:, ::-1][:, :k]
 
 
-class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class OutlierRobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """PCA that resists a fraction of corrupted rows (iterative soft filtering).
 
     A filter in the spirit of Diakonikolas, Kane, Pensia & Pittas, "Nearly-Linear
@@ -117,10 +117,6 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         self.max_iter = max_iter
         self.tol = tol
         self.memory_budget = memory_budget
-
-    @property
-    def _n_features_out(self):
-        return self.n_components_
 
     def fit(self, X, y=None):
         """Filter the rows and fit the axes of the remaining weighted data.
@@ -232,14 +228,3 @@ class OutlierRobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         X, _ = validate_input(self, X, reset=False)
         X = to_numpy(X)
         return (X - self.mean_.astype(X.dtype)) @ self.components_.astype(X.dtype).T
-
-    def inverse_transform(self, X):
-        """Back to feature space: ``X @ components_ + mean_``."""
-        check_is_fitted(self, "components_")
-        X = np.asarray(X, dtype=np.float64)
-        return X @ self.components_.astype(np.float64) + self.mean_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._array import check_memory, nbytes_of
 from ..exceptions import InputError
-from ._base import as_namespace, check_n_components, flip_signs, validate_input
+from ._base import LinearAxesMixin, as_namespace, check_n_components, flip_signs, validate_input
 
 __all__ = ["RobustPCA", "principal_component_pursuit"]
 
@@ -88,7 +88,7 @@ def principal_component_pursuit(D, *, lam=None, mu=None, rho=1.5, tol=1e-7, max_
     return L, S, it, converged, residual
 
 
-class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Robust PCA: a low-rank + sparse split of the data, then PCA of the low-rank part.
 
     Principal Component Pursuit (Candes, Li, Ma & Wright 2011) writes the
@@ -163,10 +163,6 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         self.max_iter = max_iter
         self.memory_budget = memory_budget
 
-    @property
-    def _n_features_out(self):
-        return self.n_components_
-
     def fit(self, X, y=None):
         """Split ``X`` into low-rank + sparse and fit the axes of the low-rank part.
 
@@ -228,14 +224,3 @@ class RobustPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
         comps = xp.astype(as_namespace(self.components_, xp, X), X.dtype)
         mean = xp.astype(as_namespace(self.mean_, xp, X), X.dtype)
         return xp.matmul(X - mean, comps.T)
-
-    def inverse_transform(self, X):
-        """Back to feature space: ``X @ components_ + mean_``."""
-        check_is_fitted(self, "components_")
-        X = np.asarray(X, dtype=np.float64)
-        return X @ np.asarray(self.components_, dtype=np.float64) + np.asarray(self.mean_)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
-        return tags
