@@ -104,6 +104,39 @@ def test_float32_centres_large_offsets():
     np.testing.assert_allclose(ours.explained_variance_, exact.explained_variance_, rtol=1e-3)
 
 
+@pytest.mark.parametrize("block_rows", [None, 512])
+def test_float32_large_offsets_whole_and_blocked(block_rows):
+    # block_rows=None lets fit try the single-product path; the probe must
+    # send data with a large offset to the centred, blocked pass
+    rng = np.random.RandomState(2)
+    X = (rng.normal(size=(6000, 5)) * [3, 2, 1, 0.5, 0.2] + 1e4).astype(np.float32)
+    ours = PCA(5, solver="covariance_eigh", block_rows=block_rows).fit(X)
+    exact = skd.PCA(5, svd_solver="full").fit(X.astype(np.float64))
+    np.testing.assert_allclose(ours.explained_variance_, exact.explained_variance_, rtol=1e-3)
+
+
+def test_whole_moments_checks_every_row_not_only_the_probe():
+    from array_api_compat import numpy as xpn
+
+    from featkit.decomposition._base import blocked_moments, whole_moments
+
+    rng = np.random.RandomState(3)
+    X = rng.normal(size=(30000, 4)).astype(np.float32)
+    # the probe (first 3 rows) looks spread out around the mean; every later
+    # row carries a large offset that makes the raw moments cancel badly
+    X[3:, 0] += 1e4
+    assert whole_moments(xpn, X, probe_rows=3) is None
+    n, mean, scatter = blocked_moments(xpn, X, 2048, whole=True)
+    ref = np.cov(X.astype(np.float64), rowvar=False) * (n - 1)
+    np.testing.assert_allclose(scatter, ref, rtol=1e-4, atol=1e-2 * np.abs(ref).max() * 1e-4)
+    # mild data goes through the single product and equals the float64 scatter
+    Y = rng.normal(size=(3000, 4)).astype(np.float32) + 1.0
+    out = whole_moments(xpn, Y, probe_rows=500)
+    assert out is not None
+    np.testing.assert_allclose(out[2], np.cov(Y.astype(np.float64), rowvar=False) * 2999, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(out[1], Y.astype(np.float64).mean(0), rtol=1e-8)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_partial_fit_equals_full_fit(dtype):
     X = _random_data(n=1000, seed=3).astype(dtype)

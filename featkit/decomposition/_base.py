@@ -145,7 +145,7 @@ def block_moments(xp, block, out=None):
     scatter = raw - nb * (mean[:, None] * mean[None, :])
     var = xp.linalg.diagonal(scatter) / nb
     second = xp.linalg.diagonal(raw) / nb
-    limit = 1e-4 / float(np.finfo(np.float32 if block.dtype == xp.float32 else np.float64).eps)
+    limit = _cancellation_limit(xp, block.dtype)
     if bool(xp.all(second <= limit * var)):
         return nb, mean, scatter
     if out is not None:
@@ -179,8 +179,67 @@ def block_buffer(xp, X, block_rows: int):
     return np.empty((min(block_rows, X.shape[0]), X.shape[1]), dtype=X.dtype)
 
 
-def blocked_moments(xp, X, block_rows: int):
-    """(n, mean, scatter) of ``X`` in float64, reading it block by block."""
+def _cancellation_limit(xp, dtype) -> float:
+    return 1e-4 / float(np.finfo(np.float32 if dtype == xp.float32 else np.float64).eps)
+
+
+def _column_sums64(xp, X):
+    """Column sums in float64.
+
+    For a C-ordered NumPy float32 array, groups of 16 rows are summed in
+    float32 (a 15-addition rounding error, far below that of the float32
+    product the sums correct) and the group sums in float64: about 25% less
+    time than casting every element, at ~1e-9 relative difference.
+    """
+    if isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous and X.shape[0] >= 64:
+        g = 16
+        m = (X.shape[0] // g) * g
+        sums = X[:m].reshape(-1, g, X.shape[1]).sum(axis=1).sum(axis=0, dtype=np.float64)
+        return xp.asarray(sums + X[m:].sum(axis=0, dtype=np.float64))
+    return xp.sum(X, axis=0, dtype=xp.float64)
+
+
+def whole_moments(xp, X, probe_rows: int):
+    """(n, mean, scatter) of an in-memory ``X`` from one ``X^T X``, or None.
+
+    One product over all rows runs at the BLAS rate of a single large ``syrk``
+    -- faster than the same product cut into blocks -- and needs no centred
+    copy. It is only taken when the raw second moments cancel mildly (the
+    same bound as the fast path of :func:`block_moments`): a centred probe of
+    the first ``probe_rows`` rows screens out data with large offsets before
+    the product, and the exact diagonal confirms the bound after it. None
+    means "use the blocked, centred pass".
+    """
+    n = X.shape[0]
+    limit = _cancellation_limit(xp, X.dtype)
+    mean = _column_sums64(xp, X) / n
+    probe = X[:min(n, probe_rows), :]
+    pc = xp.astype(probe, xp.float64) - mean
+    pvar = xp.sum(pc * pc, axis=0) / probe.shape[0]
+    psecond = xp.sum(xp.astype(probe, xp.float64) ** 2, axis=0) / probe.shape[0]
+    # a 16x margin: the probe's variance is an estimate of the column's
+    if not bool(xp.all(psecond * 16 <= limit * pvar)):
+        return None
+    raw = xp.astype(xp.matmul(X.T, X), xp.float64)
+    scatter = raw - n * (mean[:, None] * mean[None, :])
+    var = xp.linalg.diagonal(scatter) / n
+    second = xp.linalg.diagonal(raw) / n
+    if not bool(xp.all(second <= limit * var)):
+        return None
+    return n, mean, scatter
+
+
+def blocked_moments(xp, X, block_rows: int, whole: bool = False):
+    """(n, mean, scatter) of ``X`` in float64, reading it block by block.
+
+    With ``whole=True`` an in-memory array whose moments cancel mildly is
+    done in one product (:func:`whole_moments`); the result is the same up to
+    rounding.
+    """
+    if whole and X.shape[0] > block_rows:
+        out = whole_moments(xp, X, min(block_rows, 4096))
+        if out is not None:
+            return out
     n = 0
     mean = scatter = None
     buf = block_buffer(xp, X, block_rows)

@@ -243,7 +243,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
                          "Use solver='randomized' with few components.", self.memory_budget)
             rows = block_rows_for(d, Xw.dtype.itemsize if hasattr(Xw.dtype, "itemsize") else 8,
                                   device == "gpu", self.block_rows)
-            count, mean, scatter = blocked_moments(xpw, Xw, rows)
+            count, mean, scatter = blocked_moments(xpw, Xw, rows, whole=self.block_rows is None)
             self._moments = (count, mean, scatter)
             self.n_samples_seen_ = count
             self._dtype = Xw.dtype
