@@ -182,3 +182,37 @@ def test_warns_when_the_network_learns_nothing():
     with pytest.warns(UserWarning, match="no better than a constant prediction"):
         KANSelector(hidden_size=8, epochs=150, learning_rate=0.05, n_splits=2, random_state=0,
                     n_threads=1).fit(X, y)
+
+
+def test_cubic_closed_form_equals_cox_de_boor_with_its_gradient():
+    from featkit.selection._kan import uniform_basis
+
+    knots, h = _uniform_knots(torch, 5, 3, (-1.0, 1.0), "cpu")
+    k64 = knots.double()
+    # inside, on and outside the grid (the extended knots reach -2.2 .. 2.2)
+    x = torch.linspace(-2.5, 2.5, 201, dtype=torch.float64).reshape(67, 3).requires_grad_(True)
+    np.testing.assert_allclose(uniform_basis(torch, x, k64, 3, h).detach().numpy(),
+                               bspline_basis(x, k64, 3, h).detach().numpy(), atol=1e-6)
+    assert torch.autograd.gradcheck(lambda v: uniform_basis(torch, v, k64, 3, h), (x,))
+    # other orders go through the recursion itself
+    assert torch.equal(uniform_basis(torch, x, k64, 2, h), bspline_basis(x, k64, 2, h))
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_folds_trained_together_equal_folds_trained_one_by_one(task, monkeypatch):
+    X, y = _xor_like(n=151)  # folds of unequal size: the batched loss pads them
+    if task == "regression":
+        y = X[:, 2] ** 2 + X[:, 5] + 0.1 * np.random.RandomState(0).normal(size=len(y))
+    params = {**FAST, "n_splits": 3}
+    together = KANSelector(**params).fit(X, y)
+    monkeypatch.setattr(KANSelector, "_fold_batching", False)
+    alone = KANSelector(**params).fit(X, y)
+    for key in together.all_scores_:
+        np.testing.assert_allclose(together.all_scores_[key], alone.all_scores_[key], rtol=2e-3, atol=1e-5)
+    np.testing.assert_allclose(together.fold_losses_, alone.fold_losses_, rtol=2e-3)
+
+
+def test_minibatch_training_learns():
+    X, y = _xor_like()
+    est = KANSelector(n_features_to_select=2, batch_size=64, **FAST).fit(X, y)
+    assert set(np.flatnonzero(est.get_support())) == {2, 5}

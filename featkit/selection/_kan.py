@@ -77,7 +77,59 @@ def bspline_basis(x, knots, spline_order, h):
     return basis
 
 
+def _cubic_basis_function(torch):
+    """A torch autograd Function for the cubic B-spline basis on a uniform grid (cached)."""
+    if "cubic" in _MODULES:
+        return _MODULES["cubic"]
+
+    class CubicBasis(torch.autograd.Function):
+        # B_m(x) = N((x - t_m) / h), N the cardinal cubic B-spline on [0, 4];
+        # with r = |(x - t_m) / h - 2|, a = max(0, 2 - r), b = max(0, 1 - r):
+        # N = (a^3 - 4 b^3) / 6 and dN/dr = 2 b^2 - a^2 / 2.
+        @staticmethod
+        def forward(ctx, x, centres, inv_h):
+            u = x.unsqueeze(-1) * inv_h - centres
+            r = u.abs()
+            a = (2.0 - r).clamp_min_(0.0)
+            b = (1.0 - r).clamp_min_(0.0)
+            ctx.save_for_backward(u, a, b)
+            ctx.inv_h = inv_h
+            return (a * a * a - 4.0 * (b * b * b)) * (1.0 / 6.0)
+
+        @staticmethod
+        def backward(ctx, grad_out):
+            u, a, b = ctx.saved_tensors
+            dn_dr = 2.0 * (b * b) - 0.5 * (a * a)
+            grad_x = (grad_out * dn_dr * torch.sign(u)).sum(dim=-1) * ctx.inv_h
+            return grad_x, None, None
+
+    _MODULES["cubic"] = CubicBasis
+    return CubicBasis
+
+
+def uniform_basis(torch, x, knots, spline_order, h):
+    """B-spline bases of ``x`` on the uniform ``knots``: closed form for cubics, else Cox-de Boor.
+
+    The cubic closed form (with an analytic backward) equals
+    :func:`bspline_basis` to float rounding and costs about a sixth of its
+    forward time; every other order uses the recursion.
+    """
+    if spline_order != 3:
+        return bspline_basis(x, knots, spline_order, h)
+    centres = knots[: -(spline_order + 1)] / h + 2.0
+    return _cubic_basis_function(torch).apply(x, centres, 1.0 / h)
+
+
 _MODULES = {}
+
+
+def _adam_options(torch, device):
+    """The fused (single-kernel) Adam where this torch has it for the device."""
+    import inspect
+
+    if "fused" in inspect.signature(torch.optim.Adam).parameters:
+        return {"fused": True}
+    return {}  # pragma: no cover - torch < 2.0
 
 
 def _kan_network_class(torch):
@@ -105,7 +157,7 @@ def _kan_network_class(torch):
             self.spline_scale = nn.Parameter(torch.ones(n_out, n_in, **kw))
 
         def basis(self, x):
-            return bspline_basis(x, self.knots, self.spline_order, self.h)
+            return uniform_basis(torch, x, self.knots, self.spline_order, self.h)
 
         def effective_coef(self):
             return self.spline_scale.unsqueeze(-1) * self.coef
@@ -286,10 +338,33 @@ class KANSelector(BaseRanker):
         device = resolve_device(torch, self.device)
         folds = self._folds(X, y, seed)
         per_fold, losses = [], []
-        with torch_threads(torch, self.n_threads, work=X.size):
-            for i, (train, test) in enumerate(folds):
-                gen = make_generator(torch, seed + 7919 * i)
-                scores, loss = self._fit_fold(torch, X, y, train, test, gen, device)
+        with torch_threads(torch, self.n_threads, work=X.size * len(folds)):
+            setups = [self._fold_setup(torch, X, y, train, test, make_generator(torch, seed + 7919 * i), device)
+                      for i, (train, test) in enumerate(folds)]
+            n_basis = self.grid_size + self.spline_order
+            one = 4 * max(len(tr) for tr, _ in folds) * X.shape[1] * (n_basis + 2)
+            check_memory(
+                one,
+                f"The KAN first-layer spline bases ({max(len(tr) for tr, _ in folds)} rows x "
+                f"{X.shape[1]} features x {n_basis})",
+                "Fit on a sample of the rows or use a smaller grid_size.",
+            )
+            full_batch = self.batch_size is None or self.batch_size >= min(len(tr) for tr, _ in folds)
+            try:
+                check_memory(len(folds) * one, "", "")
+                together = full_batch and self._fold_batching
+            except Exception:
+                together = False
+            # full batch: the folds' networks are independent, so they train as one
+            # batched network (stacked parameters, summed fold losses; Adam is
+            # elementwise, so each fold follows its own trajectory) -- one set of
+            # small kernels per step instead of one per fold
+            groups = [setups] if together else [[one_setup] for one_setup in setups]
+            for group in groups:
+                self._train(torch, group)
+            for st in setups:
+                st["net"].eval()
+                scores, loss = self._fold_scores(torch, st["net"], st["xv"], st["yv"], st["loss_fn"])
                 per_fold.append(scores)
                 losses.append(loss)
         self.all_scores_ = {key: np.mean([s[key] for s in per_fold], axis=0) for key in per_fold[0]}
@@ -299,7 +374,11 @@ class KANSelector(BaseRanker):
         key = self.metric if self.importance == "activation" else f"{self.metric}_coef"
         return self.all_scores_[key]
 
-    def _fit_fold(self, torch, X, y, train, test, gen, device):
+    # Train the folds of a full-batch fit together (tests switch it off to compare).
+    _fold_batching = True
+
+    def _fold_setup(self, torch, X, y, train, test, gen, device):
+        """Scaled tensors, loss and freshly initialised network of one fold."""
         F = torch.nn.functional
         KAN = _kan_network_class(torch)
         lo = X[train].min(axis=0)
@@ -309,8 +388,7 @@ class KANSelector(BaseRanker):
         def scale(rows):
             return np.clip(2.0 * (X[rows] - lo) / span - 1.0, -1.0, 1.0)
 
-        classification = self.task_ == "classification"
-        if classification:
+        if self.task_ == "classification":
             n_out = int(y.max()) + 1
             yt = torch.as_tensor(y[train], dtype=torch.long, device=device)
             yv = torch.as_tensor(y[test], dtype=torch.long, device=device)
@@ -327,40 +405,99 @@ class KANSelector(BaseRanker):
             def loss_fn(out, target, reduction="mean"):
                 return F.mse_loss(out, target.expand_as(out), reduction=reduction)
 
-        n_basis = self.grid_size + self.spline_order
-        check_memory(
-            4 * len(train) * X.shape[1] * (n_basis + 2),
-            f"The KAN first-layer spline bases ({len(train)} rows x {X.shape[1]} features x {n_basis})",
-            "Fit on a sample of the rows or use a smaller grid_size.",
-        )
-        xt = as_tensor(torch, scale(train), device)
-        xv = as_tensor(torch, scale(test), device)
         # initialised on the CPU from the CPU generator, then moved: same weights on any device
         net = KAN([X.shape[1], self.hidden_size, n_out], self.grid_size, self.spline_order, gen, "cpu")
-        net = net.to(device)
-        first = net.layers[0]
+        return {
+            "net": net.to(device), "gen": gen, "loss_fn": loss_fn, "classification": self.task_ == "classification",
+            "xt": as_tensor(torch, scale(train), device), "yt": yt,
+            "xv": as_tensor(torch, scale(test), device), "yv": yv,
+        }
+
+    def _train(self, torch, group):
+        """Adam on the networks of ``group`` (one fold, or several trained as one batch)."""
+        F = torch.nn.functional
+        nets = [st["net"] for st in group]
+        n_f = len(group)
+        first = nets[0].layers[0]
+        sizes = [st["xt"].shape[0] for st in group]
+        n_max = max(sizes)
+        device = group[0]["xt"].device
+        # stacked parameters (fold, ...) of every layer: leaf tensors Adam updates
+        layers = []
+        for li in range(len(nets[0].layers)):
+            layers.append([
+                torch.stack([net.layers[li].base_weight.detach() for net in nets]).requires_grad_(True),
+                torch.stack([net.layers[li].coef.detach() for net in nets]).requires_grad_(True),
+                torch.stack([net.layers[li].spline_scale.detach() for net in nets]).requires_grad_(True),
+            ])
+
+        def pad(t, fill=0):
+            if t.shape[0] == n_max:
+                return t
+            extra = torch.full((n_max - t.shape[0],) + tuple(t.shape[1:]), fill, dtype=t.dtype, device=device)
+            return torch.cat([t, extra])
+
         # the first layer's SiLU and spline bases depend only on the inputs: computed once
         with torch.no_grad():
-            silu_t, basis_t = F.silu(xt), first.basis(xt)
+            xt = torch.stack([pad(st["xt"]) for st in group])
+            silu_all = F.silu(xt)
+            basis_all = first.basis(xt).reshape(n_f, n_max, -1)
+        yt_all = torch.stack([pad(st["yt"]) for st in group])
+        row_w = torch.zeros(n_f, n_max, dtype=torch.float32, device=device)
+        for f, size in enumerate(sizes):
+            row_w[f, :size] = 1.0 / size
+        classification = group[0]["classification"]
+        knots, h, order = first.knots, first.h, first.spline_order
+
+        def layer_out(params, silu_x, basis):
+            wb, coef, ss = params
+            eff = (ss.unsqueeze(-1) * coef).reshape(coef.shape[0], coef.shape[1], -1)
+            return torch.bmm(silu_x, wb.transpose(1, 2)) + torch.bmm(basis, eff.transpose(1, 2))
+
+        def forward(silu_x, basis):
+            hidden = layer_out(layers[0], silu_x, basis)
+            for params in layers[1:]:
+                b = uniform_basis(torch, hidden, knots, order, h)
+                hidden = layer_out(params, F.silu(hidden), b.reshape(b.shape[0], b.shape[1], -1))
+            return hidden
+
+        def loss_of(out, target, w):
+            if classification:
+                per_row = F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1), reduction="none")
+                per_row = per_row.reshape(w.shape)
+            else:
+                per_row = (out - target).pow(2).mean(dim=-1)
+            return (per_row * w).sum()
+
         lr = self.learning_rate
         if lr == "auto":
-            lr = min(0.01, 0.05 / np.sqrt(X.shape[1]))
-        opt = torch.optim.Adam(net.parameters(), lr=lr, weight_decay=self.weight_decay)
-        n = xt.shape[0]
+            lr = min(0.01, 0.05 / np.sqrt(first.base_weight.shape[1]))
+        params = [p for layer in layers for p in layer]
+        opt = torch.optim.Adam(params, lr=lr, weight_decay=self.weight_decay, **_adam_options(torch, device))
+        full = self.batch_size is None or self.batch_size >= min(sizes)
+        gen = group[0]["gen"]
         for _ in range(self.epochs):
-            if self.batch_size is None or self.batch_size >= n:
+            if full:
                 batches = [None]
-            else:
-                perm = torch.randperm(n, generator=gen)
-                batches = [perm[s:s + self.batch_size] for s in range(0, n, self.batch_size)]
+            else:  # one fold at a time (n_f == 1)
+                perm = torch.randperm(sizes[0], generator=gen)
+                batches = [perm[s:s + self.batch_size] for s in range(0, sizes[0], self.batch_size)]
             for idx in batches:
-                s, b, t = (silu_t, basis_t, yt) if idx is None else (silu_t[idx], basis_t[idx], yt[idx])
+                if idx is None:
+                    s, b, t, w = silu_all, basis_all, yt_all, row_w
+                else:
+                    s, b, t = silu_all[:, idx], basis_all[:, idx], yt_all[:, idx]
+                    w = torch.full((1, len(idx)), 1.0 / len(idx), device=device)
                 opt.zero_grad(set_to_none=True)
-                loss = loss_fn(net.head(first.forward_parts(s, b)), t)
+                loss = loss_of(forward(s, b), t, w)
                 loss.backward()
                 opt.step()
-        net.eval()
-        return self._fold_scores(torch, net, xv, yv, loss_fn)
+        with torch.no_grad():
+            for f, net in enumerate(nets):
+                for li, layer in enumerate(net.layers):
+                    layer.base_weight.copy_(layers[li][0][f])
+                    layer.coef.copy_(layers[li][1][f])
+                    layer.spline_scale.copy_(layers[li][2][f])
 
     def _warn_if_not_learned(self, y, folds):
         """Warn when the networks do no better than predicting the training prior / mean."""
