@@ -13,6 +13,7 @@ recursion. torch is imported only inside ``fit``.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -38,6 +39,9 @@ _IMPORTANCE = ("activation", "coefficient")
 
 # Rows per chunk when per-edge contributions (rows x features x hidden) are formed.
 _ROW_CHUNK = 2048
+
+
+_MODULES = {}
 
 
 def _uniform_knots(torch, grid_size, spline_order, grid_range, device):
@@ -77,59 +81,132 @@ def bspline_basis(x, knots, spline_order, h):
     return basis
 
 
-def _cubic_basis_function(torch):
-    """A torch autograd Function for the cubic B-spline basis on a uniform grid (cached)."""
-    if "cubic" in _MODULES:
-        return _MODULES["cubic"]
+def _basis_function(torch):
+    """A torch autograd Function: B-spline bases with the analytic derivative as backward (cached)."""
+    if "basis" in _MODULES:
+        return _MODULES["basis"]
 
-    class CubicBasis(torch.autograd.Function):
-        # B_m(x) = N((x - t_m) / h), N the cardinal cubic B-spline on [0, 4];
-        # with r = |(x - t_m) / h - 2|, a = max(0, 2 - r), b = max(0, 1 - r):
-        # N = (a^3 - 4 b^3) / 6 and dN/dr = 2 b^2 - a^2 / 2.
+    class UniformBasis(torch.autograd.Function):
         @staticmethod
-        def forward(ctx, x, centres, inv_h):
-            u = x.unsqueeze(-1) * inv_h - centres
-            r = u.abs()
-            a = (2.0 - r).clamp_min_(0.0)
-            b = (1.0 - r).clamp_min_(0.0)
-            ctx.save_for_backward(u, a, b)
-            ctx.inv_h = inv_h
-            return (a * a * a - 4.0 * (b * b * b)) * (1.0 / 6.0)
+        def forward(ctx, x, knots, spline_order, h):
+            value, deriv = basis_and_derivative(torch, x, knots, spline_order, h)
+            ctx.save_for_backward(deriv)
+            return value
 
         @staticmethod
         def backward(ctx, grad_out):
-            u, a, b = ctx.saved_tensors
-            dn_dr = 2.0 * (b * b) - 0.5 * (a * a)
-            grad_x = (grad_out * dn_dr * torch.sign(u)).sum(dim=-1) * ctx.inv_h
-            return grad_x, None, None
+            (deriv,) = ctx.saved_tensors
+            return (grad_out * deriv).sum(dim=-1), None, None, None
 
-    _MODULES["cubic"] = CubicBasis
-    return CubicBasis
+    _MODULES["basis"] = UniformBasis
+    return UniformBasis
 
 
 def uniform_basis(torch, x, knots, spline_order, h):
-    """B-spline bases of ``x`` on the uniform ``knots``: closed form for cubics, else Cox-de Boor.
+    """B-spline bases of ``x`` on the uniform ``knots``, differentiable in ``x``.
 
-    The cubic closed form (with an analytic backward) equals
-    :func:`bspline_basis` to float rounding and costs about a sixth of its
-    forward time; every other order uses the recursion.
+    Values come from :func:`basis_and_derivative` (the closed form for
+    cubics, Cox-de Boor otherwise); the backward uses the analytic
+    derivative instead of differentiating through the recursion.
     """
-    if spline_order != 3:
-        return bspline_basis(x, knots, spline_order, h)
-    centres = knots[: -(spline_order + 1)] / h + 2.0
-    return _cubic_basis_function(torch).apply(x, centres, 1.0 / h)
+    return _basis_function(torch).apply(x, knots, spline_order, h)
 
 
-_MODULES = {}
+def basis_and_derivative(torch, x, knots, spline_order, h):
+    """B-spline bases of ``x`` and their derivatives d B_m / d x, both of shape (..., G + k).
+
+    On a uniform grid B'_{m,k} = (B_{m,k-1} - B_{m+1,k-1}) / h; cubics use the
+    closed form of the cardinal B-spline N (support [0, 4]): with
+    ``r = |(x - t_m) / h - 2|``, ``a = max(0, 2 - r)``, ``b = max(0, 1 - r)``,
+    ``N = (a^3 - 4 b^3) / 6`` and ``dN/dr = 2 b^2 - a^2 / 2`` -- equal to the
+    recursion to float rounding at about a sixth of its cost.
+    """
+    if spline_order == 3:
+        centres = knots[:-4] / h + 2.0
+        u = torch.sub((x * (1.0 / h)).unsqueeze(-1), centres)
+        r = u.abs()
+        a = torch.rsub(r, 2.0).clamp_min_(0.0)
+        b = torch.rsub(r, 1.0).clamp_min_(0.0)
+        value = torch.add(a.pow(3), b.pow(3), alpha=-4.0).mul_(1.0 / 6.0)
+        deriv = torch.add(b.pow(2), a.pow(2), alpha=-0.25).mul_(2.0 / h).mul_(torch.sign(u))
+        return value, deriv
+    value = bspline_basis(x, knots, spline_order, h)
+    if spline_order == 0:
+        return value, torch.zeros_like(value)
+    lower = bspline_basis(x, knots, spline_order - 1, h)
+    return value, (lower[..., :-1] - lower[..., 1:]) * (1.0 / h)
 
 
-def _adam_options(torch, device):
-    """The fused (single-kernel) Adam where this torch has it for the device."""
-    import inspect
+def _kan_gradients(torch, params, silu1, basis1, target, row_w, classification, knots, h, order):
+    """Loss gradients of a batch of two-layer KANs, by hand (no autograd graph).
 
-    if "fused" in inspect.signature(torch.optim.Adam).parameters:
-        return {"fused": True}
-    return {}  # pragma: no cover - torch < 2.0
+    ``params`` = [wb1 (F,H,D), coef1 (F,H,D,M), ss1 (F,H,D), wb2 (F,C,H), coef2
+    (F,C,H,M), ss2 (F,C,H)]; ``silu1`` (F,N,D) and ``basis1`` (F,N,D*M) are the
+    first layer's fixed input features; the loss is sum_f sum_n row_w[f, n] *
+    loss(row n of fold f) (cross-entropy, or the mean squared error over the
+    outputs). For tiny networks the autograd engine's per-node bookkeeping
+    costs more than this arithmetic.
+    """
+    wb1, coef1, ss1, wb2, coef2, ss2 = params
+    nf, n_out, n_hid, m = coef2.shape
+    e1 = (ss1.unsqueeze(-1) * coef1).reshape(nf, n_hid, -1)
+    h1 = torch.baddbmm(torch.bmm(basis1, e1.transpose(1, 2)), silu1, wb1.transpose(1, 2))
+    sig = torch.sigmoid(h1)
+    silu2 = h1 * sig
+    b2, db2 = basis_and_derivative(torch, h1, knots, order, h)
+    b2 = b2.reshape(nf, h1.shape[1], -1)
+    e2 = (ss2.unsqueeze(-1) * coef2).reshape(nf, n_out, -1)
+    out = torch.baddbmm(torch.bmm(b2, e2.transpose(1, 2)), silu2, wb2.transpose(1, 2))
+    if classification:
+        g = torch.softmax(out, dim=-1)
+        g.scatter_add_(-1, target.unsqueeze(-1), torch.full_like(g[..., :1], -1.0))
+        g.mul_(row_w.unsqueeze(-1))
+    else:
+        g = (out - target).mul_(row_w.unsqueeze(-1) * (2.0 / n_out))
+    gt = g.transpose(1, 2)
+    g_wb2 = torch.bmm(gt, silu2)
+    g_e2 = torch.bmm(gt, b2).reshape(nf, n_out, n_hid, m)
+    g_h1 = torch.bmm(g, wb2).mul_(sig * (1.0 + h1 * (1.0 - sig)))
+    g_h1 += (torch.bmm(g, e2).reshape(db2.shape) * db2).sum(dim=-1)
+    g1t = g_h1.transpose(1, 2)
+    g_wb1 = torch.bmm(g1t, silu1)
+    g_e1 = torch.bmm(g1t, basis1).reshape(coef1.shape)
+    return [g_wb1, g_e1 * ss1.unsqueeze(-1), (g_e1 * coef1).sum(dim=-1),
+            g_wb2, g_e2 * ss2.unsqueeze(-1), (g_e2 * coef2).sum(dim=-1)]
+
+
+class FlatAdam:
+    """Adam (Kingma & Ba 2015, with torch.optim.Adam's L2 ``weight_decay``) on one flat buffer.
+
+    The parameters are views into a single tensor, so a step is six
+    elementwise operations however many parameter tensors there are -- for
+    the small batched KANs the optimizer's per-tensor bookkeeping otherwise
+    costs as much as the arithmetic.
+    """
+
+    def __init__(self, torch, tensors, lr, weight_decay=0.0, betas=(0.9, 0.999), eps=1e-8):
+        self.torch = torch
+        self.theta = torch.cat([t.reshape(-1) for t in tensors])
+        self.params, offset = [], 0
+        for t in tensors:
+            self.params.append(self.theta[offset:offset + t.numel()].view(t.shape))
+            offset += t.numel()
+        self.m = torch.zeros_like(self.theta)
+        self.v = torch.zeros_like(self.theta)
+        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
+        self.t = 0
+
+    def step(self, grads):
+        torch = self.torch
+        b1, b2 = self.betas
+        g = torch.cat([x.reshape(-1) for x in grads])
+        if self.weight_decay:
+            g.add_(self.theta, alpha=self.weight_decay)
+        self.t += 1
+        self.m.lerp_(g, 1.0 - b1)
+        self.v.mul_(b2).addcmul_(g, g, value=1.0 - b2)
+        denom = (self.v.sqrt() / math.sqrt(1.0 - b2 ** self.t)).add_(self.eps)
+        self.theta.addcdiv_(self.m, denom, value=-self.lr / (1.0 - b1 ** self.t))
 
 
 def _kan_network_class(torch):
@@ -426,9 +503,9 @@ class KANSelector(BaseRanker):
         layers = []
         for li in range(len(nets[0].layers)):
             layers.append([
-                torch.stack([net.layers[li].base_weight.detach() for net in nets]).requires_grad_(True),
-                torch.stack([net.layers[li].coef.detach() for net in nets]).requires_grad_(True),
-                torch.stack([net.layers[li].spline_scale.detach() for net in nets]).requires_grad_(True),
+                torch.stack([net.layers[li].base_weight.detach() for net in nets]),
+                torch.stack([net.layers[li].coef.detach() for net in nets]),
+                torch.stack([net.layers[li].spline_scale.detach() for net in nets]),
             ])
 
         def pad(t, fill=0):
@@ -449,31 +526,13 @@ class KANSelector(BaseRanker):
         classification = group[0]["classification"]
         knots, h, order = first.knots, first.h, first.spline_order
 
-        def layer_out(params, silu_x, basis):
-            wb, coef, ss = params
-            eff = (ss.unsqueeze(-1) * coef).reshape(coef.shape[0], coef.shape[1], -1)
-            return torch.bmm(silu_x, wb.transpose(1, 2)) + torch.bmm(basis, eff.transpose(1, 2))
-
-        def forward(silu_x, basis):
-            hidden = layer_out(layers[0], silu_x, basis)
-            for params in layers[1:]:
-                b = uniform_basis(torch, hidden, knots, order, h)
-                hidden = layer_out(params, F.silu(hidden), b.reshape(b.shape[0], b.shape[1], -1))
-            return hidden
-
-        def loss_of(out, target, w):
-            if classification:
-                per_row = F.cross_entropy(out.reshape(-1, out.shape[-1]), target.reshape(-1), reduction="none")
-                per_row = per_row.reshape(w.shape)
-            else:
-                per_row = (out - target).pow(2).mean(dim=-1)
-            return (per_row * w).sum()
-
         lr = self.learning_rate
         if lr == "auto":
             lr = min(0.01, 0.05 / np.sqrt(first.base_weight.shape[1]))
-        params = [p for layer in layers for p in layer]
-        opt = torch.optim.Adam(params, lr=lr, weight_decay=self.weight_decay, **_adam_options(torch, device))
+        if len(layers) != 2:  # pragma: no cover - the network is always [d, hidden, outputs]
+            raise RuntimeError("the hand-written KAN gradients are for two layers")
+        opt = FlatAdam(torch, [p for layer in layers for p in layer], lr, self.weight_decay)
+        params = opt.params
         full = self.batch_size is None or self.batch_size >= min(sizes)
         gen = group[0]["gen"]
         for _ in range(self.epochs):
@@ -488,16 +547,14 @@ class KANSelector(BaseRanker):
                 else:
                     s, b, t = silu_all[:, idx], basis_all[:, idx], yt_all[:, idx]
                     w = torch.full((1, len(idx)), 1.0 / len(idx), device=device)
-                opt.zero_grad(set_to_none=True)
-                loss = loss_of(forward(s, b), t, w)
-                loss.backward()
-                opt.step()
+                with torch.no_grad():
+                    opt.step(_kan_gradients(torch, params, s, b, t, w, classification, knots, h, order))
         with torch.no_grad():
             for f, net in enumerate(nets):
                 for li, layer in enumerate(net.layers):
-                    layer.base_weight.copy_(layers[li][0][f])
-                    layer.coef.copy_(layers[li][1][f])
-                    layer.spline_scale.copy_(layers[li][2][f])
+                    layer.base_weight.copy_(params[3 * li][f])
+                    layer.coef.copy_(params[3 * li + 1][f])
+                    layer.spline_scale.copy_(params[3 * li + 2][f])
 
     def _warn_if_not_learned(self, y, folds):
         """Warn when the networks do no better than predicting the training prior / mean."""
