@@ -10,7 +10,7 @@ from featkit.exceptions import InputError, MissingExtraError
 from featkit.registry import make_estimator
 from featkit.selection import SequentialAttentionSelector
 
-pytest.importorskip("torch")
+torch = pytest.importorskip("torch")
 
 pytestmark = pytest.mark.neural
 
@@ -123,6 +123,24 @@ def test_schedules_and_history():
     assert np.all(default.attention_history_[1:, first] == 0)
 
 
+def test_weight_decay_shrinks_the_network_but_not_the_attention(monkeypatch):
+    X, y, truth = _nonlinear("classification", n=200)
+    seen = {}
+    real = torch.optim.AdamW
+
+    def spy(groups, **kw):
+        seen["groups"] = [(len(g["params"]), g["weight_decay"]) for g in groups]
+        return real(groups, **kw)
+
+    monkeypatch.setattr(torch.optim, "AdamW", spy)
+    est = SequentialAttentionSelector(n_features_to_select=4, weight_decay=0.05, **FAST).fit(X, y)
+    # network weights and biases decay, the attention logits (the last group, one tensor) do not
+    assert seen["groups"][-1] == (1, 0.0) and seen["groups"][0][1] == 0.05
+    assert len(truth & set(est.selection_order_.tolist())) >= 3
+    plain = SequentialAttentionSelector(n_features_to_select=4, **FAST).fit(X, y)
+    assert not np.array_equal(plain.attention_history_, est.attention_history_)
+
+
 def test_features_per_step():
     X, y, truth = _nonlinear("regression", n=200)
     est = SequentialAttentionSelector(n_features_to_select=4, features_per_step=2, **FAST).fit(X, y)
@@ -150,7 +168,8 @@ def test_bad_parameters_raise_input_error():
     X, y, _ = _nonlinear("classification", n=60, d=4)
     for params, match in [({"variant": "attn"}, "variant"), ({"optimizer": "sgd"}, "optimizer"),
                           ({"warmup": 1.5}, "warmup"), ({"hidden_layer_sizes": (0,)}, "hidden"),
-                          ({"features_per_step": 0}, "features_per_step")]:
+                          ({"features_per_step": 0}, "features_per_step"),
+                          ({"weight_decay": -1.0}, "weight_decay")]:
         with pytest.raises(InputError, match=match):
             SequentialAttentionSelector(**params).fit(X, y)
 

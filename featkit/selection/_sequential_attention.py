@@ -102,6 +102,9 @@ class SequentialAttentionSelector(BaseRanker):
     optimizer : {"adam", "lbfgs"}, default="adam"
         "lbfgs" runs full-batch L-BFGS (restarted at every selection); useful
         for the linear model, where each phase then reaches the least-squares fit.
+    weight_decay : float, default=0.0
+        Decoupled weight decay (AdamW) of the network weights (not of the
+        attention logits); "adam" optimizer only.
     reference_schedule : bool, default=False
         Select at the start of each phase as the reference code does ("attention" only).
     random_state : int, RandomState or None, default=None
@@ -140,8 +143,8 @@ class SequentialAttentionSelector(BaseRanker):
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
                  hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,
                  learning_rate=0.01, warmup=0.1, min_phase_steps=40, penalty=0.01,
-                 optimizer="adam", reference_schedule=False, random_state=None, n_threads=None,
-                 device="cpu"):
+                 optimizer="adam", weight_decay=0.0, reference_schedule=False, random_state=None,
+                 n_threads=None, device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
         self.task = task
@@ -154,6 +157,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.min_phase_steps = min_phase_steps
         self.penalty = penalty
         self.optimizer = optimizer
+        self.weight_decay = weight_decay
         self.reference_schedule = reference_schedule
         self.random_state = random_state
         self.n_threads = n_threads
@@ -181,6 +185,7 @@ class SequentialAttentionSelector(BaseRanker):
             check_positive_int(self.batch_size, "batch_size")
         check_positive_float(self.learning_rate, "learning_rate")
         check_positive_float(self.penalty, "penalty", allow_zero=True)
+        check_positive_float(self.weight_decay, "weight_decay", allow_zero=True)
         if not (isinstance(self.warmup, numbers.Real) and 0 <= self.warmup < 1):
             raise InputError(f"warmup must be a fraction in [0, 1), got {self.warmup!r}.")
         return sizes
@@ -289,6 +294,13 @@ class _Engine:
         if est.optimizer == "lbfgs":
             return torch.optim.LBFGS(self._params(), lr=1.0, max_iter=20, history_size=20,
                                      line_search_fn="strong_wolfe")
+        if est.weight_decay:
+            # decoupled decay (AdamW) on the network weights only, never on the attention logits
+            net = [p for layer in self.layers for p in layer.parameters()]
+            groups = [{"params": net, "weight_decay": est.weight_decay}]
+            if self.logits is not None:
+                groups.append({"params": [self.logits], "weight_decay": 0.0})
+            return torch.optim.AdamW(groups, lr=est.learning_rate)
         return torch.optim.Adam(self._params(), lr=est.learning_rate)
 
     def _mask(self, warm):
@@ -358,7 +370,7 @@ class _Engine:
             with self.torch.no_grad():
                 self.logits.copy_(self._fresh_logits())
             # stale Adam moments would keep pushing the fresh logits; start them afresh too
-            if isinstance(opt, self.torch.optim.Adam):
+            if isinstance(opt, (self.torch.optim.Adam, self.torch.optim.AdamW)):
                 opt.state.pop(self.logits, None)
         if isinstance(opt, self.torch.optim.LBFGS):
             return self._make_optimizer()  # the objective changed: the curvature history is stale
