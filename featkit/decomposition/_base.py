@@ -193,8 +193,14 @@ def _column_sums64(xp, X):
     """
     if isinstance(X, np.ndarray) and X.dtype == np.float32 and X.flags.c_contiguous and X.shape[0] >= 64:
         g = 16
-        m = (X.shape[0] // g) * g
-        sums = X[:m].reshape(-1, g, X.shape[1]).sum(axis=1).sum(axis=0, dtype=np.float64)
+        n, d = X.shape
+        m = (n // g) * g
+        # chunks of ~4 MiB of group sums, so the temporaries stay small
+        step = g * max(1, (4 * 1024**2) // (4 * d))
+        sums = np.zeros(d)
+        for start in range(0, m, step):
+            stop = min(start + step, m)
+            sums += X[start:stop].reshape(-1, g, d).sum(axis=1).sum(axis=0, dtype=np.float64)
         return xp.asarray(sums + X[m:].sum(axis=0, dtype=np.float64))
     return xp.sum(X, axis=0, dtype=xp.float64)
 
@@ -237,7 +243,8 @@ def blocked_moments(xp, X, block_rows: int, whole: bool = False):
     rounding.
     """
     if whole and X.shape[0] > block_rows:
-        out = whole_moments(xp, X, min(block_rows, 4096))
+        # the probe is cast to float64: at most ~8 MiB of it
+        out = whole_moments(xp, X, max(64, min(block_rows, 4096, (8 * 1024**2) // (8 * X.shape[1]))))
         if out is not None:
             return out
     n = 0
