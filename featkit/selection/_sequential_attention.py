@@ -84,7 +84,9 @@ class SequentialAttentionSelector(BaseRanker):
     variant : {"attention", "lasso", "group_lasso", "omp"}, default="attention"
     task : {"auto", "classification", "regression"}, default="auto"
     hidden_layer_sizes : tuple of int, default=(64,)
-        ReLU hidden layers; ``()`` gives a linear (or logistic) model.
+        ReLU hidden layers; ``()`` gives a linear (or logistic) model. With a
+        few thousand rows or fewer the MLP tends to overfit the attention;
+        the logistic model then picks better features (see docs/neural.md).
     features_per_step : int, default=1
         Features selected at the end of each phase.
     epochs : int, default=100
