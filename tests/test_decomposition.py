@@ -402,3 +402,18 @@ def test_pipeline_clone_pickle_pandas(est):
     pipe = make_pipeline(StandardScaler(), clone(est)).fit(X)
     assert pipe.transform(X).shape == (80, 3)
     assert list(pipe.get_feature_names_out()) == list(out.columns)
+
+
+def test_whole_moments_on_array_api_strict():
+    xps = pytest.importorskip("array_api_strict")
+    from array_api_compat import numpy as xpn
+
+    from featkit.decomposition._base import whole_moments
+
+    rng = np.random.RandomState(4)
+    X = (rng.normal(size=(3000, 6)) + 2.0).astype(np.float32)
+    ref = whole_moments(xpn, X, probe_rows=256)
+    out = whole_moments(xps, xps.asarray(X), probe_rows=256)
+    assert out is not None and isinstance(out[2], type(xps.asarray(1.0)))
+    np.testing.assert_allclose(np.asarray(out[1]), ref[1], rtol=1e-6)
+    np.testing.assert_allclose(np.asarray(out[2]), ref[2], rtol=1e-4, atol=1e-2)

@@ -282,3 +282,22 @@ def test_flat_adam_equals_torch_adam():
         ours.step(grads)
     for a, b in zip(ours.params, ref):
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_folds_train_one_by_one_when_together_they_exceed_the_budget(monkeypatch):
+    X, y = _xor_like(n=151)
+    params = {**FAST, "n_splits": 3}
+    together = KANSelector(**params).fit(X, y)
+    calls = []
+    real = KANSelector._train
+
+    def spy(self, torch_, group):
+        calls.append(len(group))
+        return real(self, torch_, group)
+
+    monkeypatch.setattr(KANSelector, "_train", spy)
+    # one fold's bases (~101 rows x 8 features x 10 floats) fit, three folds' do not
+    monkeypatch.setenv("FEATKIT_MEMORY_BUDGET", str(4 * 101 * 8 * 10 * 2))
+    alone = KANSelector(**params).fit(X, y)
+    assert calls == [1, 1, 1]
+    np.testing.assert_allclose(together.scores_, alone.scores_, rtol=2e-3, atol=1e-5)

@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .._array import check_memory
+from .._array import check_memory, memory_budget_bytes
 from ..base import BaseRanker
 from ..exceptions import InputError
 from ._torch_utils import (
@@ -427,11 +427,9 @@ class KANSelector(BaseRanker):
                 "Fit on a sample of the rows or use a smaller grid_size.",
             )
             full_batch = self.batch_size is None or self.batch_size >= min(len(tr) for tr, _ in folds)
-            try:
-                check_memory(len(folds) * one, "", "")
-                together = full_batch and self._fold_batching
-            except Exception:
-                together = False
+            # all folds' bases at once must fit the budget too, else the folds train one by one
+            together = (full_batch and self._fold_batching
+                        and len(folds) * one <= memory_budget_bytes())
             # full batch: the folds' networks are independent, so they train as one
             # batched network (stacked parameters, summed fold losses; Adam is
             # elementwise, so each fold follows its own trajectory) -- one set of
