@@ -211,20 +211,24 @@ def whole_moments(xp, X, probe_rows: int):
     One product over all rows runs at the BLAS rate of a single large ``syrk``
     -- faster than the same product cut into blocks -- and needs no centred
     copy. It is only taken when the raw second moments cancel mildly (the
-    same bound as the fast path of :func:`block_moments`): a centred probe of
+    bound of the fast path of :func:`block_moments`, tightened by
+    ``sqrt(n / 8192)`` for the longer accumulation): a centred probe of
     the first ``probe_rows`` rows screens out data with large offsets before
     the product, and the exact diagonal confirms the bound after it. None
     means "use the blocked, centred pass".
     """
     n = X.shape[0]
-    limit = _cancellation_limit(xp, X.dtype)
+    # rounding in a product accumulated over n rows grows like sqrt(n); the blocked
+    # pass merges blocks of ~8k rows in float64, so the whole product must meet a
+    # bound tighter by sqrt(n / 8192) to be as accurate
+    limit = _cancellation_limit(xp, X.dtype) / max(1.0, math.sqrt(n / 8192))
     mean = _column_sums64(xp, X) / n
     probe = X[:min(n, probe_rows), :]
     pc = xp.astype(probe, xp.float64) - mean
     pvar = xp.sum(pc * pc, axis=0) / probe.shape[0]
     psecond = xp.sum(xp.astype(probe, xp.float64) ** 2, axis=0) / probe.shape[0]
-    # a 16x margin: the probe's variance is an estimate of the column's
-    if not bool(xp.all(psecond * 16 <= limit * pvar)):
+    # a 2x margin: the probe's variance is an estimate of the column's
+    if not bool(xp.all(psecond * 2 <= limit * pvar)):
         return None
     raw = xp.astype(xp.matmul(X.T, X), xp.float64)
     scatter = raw - n * (mean[:, None] * mean[None, :])
