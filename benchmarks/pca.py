@@ -140,7 +140,6 @@ def _subprocess(payload, timeout=600):
 
 def _stream_case(budget, quick):
     """Write a Parquet file 3x the budget, then `featkit reduce` it in a child with that budget."""
-    import numpy as np
     import pyarrow as pa
     import pyarrow.parquet as pq
 
