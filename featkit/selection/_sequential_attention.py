@@ -94,6 +94,15 @@ class SequentialAttentionSelector(BaseRanker):
     batch_size : int or None, default=256
         None trains full batch.
     learning_rate : float, default=0.01
+        Adam step size of the network.
+    attention_learning_rate : float or "auto", default="auto"
+        Adam step size of the attention logits ("attention" only). Adam moves
+        a parameter by about its step size per step, so over a phase of
+        ``s`` steps the logits can drift apart by at most ~``lr * s``; with
+        short phases (small data) the attention then stays near uniform and
+        its argmax is noise. "auto" is ``max(learning_rate, 4 / s)``: the
+        logits can separate by a few units within every phase. The value
+        used is ``attention_learning_rate_``.
     warmup : float, default=0.1
         Fraction of the training steps before the first phase ("omp" has none).
     min_phase_steps : int, default=40
@@ -122,6 +131,8 @@ class SequentialAttentionSelector(BaseRanker):
     attention_history_ : ndarray of shape (n_steps, n_features)
         The scores each selection step saw (attention weights, column norms or
         gradient norms; 0 for already selected features).
+    attention_learning_rate_ : float or None
+        The step size the attention logits used (None for the other variants).
     scores_ : ndarray of shape (n_features,)
         Encodes the order: selected features score in (1, 2] (earlier = higher),
         the others their last selection-step score rescaled into [0, 1).
@@ -144,9 +155,9 @@ class SequentialAttentionSelector(BaseRanker):
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
                  hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,
-                 learning_rate=0.01, warmup=0.1, min_phase_steps=40, penalty=0.01,
-                 optimizer="adam", weight_decay=0.0, reference_schedule=False, random_state=None,
-                 n_threads=None, device="cpu"):
+                 learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
+                 penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
+                 random_state=None, n_threads=None, device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
         self.task = task
@@ -155,6 +166,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.epochs = epochs
         self.batch_size = batch_size
         self.learning_rate = learning_rate
+        self.attention_learning_rate = attention_learning_rate
         self.warmup = warmup
         self.min_phase_steps = min_phase_steps
         self.penalty = penalty
@@ -186,6 +198,8 @@ class SequentialAttentionSelector(BaseRanker):
         if self.batch_size is not None:
             check_positive_int(self.batch_size, "batch_size")
         check_positive_float(self.learning_rate, "learning_rate")
+        if self.attention_learning_rate != "auto":
+            check_positive_float(self.attention_learning_rate, "attention_learning_rate")
         check_positive_float(self.penalty, "penalty", allow_zero=True)
         check_positive_float(self.weight_decay, "weight_decay", allow_zero=True)
         if not (isinstance(self.warmup, numbers.Real) and 0 <= self.warmup < 1):
@@ -250,6 +264,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.selection_order_ = order
         self.attention_history_ = np.asarray(history, dtype=np.float64).reshape(-1, d)
         self.n_selection_steps_ = n_steps
+        self.attention_learning_rate_ = float(engine.attention_lr) if self.variant == "attention" else None
         scores = np.asarray(last, dtype=np.float64)
         top = scores.max() if scores.size else 0.0
         scores = 0.999 * scores / top if top > 0 else np.zeros(d)
@@ -296,14 +311,14 @@ class _Engine:
         if est.optimizer == "lbfgs":
             return torch.optim.LBFGS(self._params(), lr=1.0, max_iter=20, history_size=20,
                                      line_search_fn="strong_wolfe")
+        net = [p for layer in self.layers for p in layer.parameters()]
+        groups = [{"params": net, "weight_decay": est.weight_decay}]
+        if self.logits is not None:
+            # the logits: their own step size, and never any weight decay
+            groups.append({"params": [self.logits], "lr": self.attention_lr, "weight_decay": 0.0})
         if est.weight_decay:
-            # decoupled decay (AdamW) on the network weights only, never on the attention logits
-            net = [p for layer in self.layers for p in layer.parameters()]
-            groups = [{"params": net, "weight_decay": est.weight_decay}]
-            if self.logits is not None:
-                groups.append({"params": [self.logits], "weight_decay": 0.0})
-            return torch.optim.AdamW(groups, lr=est.learning_rate)
-        return torch.optim.Adam(self._params(), lr=est.learning_rate)
+            return torch.optim.AdamW(groups, lr=est.learning_rate)  # decoupled decay
+        return torch.optim.Adam(groups, lr=est.learning_rate)
 
     def _mask(self, warm):
         if self.variant == "attention":
@@ -395,6 +410,9 @@ class _Engine:
         starts = [warm] + [e + 1 for e in ends[:-1]]
         reference = est.reference_schedule and self.variant == "attention"
         group = self.variant == "group_lasso"
+        self.attention_lr = est.attention_learning_rate
+        if self.attention_lr == "auto":
+            self.attention_lr = max(est.learning_rate, 4.0 / max(1, phases // self.n_steps))
 
         opt = self._make_optimizer()
         step, last = 0, None
