@@ -144,9 +144,9 @@ def test_weight_decay_shrinks_the_network_but_not_the_attention(monkeypatch):
 def test_attention_learning_rate_auto_and_explicit():
     X, y, _ = _nonlinear("classification", n=200)
     # full batch (200 rows < 256), 40 epochs: total = ceil(40 * 3 / 0.9) = 134 steps,
-    # warm-up round(13.4) = 13, so 121 phase steps, 40 per phase -> 4 / 40
+    # warm-up round(13.4) = 13, so 121 phase steps, 40 per phase -> 2 / 40
     auto = SequentialAttentionSelector(n_features_to_select=3, **FAST).fit(X, y)
-    assert auto.attention_learning_rate_ == pytest.approx(0.1)
+    assert auto.attention_learning_rate_ == pytest.approx(0.05)
     fixed = SequentialAttentionSelector(n_features_to_select=3, attention_learning_rate=0.01, **FAST).fit(X, y)
     assert fixed.attention_learning_rate_ == 0.01
     assert not np.array_equal(auto.attention_history_, fixed.attention_history_)

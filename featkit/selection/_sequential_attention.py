@@ -100,9 +100,9 @@ class SequentialAttentionSelector(BaseRanker):
         a parameter by about its step size per step, so over a phase of
         ``s`` steps the logits can drift apart by at most ~``lr * s``; with
         short phases (small data) the attention then stays near uniform and
-        its argmax is noise. "auto" is ``max(learning_rate, 4 / s)``: the
-        logits can separate by a few units within every phase. The value
-        used is ``attention_learning_rate_``.
+        its argmax is noise. "auto" is ``max(learning_rate, 2 / s)``: the
+        logits can separate by about two units (a 7x attention ratio) within
+        every phase. The value used is ``attention_learning_rate_``.
     warmup : float, default=0.1
         Fraction of the training steps before the first phase ("omp" has none).
     min_phase_steps : int, default=40
@@ -412,7 +412,7 @@ class _Engine:
         group = self.variant == "group_lasso"
         self.attention_lr = est.attention_learning_rate
         if self.attention_lr == "auto":
-            self.attention_lr = max(est.learning_rate, 4.0 / max(1, phases // self.n_steps))
+            self.attention_lr = max(est.learning_rate, 2.0 / max(1, phases // self.n_steps))
 
         opt = self._make_optimizer()
         step, last = 0, None
