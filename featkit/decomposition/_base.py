@@ -128,6 +128,16 @@ def block_rows_for(n_features: int, itemsize: int, on_gpu: bool = False, block_r
     return max(256, rows, wide_rows)
 
 
+def _raw_scatter(xp, X, mean, limit):
+    """``X^T X - n mean mean^T`` in float64, or None when a column's second moment exceeds ``limit`` x its variance."""
+    n = X.shape[0]
+    raw = xp.astype(xp.matmul(X.T, X), xp.float64)
+    scatter = raw - n * (mean[:, None] * mean[None, :])
+    if bool(xp.all(xp.linalg.diagonal(raw) <= limit * xp.linalg.diagonal(scatter))):
+        return scatter
+    return None
+
+
 def block_moments(xp, block, out=None):
     """Count, float64 mean and float64 centred scatter of one block of rows.
 
@@ -141,12 +151,8 @@ def block_moments(xp, block, out=None):
     """
     nb = block.shape[0]
     mean = xp.sum(block, axis=0, dtype=xp.float64) / nb
-    raw = xp.astype(xp.matmul(block.T, block), xp.float64)
-    scatter = raw - nb * (mean[:, None] * mean[None, :])
-    var = xp.linalg.diagonal(scatter) / nb
-    second = xp.linalg.diagonal(raw) / nb
-    limit = _cancellation_limit(xp, block.dtype)
-    if bool(xp.all(second <= limit * var)):
+    scatter = _raw_scatter(xp, block, mean, _cancellation_limit(xp, block.dtype))
+    if scatter is not None:
         return nb, mean, scatter
     if out is not None:
         # NumPy: reuse one buffer; a fresh block-sized array per block costs
@@ -230,13 +236,8 @@ def whole_moments(xp, X, probe_rows: int):
     # a 2x margin: the probe's variance is an estimate of the column's
     if not bool(xp.all(psecond * 2 <= limit * pvar)):
         return None
-    raw = xp.astype(xp.matmul(X.T, X), xp.float64)
-    scatter = raw - n * (mean[:, None] * mean[None, :])
-    var = xp.linalg.diagonal(scatter) / n
-    second = xp.linalg.diagonal(raw) / n
-    if not bool(xp.all(second <= limit * var)):
-        return None
-    return n, mean, scatter
+    scatter = _raw_scatter(xp, X, mean, limit)
+    return None if scatter is None else (n, mean, scatter)
 
 
 def blocked_moments(xp, X, block_rows: int, whole: bool = False):
