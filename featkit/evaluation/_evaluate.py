@@ -150,9 +150,15 @@ def evaluate_ranking(result, X, y, *, task, random_state=0, max_features=None, c
         refit, optimistic = fold_refitters(result, X[rows], None if codes is None else codes[rows],
                                            y[rows], task=task, cv=cv,
                                            random_state=random_state, budget=0.3 * time_budget)
-        curves = selection_curves(rankings, X[rows], y[rows], task=task, ks=k_grid(d, max_f, max_points=12),
-                                  cv=cv, model=curve_model, random_state=random_state,
-                                  time_budget=0.3 * time_budget, refit=refit)
+        try:
+            curves = selection_curves(rankings, X[rows], y[rows], task=task,
+                                      ks=k_grid(d, max_f, max_points=12), cv=cv, model=curve_model,
+                                      random_state=random_state, time_budget=0.3 * time_budget,
+                                      refit=refit)
+        except (FeatkitError, ValueError) as exc:
+            # A tiny table (3 rows, one row of a class) cannot be cross-validated.
+            notes.append(f"Selection curves skipped ({n} rows): {' '.join(str(exc).split())}")
+    if curves is not None:
         for name, err in curves["refit_errors"].items():
             optimistic[name] = f"refitting it in a fold failed ({err})"
         curves["optimistic"] = {name: why for name, why in optimistic.items() if name in rankings}
@@ -161,7 +167,7 @@ def evaluate_ranking(result, X, y, *, task, random_state=0, max_features=None, c
         if curves["truncated"]:
             notes.append("The selection curves stopped early (time budget); larger k are missing.")
         seconds["curves"] = time.perf_counter() - t
-    elif y is None:
+    if y is None:
         notes.append("No target: selection curves need one and are left out.")
 
     # Stability: refit each registered method on bootstrap resamples.

@@ -144,8 +144,13 @@ def _consensus_refitter(result, refit):
     from ..base import ranking_from_scores
     from ..selection._consensus import aggregate_rankings
 
+    # The same members as the run's consensus: degenerate methods (when the result flags
+    # them) are left out unless every method is degenerate.
+    members = [name for name, m in result.methods.items() if not getattr(m, "degenerate", None)]
+    members = members or list(result.methods)
+
     def consensus(rows):
-        fold = [refit[name](rows) for name in result.methods]
+        fold = [refit[name](rows) for name in members]
         return np.asarray(ranking_from_scores(aggregate_rankings(fold, result.aggregation)), dtype=float)
 
     return consensus
