@@ -18,10 +18,10 @@ import warnings
 
 import numpy as np
 
-from .._array import check_memory, memory_budget_bytes
-from ..base import BaseRanker
-from ..exceptions import InputError
-from ._torch_utils import (
+from ..._array import check_memory, memory_budget_bytes
+from ...base import BaseRanker
+from ...exceptions import InputError
+from .._torch_utils import (
     as_tensor,
     check_positive_float,
     check_positive_int,
