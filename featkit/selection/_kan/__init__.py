@@ -1,19 +1,12 @@
 """Kolmogorov-Arnold Network feature importance (KAN-L1/L2/SI/KO).
 
-The estimator is re-exported here so that ``featkit.selection._kan:KANSelector``
-(the registry's path) stays valid.
+One module per job: ``_bases`` (B-spline maths), ``_network`` (the torch
+modules and the hand-written gradients), ``_optim`` (Adam on a flat buffer)
+and ``_estimator`` (:class:`KANSelector`). The registry imports
+``featkit.selection._kan:KANSelector``, so the estimator is re-exported here.
 """
 
-from ._estimator import (  # noqa: F401
-    KAN_SCORES,
-    FlatAdam,
-    KANSelector,
-    _kan_gradients,
-    _kan_network_class,
-    _uniform_knots,
-    basis_and_derivative,
-    bspline_basis,
-    uniform_basis,
-)
+from ._bases import bspline_basis
+from ._estimator import KAN_SCORES, KANSelector
 
 __all__ = ["KANSelector", "bspline_basis", "KAN_SCORES"]
