@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ..._array import check_memory, memory_budget_bytes
+from ..._array import check_memory, memory_budget_bytes, torch_device
 from ...base import BaseRanker
 from ...exceptions import InputError
 from .._torch_utils import (
@@ -27,7 +27,6 @@ from .._torch_utils import (
     check_positive_int,
     import_torch,
     make_generator,
-    resolve_device,
     seed_from,
     torch_threads,
 )
@@ -183,7 +182,7 @@ class KANSelector(BaseRanker):
         self._check_params()
         torch = import_torch(f"{type(self).__name__}")
         seed = seed_from(self.random_state)
-        device = resolve_device(torch, self.device)
+        device = torch_device(torch, self.device)
         folds = self._folds(X, y, seed)
         per_fold, losses = [], []
         with torch_threads(torch, self.n_threads, work=X.size * len(folds)):
