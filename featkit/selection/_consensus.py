@@ -77,6 +77,8 @@ class ConsensusRanker(BaseRanker):
 
     _requires_target = True
     _task_aware = False  # each member checks the target itself
+    # each member puts the columns in canonical order itself; the aggregation is per column
+    _columnwise = True
 
     def __init__(self, methods=("f_test", "mutual_info", "random_forest", "l1"),
                  aggregation="mean_rank", n_features_to_select="auto", task="auto",

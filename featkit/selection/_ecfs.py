@@ -93,6 +93,7 @@ class ECFS(DeviceInputMixin, BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"relevance_": "vector", "affinity_": "matrix"}
 
     def __init__(self, n_features_to_select="auto", alpha=0.5, standardize=False, task="auto",
                  device="auto"):

@@ -118,6 +118,7 @@ class PermutationRanker(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"importances_std_": "vector"}
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200, n_repeats=5,
                  test_size=0.25, scoring=None, random_state=None, n_jobs=None):

@@ -225,8 +225,14 @@ class DeviceInputMixin:
         if not is_device_array(X):
             return super().fit(X, y)
         y_host = to_numpy(y) if y is not None and is_device_array(y) else y
-        _, y_checked = self._validate_fit_input(to_numpy(X), y_host)
-        self._set_scores(self._fit_scores(X, y_checked))
+        X_host = to_numpy(X)
+        _, y_checked = self._validate_fit_input(X_host, y_host)
+        xp = get_namespace(X)
+
+        def take(Xd, order):
+            return xp.take(Xd, xp.asarray(order, device=Xd.device), axis=1)
+
+        self._fit_canonical(X, y_checked, X_host, take=take)
         return self
 
 
@@ -369,6 +375,7 @@ class InfFS(DeviceInputMixin, BaseRanker):
     """
 
     _task_aware = True
+    _feature_attributes = {"affinity_": "matrix"}
 
     def __init__(self, n_features_to_select="auto", variant="2020", supervised=False, alpha=None,
                  standardize=False, task="auto", device="auto", memory_budget=None):

@@ -349,6 +349,7 @@ class KANSelector(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"all_scores_": "dict"}
 
     def __init__(self, n_features_to_select="auto", metric="l1", importance="activation", task="auto",
                  hidden_size=8, grid_size=5, spline_order=3, n_splits=5, epochs=200,

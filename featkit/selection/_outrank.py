@@ -262,6 +262,12 @@ class _OutRankBase(BaseRanker):
     _requires_target = True
     _allow_nan = True
     _task_aware = False  # the label is used as its raw values, like the reference
+    _feature_attributes = {
+        "cardinality_": "vector", "coverage_": "vector", "_label_coverage": "vector",
+        "batch_scores_": "columns", "raw_scores_": "vector", "normalized_scores_": "vector",
+        # 3MR: pairs_ hold feature indices; redundancy_ / relation_ follow pairs_
+        "relevance_": "vector", "order_": "indices", "gain_": "vector", "pairs_": "indices",
+    }
 
     def fit(self, X, y=None, **fit_params):
         """Score every feature, rank them and choose the subset to keep.

@@ -85,6 +85,7 @@ class PCALoadingsRanker(BaseRanker):
     """
 
     _task_aware = False
+    _feature_attributes = {"components_": "columns"}
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, standardize=True):
         self.n_features_to_select = n_features_to_select
@@ -166,6 +167,7 @@ class PFARanker(BaseRanker):
     """
 
     _task_aware = False
+    _feature_attributes = {"labels_": "vector", "representatives_": "indices"}
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, n_clusters=None, standardize=True,
                  n_init=10, random_state=None):

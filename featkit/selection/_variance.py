@@ -43,6 +43,7 @@ class VarianceRanker(BaseRanker):
     """
 
     _allow_nan = True
+    _columnwise = True  # nanvar along axis 0 is exact per column
 
     def __init__(self, n_features_to_select="auto", threshold=0.0):
         self.n_features_to_select = n_features_to_select
