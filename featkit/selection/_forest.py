@@ -53,7 +53,7 @@ class RandomForestRanker(BaseRanker):
     >>> X, y = load_iris(return_X_y=True)
     >>> ranker = RandomForestRanker(n_estimators=50, random_state=0).fit(X, y)
     >>> sorted(ranker.ranking_[2:].tolist())
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _requires_target = True

@@ -241,6 +241,33 @@ def target_like(Xd, y, xp):
     return xp.asarray(np.asarray(y), device=Xd.device)
 
 
+def perfect_predictor_columns(X, y, task) -> np.ndarray:
+    """Mask of the non-constant columns that determine the target exactly.
+
+    Classification: every class takes a single value of the column (zero
+    within-class variance, so the Fisher / F ratio is +inf). Regression: the
+    column is an exact linear function of the target (``|r| = 1`` to 1e-12).
+    Such a column is the best possible feature: the graph methods give it
+    ``+inf`` rather than let the reference's zero-denominator constant
+    (10000) push it to the bottom.
+    """
+    X = np.asarray(to_numpy(X), dtype=np.float64)
+    y = np.asarray(y).reshape(-1)
+    span = X.max(axis=0) - X.min(axis=0) if X.shape[0] else np.zeros(X.shape[1])
+    varies = span > 0
+    if task == "classification":
+        same = np.ones(X.shape[1], dtype=bool)
+        for c in np.unique(y):
+            rows = X[y == c]
+            same &= rows.max(axis=0) == rows.min(axis=0)
+        return varies & same
+    yc = y.astype(np.float64) - y.mean()
+    Xc = X - X.mean(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = (Xc.T @ yc) / np.sqrt((Xc * Xc).sum(axis=0) * (yc @ yc))
+    return varies & (np.abs(np.nan_to_num(r)) >= 1.0 - 1e-12)
+
+
 def prepare_input(est, X):
     """float64, the chosen device, optionally standardised."""
     n, d = X.shape
@@ -325,7 +352,9 @@ class InfFS(DeviceInputMixin, BaseRanker):
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        The weights ``w`` (higher = more important).
+        The weights ``w`` (higher = more important). With ``supervised=True``,
+        a column that determines the target exactly scores ``+inf`` (the best
+        possible score; see :func:`perfect_predictor_columns`).
     auto_subset_size_ : int or None
         Size of the reference's own cut (2020 variants), None for "2016".
     alpha_ : float or tuple
@@ -477,6 +506,8 @@ class InfFS(DeviceInputMixin, BaseRanker):
             cols = [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)]
             self.affinity_ = np.stack(cols, axis=1)
         self.auto_subset_size_ = matlab_hist_cut(w) if self.variant == "2020" else None
+        if self.supervised:
+            w = np.where(perfect_predictor_columns(X, y, self.task_), np.inf, w)
         return w
 
     def _solve_2020(self, matvec, d, xp, ones, symmetric):

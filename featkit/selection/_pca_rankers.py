@@ -81,7 +81,7 @@ class PCALoadingsRanker(BaseRanker):
     >>> f = rng.normal(size=(200, 1))
     >>> X = np.hstack([f, f + 0.1 * rng.normal(size=(200, 1)), rng.normal(size=(200, 2))])
     >>> PCALoadingsRanker(n_components=1).fit(X).ranking_[:2].tolist()
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _task_aware = False

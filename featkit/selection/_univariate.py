@@ -97,7 +97,7 @@ class MutualInfoRanker(BaseRanker):
     >>> from featkit.selection import MutualInfoRanker
     >>> X, y = load_iris(return_X_y=True)
     >>> MutualInfoRanker(random_state=0).fit(X, y).ranking_.tolist()
-    [3, 4, 1, 2]
+    [3.0, 4.0, 1.0, 2.0]
     """
 
     _requires_target = True

@@ -39,7 +39,7 @@ class VarianceRanker(BaseRanker):
     >>> from featkit.selection import VarianceRanker
     >>> X = np.array([[0, 1.0, 5], [0, 2.0, 5], [0, 9.0, 6]])
     >>> VarianceRanker().fit(X).ranking_.tolist()
-    [3, 1, 2]
+    [3.0, 1.0, 2.0]
     """
 
     _allow_nan = True
