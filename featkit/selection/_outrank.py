@@ -539,7 +539,8 @@ class OutRank3MR(_OutRankBase):
     relevance_ : ndarray of shape (n_features,)
         Raw OutRank scores against the label (median over batches).
     pairs_ : ndarray of shape (n_pairs, 2)
-        The scored pairs (i < j).
+        The scored pairs (input column indices; i < j in the canonical column order,
+        see :func:`featkit.base.canonical_column_order`).
     redundancy_, relation_ : ndarray of shape (n_pairs,)
         Raw median redundancy / relation scores of ``pairs_``.
     pairs_capped_ : bool

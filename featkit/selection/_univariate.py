@@ -46,6 +46,7 @@ class FTestRanker(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"pvalues_": "vector"}
 
     def __init__(self, n_features_to_select="auto", task="auto", alpha=0.05):
         self.n_features_to_select = n_features_to_select
