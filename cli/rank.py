@@ -181,6 +181,12 @@ def _fmt(value) -> str:
     return f"{value:.4g}"
 
 
+def _fmt_rank(rank) -> str:
+    """An average rank, compactly: "3", "12.5" (ties share a fractional rank)."""
+    r = float(rank)
+    return str(int(r)) if r.is_integer() else f"{r:g}"
+
+
 def print_ranking(result, top=None) -> None:
     """The ranking as a rich table on stdout, best first, then the notes."""
     import numpy as np
@@ -188,7 +194,7 @@ def print_ranking(result, top=None) -> None:
     from rich.text import Text
 
     out = stdout_console()
-    order = np.argsort(result.consensus_rank, kind="stable")
+    order = result.order()  # ties by feature name, never by column position
     shown = order if top is None else order[:top]
     info = {c.name: c for c in result.columns}
     if result.aggregation == "borda":
@@ -202,17 +208,18 @@ def print_ranking(result, top=None) -> None:
     table.add_column("rank", justify="right")
     table.add_column("feature", overflow="fold")
     table.add_column(consensus_head, justify="right")
-    for name in result.methods:
-        table.add_column(f"{name}\nscore (rank)", justify="right")
+    for name, m in result.methods.items():
+        flag = " [degenerate]" if m.degenerate else ""  # the notes say why
+        table.add_column(f"{name}{flag}\nscore (rank)", justify="right")
     table.add_column("type")
     table.add_column("missing%", justify="right")
     table.add_column("notes", overflow="fold")
     for i in shown:
         f = result.features[i]
         c = info.get(f)
-        cells = [str(int(result.consensus_rank[i])), f, _fmt(sign * result.consensus_score[i])]
+        cells = [_fmt_rank(result.consensus_rank[i]), f, _fmt(sign * result.consensus_score[i])]
         for m in result.methods.values():
-            cells.append(f"{_fmt(m.scores[i])} ({int(m.ranking[i])})")
+            cells.append(f"{_fmt(m.scores[i])} ({_fmt_rank(m.ranking[i])})")
         cells += [c.kind if c else "", f"{100 * c.missing_frac:.1f}" if c else "",
                   c.note if c else ""]
         table.add_row(*(Text(cell) for cell in cells))

@@ -161,16 +161,40 @@ def _step(progress, label, done, total):
         progress(label, done, total)
 
 
-def _consensus(method_results: dict, aggregation: str):
+def _consensus(method_results: dict, aggregation: str, include_degenerate: bool = False):
+    """Consensus score and average ranks, and the notes that explain what went in.
+
+    Degenerate methods are left out unless ``include_degenerate``, or unless
+    every method is degenerate (then all of them are used, with a note).
+    """
     from .base import ranking_from_scores
     from .selection._consensus import aggregate_rankings
 
-    rankings = [m.ranking for m in method_results.values()]
-    score = aggregate_rankings(rankings, aggregation)
-    return score, ranking_from_scores(score)
+    notes = []
+    members = list(method_results.values())
+    for m in members:
+        n_nan = int(np.isnan(m.scores).sum())
+        if n_nan:
+            notes.append(f"Method {m.name} gave no score (NaN) to {n_nan} of {m.scores.size} "
+                         "features; they share its last ranks.")
+    flagged = [m for m in members if m.degenerate]
+    used = members
+    if flagged and not include_degenerate:
+        if len(flagged) == len(members):
+            notes.append("Every method gave degenerate scores; the consensus is formed from all "
+                         "of them and cannot be trusted to order the features.")
+        else:
+            used = [m for m in members if not m.degenerate]
+    for m in flagged:
+        fate = ("left out of the consensus" if used is not members
+                else "kept in the consensus")
+        notes.append(f"Method {m.name} gave degenerate scores ({m.degenerate}): {fate}.")
+    score = aggregate_rankings([m.ranking for m in used], aggregation)
+    return score, ranking_from_scores(score), notes
 
 
 def _method_result(spec_name, est, seconds):
+    from .base import degenerate_reason
     from .results import MethodResult
 
     support = None
@@ -180,10 +204,14 @@ def _method_result(spec_name, est, seconds):
     report_extra = getattr(est, "report_extra", None)
     if callable(report_extra):
         extra = dict(report_extra() or {})
+    scores = np.asarray(est.scores_, dtype=np.float64)
+    # a network's own verdict (no better than a constant predictor) comes first
+    degenerate = getattr(est, "degenerate_", None) or degenerate_reason(scores)
     return MethodResult(
-        name=spec_name, scores=np.asarray(est.scores_, dtype=np.float64),
-        ranking=np.asarray(est.ranking_, dtype=np.int64), support=support,
+        name=spec_name, scores=scores,
+        ranking=np.asarray(est.ranking_, dtype=np.float64), support=support,
         seconds=float(seconds), params=est.get_params(deep=False), extra=extra,
+        degenerate=degenerate,
     )
 
 
@@ -191,7 +219,7 @@ def _method_result(spec_name, est, seconds):
 def rank_features(data, target=None, *, methods=None, task="auto", drop=(), sample=None,
                   random_state=0, aggregation="mean_rank", keep_id=False,
                   categorical_int_max=0, model=None, evaluate=False, progress=None,
-                  params=None, n_jobs=None):
+                  params=None, n_jobs=None, include_degenerate=False):
     """Rank every column of ``data`` with several methods and a consensus.
 
     Parameters
@@ -232,6 +260,11 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         Estimator parameters per method, e.g. ``{"random_forest": {"n_estimators": 50}}``.
     n_jobs : int or None, default=None
         Passed to every method that takes ``n_jobs``.
+    include_degenerate : bool, default=False
+        Also aggregate methods whose scores are degenerate (all tied, almost all
+        tied, or a network no better than a constant predictor). By default they
+        are left out of the consensus with a note; when every method is
+        degenerate, all are used.
 
     Returns
     -------
@@ -241,6 +274,10 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
 
     Notes
     -----
+    Ranks are average ranks (tied scores share their mean rank); each method
+    sees the columns in a canonical order, so permuting the input columns
+    permutes the result and changes nothing else.
+
     Methods whose registry ``input`` is "numeric" get
     :func:`featkit.io.encode_numeric` (categoricals target-encoded out of fold,
     missing values imputed unless the method handles them); "categorical"
@@ -259,6 +296,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     >>> result.top(2)
     ['b', 'd']
     """
+    import pandas as pd
+
     from .io import encode_numeric, prepare_features, read_table
     from .io._encode import encode_discrete_values
     from .results import RankingResult
@@ -314,7 +353,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         else:
             Xm = encoding("numeric_nan" if spec.allow_nan else "numeric_imputed")
         est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
-        est.fit(Xm, y if spec.needs_target else None)
+        # names let identical columns be told apart in the canonical column order
+        est.fit(pd.DataFrame(Xm, columns=features, copy=False), y if spec.needs_target else None)
         method_results[spec.name] = _method_result(spec.name, est, time.perf_counter() - t0)
         step += 1
 
@@ -327,7 +367,7 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         attribution = model_attribution(X, y, task=prepared.task, model=model,
                                         random_state=random_state)
         seconds = time.perf_counter() - t0
-        from .base import ranking_from_scores
+        from .base import degenerate_reason, ranking_from_scores
         from .results import MethodResult
 
         for key, values in attribution.importances.items():
@@ -336,16 +376,17 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
             method_results[name] = MethodResult(
                 name=name, scores=values, ranking=ranking_from_scores(values),
                 seconds=seconds, params={"model": model, "importance": key},
+                degenerate=degenerate_reason(values),
             )
         sections["attribution"] = attribution.to_section()
         step += 1
 
-    score, rank = _consensus(method_results, aggregation)
+    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate)
     result = RankingResult(
         features=features, columns=list(prepared.columns), target=prepared.target,
         task=prepared.task, n_rows=int(prepared.n_rows), methods=method_results,
         consensus_score=score, consensus_rank=rank, aggregation=aggregation,
-        notes=list(prepared.notes) + notes, sections=sections,
+        notes=list(prepared.notes) + notes + consensus_notes, sections=sections,
     )
     if evaluate:
         _step(progress, "evaluation", step, n_steps)
@@ -413,7 +454,8 @@ def _streaming_function(spec: MethodSpec):
 
 
 def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384,
-                        random_state=0, aggregation="mean_rank", progress=None):
+                        random_state=0, aggregation="mean_rank", progress=None,
+                        include_degenerate=False):
     """Rank the columns of a file with streaming scorers, never loading it whole.
 
     Every method in ``methods`` must have a ``streaming`` scorer in the
@@ -424,13 +466,14 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
 
     ``extra`` may hold ``"n_rows"``, ``"task"``, ``"columns"`` (a list of
     :class:`~featkit.io.ColumnInfo` or of their dicts) and ``"notes"``; the rest
-    is kept in the method's ``extra``.
+    is kept in the method's ``extra``. Degenerate methods are flagged and left
+    out of the consensus as in :func:`rank_features` (``include_degenerate``).
 
     Returns
     -------
     RankingResult
     """
-    from .base import ranking_from_scores
+    from .base import degenerate_reason, ranking_from_scores
     from .io._types import ColumnInfo
     from .results import MethodResult, RankingResult
 
@@ -488,13 +531,14 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
         method_results[spec.name] = MethodResult(
             name=spec.name, scores=scores, ranking=ranking_from_scores(scores),
             seconds=seconds, params={"batch_size": batch_size, "random_state": random_state},
-            extra=extra,
+            extra=extra, degenerate=degenerate_reason(scores),
         )
     _step(progress, "done", len(specs), len(specs))
     if columns is None:
         columns = [ColumnInfo(f, "numeric", "unknown", 0, 0.0, 0, True,
                               "read in batches; type not checked") for f in features]
-    score, rank = _consensus(method_results, aggregation)
+    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate)
+    notes.extend(consensus_notes)
     notes.append(f"Streamed {Path(path).name} in batches of {batch_size:,} rows "
                  "(the whole table was never loaded).")
     result = RankingResult(

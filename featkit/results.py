@@ -29,9 +29,9 @@ class MethodResult:
     name : str
         Registry name.
     scores : ndarray of shape (n_features,)
-        Higher = more important (NaN = undefined, ranked last).
-    ranking : ndarray of shape (n_features,)
-        1 = best.
+        Higher = more important (+inf = best possible, NaN = undefined, ranked last).
+    ranking : ndarray of float64, shape (n_features,)
+        Average ranks, 1 = best; tied scores share the mean of their ranks.
     support : ndarray of bool or None
         The method's own "auto" selection, when it has one.
     seconds : float
@@ -41,6 +41,10 @@ class MethodResult:
     extra : dict
         Method-specific findings for the report (an affinity matrix, a selection
         order, an attention history, ...); JSON-serialisable values or arrays.
+    degenerate : str or None
+        Why the scores cannot order the features (all tied, or a network no
+        better than a constant predictor), None when they can; a degenerate
+        method is left out of the consensus unless asked otherwise.
     """
 
     name: str
@@ -50,6 +54,7 @@ class MethodResult:
     seconds: float = 0.0
     params: dict = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
+    degenerate: str | None = None
 
 
 @dataclass
@@ -70,10 +75,11 @@ class RankingResult:
     methods : dict of str -> MethodResult
     consensus_score : ndarray of shape (n_features,)
         Aggregated score over methods (higher = better).
-    consensus_rank : ndarray of shape (n_features,)
-        1 = best.
+    consensus_rank : ndarray of float64, shape (n_features,)
+        Average ranks of the consensus score, 1 = best (ties share their mean rank).
     aggregation : str
-        How the consensus was formed ("mean_rank", ...).
+        How the consensus was formed ("mean_rank", ...) from the average ranks of
+        the methods that are not degenerate (see :attr:`MethodResult.degenerate`).
     notes : list of str
         Things the user should know (columns excluded, encodings used, ...).
     meta : dict
@@ -109,8 +115,10 @@ class RankingResult:
 
         Columns: ``rank`` (consensus), ``feature``, ``consensus``, then
         ``<method>_score`` and ``<method>_rank`` per method, then ``type``,
-        ``missing_pct``, ``cardinality``, ``notes``. Excluded columns come last
-        with empty scores and their reason in ``notes``.
+        ``missing_pct``, ``cardinality``, ``notes``. Ranks are float average
+        ranks (ties share their mean rank); rows with equal consensus rank are
+        ordered by feature name. Excluded columns come last with empty scores
+        and their reason in ``notes``.
         """
         import pandas as pd
 
@@ -118,14 +126,14 @@ class RankingResult:
         rows = []
         for i, f in enumerate(self.features):
             c = info.get(f)
-            row = {"rank": int(self.consensus_rank[i]), "feature": f,
+            row = {"rank": float(self.consensus_rank[i]), "feature": f,
                    "consensus": float(self.consensus_score[i])}
             for name, m in self.methods.items():
                 row[f"{name}_score"] = float(m.scores[i])
-                row[f"{name}_rank"] = int(m.ranking[i])
+                row[f"{name}_rank"] = float(m.ranking[i])
             row.update(_column_notes(c))
             rows.append(row)
-        rows.sort(key=lambda r: r["rank"])
+        rows.sort(key=lambda r: (r["rank"], r["feature"]))
         ranked = set(self.features)
         for c in self.columns:
             if c.name in ranked:
@@ -137,15 +145,19 @@ class RankingResult:
             row.update(_column_notes(c))
             rows.append(row)
         frame = pd.DataFrame(rows)
-        frame["rank"] = frame["rank"].astype("Int64")
+        frame["rank"] = frame["rank"].astype("float64")
         for name in self.methods:
-            frame[f"{name}_rank"] = frame[f"{name}_rank"].astype("Int64")
+            frame[f"{name}_rank"] = frame[f"{name}_rank"].astype("float64")
         return frame
 
+    def order(self) -> np.ndarray:
+        """Feature indices best first: by consensus rank, ties by feature name."""
+        return np.lexsort((np.asarray(self.features, dtype=object).astype(str),
+                           np.asarray(self.consensus_rank, dtype=float)))
+
     def top(self, k: int) -> list:
-        """The ``k`` best features by consensus."""
-        order = np.argsort(self.consensus_rank, kind="stable")
-        return [self.features[i] for i in order[:k]]
+        """The ``k`` best features by consensus (ties by feature name, never by position)."""
+        return [self.features[i] for i in self.order()[:k]]
 
     def to_dict(self) -> dict:
         """A JSON-ready dictionary of the whole result."""
@@ -160,7 +172,8 @@ class RankingResult:
             "consensus_rank": self.consensus_rank,
             "methods": {
                 name: {"scores": m.scores, "ranking": m.ranking, "support": m.support,
-                       "seconds": m.seconds, "params": m.params, "extra": m.extra}
+                       "seconds": m.seconds, "params": m.params, "extra": m.extra,
+                       "degenerate": m.degenerate}
                 for name, m in self.methods.items()
             },
             "notes": list(self.notes),
@@ -174,10 +187,11 @@ class RankingResult:
         methods = {
             name: MethodResult(
                 name=name,
-                scores=np.asarray([np.nan if v is None else v for v in m["scores"]], dtype=float),
-                ranking=np.asarray(m["ranking"], dtype=np.int64),
+                scores=_float_array(m["scores"]),
+                ranking=_float_array(m["ranking"]),
                 support=None if m.get("support") is None else np.asarray(m["support"], dtype=bool),
                 seconds=m.get("seconds", 0.0), params=m.get("params", {}), extra=m.get("extra", {}),
+                degenerate=m.get("degenerate"),
             )
             for name, m in d["methods"].items()
         }
@@ -186,8 +200,8 @@ class RankingResult:
             columns=[ColumnInfo(**c) for c in d["columns"]],
             target=d.get("target"), task=d.get("task"), n_rows=d.get("n_rows", 0),
             methods=methods,
-            consensus_score=np.asarray(d["consensus_score"], dtype=float),
-            consensus_rank=np.asarray(d["consensus_rank"], dtype=np.int64),
+            consensus_score=_float_array(d["consensus_score"]),
+            consensus_rank=_float_array(d["consensus_rank"]),
             aggregation=d.get("aggregation", "mean_rank"),
             notes=list(d.get("notes", [])), meta=d.get("meta", {}), sections=d.get("sections", {}),
         )
@@ -196,7 +210,9 @@ class RankingResult:
     def save(self, path) -> Path:
         """Write the ranking to ``path`` (.csv, .tsv, .json or .parquet), atomically.
 
-        CSV / TSV / Parquet hold :meth:`to_frame`; JSON holds :meth:`to_dict`.
+        CSV / TSV / Parquet hold :meth:`to_frame`; JSON holds :meth:`to_dict`
+        (strict JSON: +inf / -inf are stored as the strings ``"inf"`` / ``"-inf"``,
+        NaN as ``null``; :meth:`from_dict` reads them back).
         """
         from .exceptions import InputError
 
@@ -224,8 +240,17 @@ def _column_notes(c: ColumnInfo | None) -> dict:
             "cardinality": c.cardinality, "notes": c.note}
 
 
+def _float_array(values) -> np.ndarray:
+    """The inverse of :func:`_jsonable` for a list of floats: None -> NaN, "inf" -> inf."""
+    return np.asarray([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+
+
 def _jsonable(obj):
-    """Arrays and numpy scalars -> lists and floats; NaN/inf -> None (strict JSON)."""
+    """Arrays and numpy scalars -> lists and floats, for strict JSON.
+
+    NaN -> None; +inf / -inf -> "inf" / "-inf" (a +inf score is the best
+    possible one and must survive a reload: ``float("inf")`` reads it back).
+    """
     if isinstance(obj, dict):
         return {str(k): _jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -238,7 +263,9 @@ def _jsonable(obj):
         return int(obj)
     if isinstance(obj, (float, np.floating)):
         f = float(obj)
-        return f if math.isfinite(f) else None
+        if math.isnan(f):
+            return None
+        return f if math.isfinite(f) else ("inf" if f > 0 else "-inf")
     if isinstance(obj, (int, str)) or obj is None:
         return obj
     if isinstance(obj, ColumnInfo):

@@ -82,7 +82,9 @@ def test_contract_pipeline_pickle_pandas(name, tmp_path):
     assert isinstance(out, pd.DataFrame)
     fitted = est.fit(X, y)
     if hasattr(fitted, "ranking_"):
-        assert sorted(fitted.ranking_.tolist()) == list(range(1, 7))
+        # average ranks: within 1..6, summing to 1 + ... + 6 whatever the ties
+        assert fitted.ranking_.min() >= 1 and fitted.ranking_.max() <= 6
+        assert fitted.ranking_.sum() == 21
         assert fitted.scores_.shape == (6,)
         assert fitted.get_support().sum() == 3
         assert list(out.columns) == list(np.asarray(X.columns)[fitted.get_support()])

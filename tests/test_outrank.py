@@ -344,14 +344,16 @@ def test_3mr_scores_pairs_by_the_definition_and_drops_duplicates():
     assert est.order_[0] in (0, 1)
     assert set(est.order_[1:3].tolist()) != {0, 1}
     assert est.get_support().sum() == 3  # "auto": features scoring above 0 (a, a, b)
-    # redundancy of pair (0, 3): feature 0 against feature 3 as the conditioning column
-    k = est.pairs_.tolist().index([0, 3])
-    assert est.redundancy_[k] == pytest.approx(_definition(X[:, 0], X[:, 3]), abs=1e-12)
-    joint = X[:, 0] * 10 + X[:, 3]
+    # redundancy of pair (i, j) of features 0 and 3: i against j as the conditioning
+    # column (pairs are in input indices, i < j in the canonical column order)
+    k = next(k for k, p in enumerate(est.pairs_.tolist()) if sorted(p) == [0, 3])
+    i, j = est.pairs_[k]
+    assert est.redundancy_[k] == pytest.approx(_definition(X[:, i], X[:, j]), abs=1e-12)
+    joint = X[:, i] * 10 + X[:, j]
     assert est.relation_[k] == pytest.approx(_definition(joint, y), abs=1e-12)
     assert est.relevance_[3] == pytest.approx(_definition(X[:, 3], y), abs=1e-12)
     assert not est.pairs_capped_ and "all 6" in est.note_
-    assert sorted(est.ranking_.tolist()) == [1, 2, 3, 4]
+    assert sorted(est.ranking_.tolist()) == [1, 2, 3, 4]  # 3MR's order has no ties
 
 
 def test_3mr_pair_cap_keeps_most_relevant_pairs_and_says_so(tmp_path):

@@ -35,8 +35,9 @@ def frame():
 
 
 def test_consensus_is_the_mean_rank_of_the_methods(frame):
+    # l1 keeps one feature (5 of 6 tied at 0, degenerate): included on request here
     result = rank_features(frame, "y", methods=["f_test", "l1", "random_forest"],
-                           params=FAST)
+                           params=FAST, include_degenerate=True)
     assert list(result.methods) == ["f_test", "l1", "random_forest"]
     assert result.features == ["strong", "weak", "noise1", "noise2", "noise3", "colour"]
     rankings = np.array([m.ranking for m in result.methods.values()])
@@ -44,7 +45,8 @@ def test_consensus_is_the_mean_rank_of_the_methods(frame):
     np.testing.assert_allclose(result.consensus_score, aggregate_rankings(rankings))
     # consensus rank orders by the mean rank, 1 = best
     assert result.consensus_rank[np.argmin(rankings.mean(axis=0))] == 1
-    assert sorted(result.consensus_rank.tolist()) == list(range(1, 7))
+    # average ranks: they always sum to 1 + 2 + ... + d
+    assert result.consensus_rank.sum() == 21
     assert result.top(1) == ["strong"]
     assert result.task == "classification" and result.target == "y"
     assert result.n_rows == len(frame)

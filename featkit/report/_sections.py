@@ -31,7 +31,14 @@ def _finite(v):
 
 
 def _order(result):
-    return [int(i) for i in np.argsort(np.asarray(result.consensus_rank), kind="stable")]
+    # ties by feature name, never by column position
+    return [int(i) for i in result.order()]
+
+
+def fmt_rank(rank) -> str:
+    """An average rank, compactly: "3", "12.5"."""
+    r = float(rank)
+    return str(int(r)) if r.is_integer() else f"{r:g}"
 
 
 # 1 ---------------------------------------------------------------- overview
@@ -72,9 +79,9 @@ def ranking(result) -> dict:
         for name in methods:
             m = result.methods[name]
             cells.append({"score": fmt(m.scores[i]), "score_raw": _finite(m.scores[i]),
-                          "rank": int(m.ranking[i]),
+                          "rank": fmt_rank(m.ranking[i]),
                           "kept": None if m.support is None else bool(m.support[i])})
-        rows.append({"rank": int(result.consensus_rank[i]), "feature": f,
+        rows.append({"rank": fmt_rank(result.consensus_rank[i]), "feature": f,
                      "consensus": fmt(result.consensus_score[i]),
                      "consensus_raw": _finite(result.consensus_score[i]), "methods": cells,
                      "kind": c.kind if c else "", "note": c.note if c else ""})
@@ -97,8 +104,9 @@ def ranking(result) -> dict:
         chart = _svg.bar_chart([result.features[i] for i in top], norm, annotations=notes,
                                title=f"Top {len(top)} features by consensus ({result.aggregation})",
                                value_label="consensus (longer = better)")
+    degenerate = {name: m.degenerate for name, m in result.methods.items() if m.degenerate}
     return {"available": bool(result.features), "methods": methods, "rows": rows, "chart": chart,
-            "aggregation": result.aggregation,
+            "aggregation": result.aggregation, "degenerate": degenerate,
             "reason": "No features were ranked."}
 
 

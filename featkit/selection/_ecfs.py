@@ -20,6 +20,7 @@ from ._inffs import (
     DeviceInputMixin,
     _SigmaTerm,
     check_alpha_scalar,
+    perfect_predictor_columns,
     prepare_input,
     supervised_relevance,
     target_like,
@@ -59,7 +60,9 @@ class ECFS(DeviceInputMixin, BaseRanker):
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        Eigenvector centrality ``|u|`` (unit norm).
+        Eigenvector centrality ``|u|`` (unit norm); ``+inf`` for a column that
+        determines the target exactly (zero within-class variance, or an exact
+        linear function of a continuous target), the best possible score.
     eigenvalue_ : float
         The leading eigenvalue of ``K``.
     relevance_ : ndarray of shape (n_features,)
@@ -93,6 +96,7 @@ class ECFS(DeviceInputMixin, BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"relevance_": "vector", "affinity_": "matrix"}
 
     def __init__(self, n_features_to_select="auto", alpha=0.5, standardize=False, task="auto",
                  device="auto"):
@@ -140,7 +144,7 @@ class ECFS(DeviceInputMixin, BaseRanker):
             self.affinity_ = np.stack(
                 [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)], axis=1
             )
-        return scores
+        return np.where(perfect_predictor_columns(X, y, task), np.inf, scores)
 
     def report_extra(self) -> dict:
         """Eigenvalue, relevance vector and (small d) the kernel, for the report."""

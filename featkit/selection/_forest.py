@@ -53,7 +53,7 @@ class RandomForestRanker(BaseRanker):
     >>> X, y = load_iris(return_X_y=True)
     >>> ranker = RandomForestRanker(n_estimators=50, random_state=0).fit(X, y)
     >>> sorted(ranker.ranking_[2:].tolist())
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _requires_target = True
@@ -118,6 +118,7 @@ class PermutationRanker(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"importances_std_": "vector"}
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200, n_repeats=5,
                  test_size=0.25, scoring=None, random_state=None, n_jobs=None):

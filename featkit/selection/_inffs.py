@@ -221,6 +221,9 @@ class DeviceInputMixin:
         if not is_foreign_array(X):
             return super().fit(X, y)
         X, _ = validate_foreign_array(self, X, reset=True, allow_nan=self._allow_nan, min_samples=2)
+        # Device arrays are fitted in input order: these graph rankers have no
+        # randomness, and a content fingerprint would need a host copy of X.
+        self.canonical_order_ = np.arange(X.shape[1])
         self._set_scores(self._fit_scores(X, self._validate_device_target(X, y)))
         return self
 
@@ -246,6 +249,40 @@ class DeviceInputMixin:
 def target_like(Xd, y, xp):
     """The (validated, host) target as an array next to ``Xd``."""
     return xp.asarray(np.asarray(y), device=Xd.device)
+
+
+def perfect_predictor_columns(X, y, task) -> np.ndarray:
+    """Mask of the non-constant columns that determine the target exactly.
+
+    Classification: every class takes a single value of the column (zero
+    within-class variance, so the Fisher / F ratio is +inf). Regression: the
+    column is an exact linear function of the target (``|r| = 1`` to 1e-12).
+    Such a column is the best possible feature: the graph methods give it
+    ``+inf`` rather than let the reference's zero-denominator constant
+    (10000) push it to the bottom.
+    """
+    # Written against the array namespace of X: device input stays on its device
+    # and only length-d masks come back to the host.
+    xp = get_namespace(X)
+    X = xp.astype(X, xp.float64)
+    y = np.asarray(y).reshape(-1)
+    varies = to_numpy(xp.max(X, axis=0) > xp.min(X, axis=0))
+    if task == "classification":
+        same = np.ones(X.shape[1], dtype=bool)
+        inf = xp.asarray(np.inf, dtype=xp.float64, device=X.device)
+        for c in np.unique(y):
+            rows = xp.asarray((y == c)[:, None], device=X.device)
+            hi = xp.max(xp.where(rows, X, -inf), axis=0)
+            lo = xp.min(xp.where(rows, X, inf), axis=0)
+            same &= to_numpy(hi == lo)
+        return varies & same
+    yd = xp.asarray(y.astype(np.float64) - y.astype(np.float64).mean(), device=X.device)
+    Xc = X - xp.mean(X, axis=0, keepdims=True)
+    num = to_numpy(xp.sum(Xc * yd[:, None], axis=0))
+    den = np.sqrt(to_numpy(xp.sum(Xc * Xc, axis=0)) * float(np.dot(to_numpy(yd), to_numpy(yd))))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = num / den
+    return varies & (np.abs(np.nan_to_num(r)) >= 1.0 - 1e-12)
 
 
 def prepare_input(est, X):
@@ -332,7 +369,9 @@ class InfFS(DeviceInputMixin, BaseRanker):
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        The weights ``w`` (higher = more important).
+        The weights ``w`` (higher = more important). With ``supervised=True``,
+        a column that determines the target exactly scores ``+inf`` (the best
+        possible score; see :func:`perfect_predictor_columns`).
     auto_subset_size_ : int or None
         Size of the reference's own cut (2020 variants), None for "2016".
     alpha_ : float or tuple
@@ -382,6 +421,7 @@ class InfFS(DeviceInputMixin, BaseRanker):
     """
 
     _task_aware = True
+    _feature_attributes = {"affinity_": "matrix"}
 
     def __init__(self, n_features_to_select="auto", variant="2020", supervised=False, alpha=None,
                  standardize=False, task="auto", device="auto", memory_budget=None):
@@ -483,6 +523,8 @@ class InfFS(DeviceInputMixin, BaseRanker):
             cols = [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)]
             self.affinity_ = np.stack(cols, axis=1)
         self.auto_subset_size_ = matlab_hist_cut(w) if self.variant == "2020" else None
+        if self.supervised:
+            w = np.where(perfect_predictor_columns(X, y, self.task_), np.inf, w)
         return w
 
     def _solve_2020(self, matvec, d, xp, ones, symmetric):

@@ -56,7 +56,7 @@ class L1Ranker(BaseRanker):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> ranker = L1Ranker(random_state=0).fit(X, y)
     >>> sorted(ranker.ranking_[[2, 8]].tolist())  # bmi and s5 lead
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _requires_target = True

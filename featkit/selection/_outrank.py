@@ -262,6 +262,12 @@ class _OutRankBase(BaseRanker):
     _requires_target = True
     _allow_nan = True
     _task_aware = False  # the label is used as its raw values, like the reference
+    _feature_attributes = {
+        "cardinality_": "vector", "coverage_": "vector", "_label_coverage": "vector",
+        "batch_scores_": "columns", "raw_scores_": "vector", "normalized_scores_": "vector",
+        # 3MR: pairs_ hold feature indices; redundancy_ / relation_ follow pairs_
+        "relevance_": "vector", "order_": "indices", "gain_": "vector", "pairs_": "indices",
+    }
 
     def fit(self, X, y=None, **fit_params):
         """Score every feature, rank them and choose the subset to keep.
@@ -540,7 +546,8 @@ class OutRank3MR(_OutRankBase):
     relevance_ : ndarray of shape (n_features,)
         Raw OutRank scores against the label (median over batches).
     pairs_ : ndarray of shape (n_pairs, 2)
-        The scored pairs (i < j).
+        The scored pairs (input column indices; i < j in the canonical column order,
+        see :func:`featkit.base.canonical_column_order`).
     redundancy_, relation_ : ndarray of shape (n_pairs,)
         Raw median redundancy / relation scores of ``pairs_``.
     pairs_capped_ : bool

@@ -81,10 +81,11 @@ class PCALoadingsRanker(BaseRanker):
     >>> f = rng.normal(size=(200, 1))
     >>> X = np.hstack([f, f + 0.1 * rng.normal(size=(200, 1)), rng.normal(size=(200, 2))])
     >>> PCALoadingsRanker(n_components=1).fit(X).ranking_[:2].tolist()
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _task_aware = False
+    _feature_attributes = {"components_": "columns"}
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, standardize=True):
         self.n_features_to_select = n_features_to_select
@@ -166,6 +167,7 @@ class PFARanker(BaseRanker):
     """
 
     _task_aware = False
+    _feature_attributes = {"labels_": "vector", "representatives_": "indices"}
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, n_clusters=None, standardize=True,
                  n_init=10, random_state=None):

@@ -152,6 +152,7 @@ class SequentialAttentionSelector(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"selection_order_": "indices", "attention_history_": "columns"}
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
                  hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,

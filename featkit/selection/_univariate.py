@@ -46,6 +46,7 @@ class FTestRanker(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"pvalues_": "vector"}
 
     def __init__(self, n_features_to_select="auto", task="auto", alpha=0.05):
         self.n_features_to_select = n_features_to_select
@@ -97,7 +98,7 @@ class MutualInfoRanker(BaseRanker):
     >>> from featkit.selection import MutualInfoRanker
     >>> X, y = load_iris(return_X_y=True)
     >>> MutualInfoRanker(random_state=0).fit(X, y).ranking_.tolist()
-    [3, 4, 1, 2]
+    [3.0, 4.0, 1.0, 2.0]
     """
 
     _requires_target = True

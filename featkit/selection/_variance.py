@@ -39,10 +39,11 @@ class VarianceRanker(BaseRanker):
     >>> from featkit.selection import VarianceRanker
     >>> X = np.array([[0, 1.0, 5], [0, 2.0, 5], [0, 9.0, 6]])
     >>> VarianceRanker().fit(X).ranking_.tolist()
-    [3, 1, 2]
+    [3.0, 1.0, 2.0]
     """
 
     _allow_nan = True
+    _columnwise = True  # nanvar along axis 0 is exact per column
 
     def __init__(self, n_features_to_select="auto", threshold=0.0):
         self.n_features_to_select = n_features_to_select

@@ -103,6 +103,13 @@ class KANSelector(BaseRanker):
         Every score ("l1", "l2", "si", "ko", and "l1_coef", "l2_coef").
     fold_losses_ : ndarray of shape (n_folds,)
         Held-out loss of each fold's network.
+    baseline_losses_ : ndarray of shape (n_folds,)
+        Held-out loss of a constant predictor (training prior / mean) per fold.
+    degenerate_ : str or None
+        Why the scores are not to be trusted when the networks do no better
+        than the constant predictor on held-out rows (mean loss >= 0.99 x the
+        baseline's), else None; the engine then leaves the method out of the
+        consensus.
     ranking_, support_, n_features_in_, feature_names_in_, task_
         See :class:`featkit.base.BaseRanker`.
 
@@ -119,6 +126,7 @@ class KANSelector(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"all_scores_": "dict"}
 
     def __init__(self, n_features_to_select="auto", metric="l1", importance="activation", task="auto",
                  hidden_size=8, grid_size=5, spline_order=3, n_splits=5, epochs=200,
@@ -334,7 +342,12 @@ class KANSelector(BaseRanker):
             else:
                 sd = y[train].std() if y[train].std() > 0 else 1.0
                 baseline.append(np.mean(((y[test] - y[train].mean()) / sd) ** 2))
+        self.baseline_losses_ = np.asarray(baseline)
+        self.degenerate_ = None
         if np.mean(self.fold_losses_) >= 0.99 * np.mean(baseline):
+            self.degenerate_ = (
+                f"held-out loss {np.mean(self.fold_losses_):.3g} no better than a constant "
+                f"predictor's {np.mean(baseline):.3g}")
             warnings.warn(
                 f"{type(self).__name__}: the KAN does no better than a constant prediction on "
                 f"held-out rows (loss {np.mean(self.fold_losses_):.3g} vs {np.mean(baseline):.3g}), "
