@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array import get_namespace, to_numpy
 from ..exceptions import InputError
+from ..utils._input import check_fit_input
 
 __all__ = [
     "validate_input",
@@ -84,6 +85,8 @@ def validate_input(est, X, *, reset: bool, allow_nan: bool = False, min_samples:
                 f"X has {d} features, but {type(est).__name__} is expecting {est.n_features_in_} features as input."
             )
         return X, xp
+    if reset:
+        check_fit_input(X, None, type(est).__name__)
     X = validate_data(
         est,
         X,

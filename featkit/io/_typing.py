@@ -8,9 +8,14 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from ._numeric_text import parse_numeric_text
 from ._types import ColumnInfo
 
-__all__ = ["infer_column_types", "MIN_ROWS_FOR_ID", "looks_like_datetime"]
+__all__ = ["infer_column_types", "MIN_ROWS_FOR_ID", "SEPARATOR_ATTR", "looks_like_datetime"]
+
+# ``DataFrame.attrs`` key under which read_table records a text file's field
+# separator: it settles whether "1,234" is a decimal or a thousands comma.
+SEPARATOR_ATTR = "featkit_separator"
 
 # A column unique per row is only called ID-like when there are enough rows for
 # uniqueness to mean something (three distinct strings in three rows do not).
@@ -76,7 +81,22 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
-def _infer_one(name, series: pd.Series, categorical_int_max: int) -> ColumnInfo:
+def _from_numeric_text(name, series: pd.Series, categorical_int_max: int, separator) -> ColumnInfo | None:
+    """Type a text column that holds numbers as the numbers it holds."""
+    parsed = parse_numeric_text(series, separator)
+    if parsed is None:
+        return None
+    info = _infer_one(name, pd.Series(parsed.values, index=series.index), categorical_int_max)
+    info.dtype = str(series.dtype)
+    info.note = "; ".join(p for p in (parsed.note, info.note) if p)
+    return info
+
+
+def _infer_one(name, series: pd.Series, categorical_int_max: int, separator=None) -> ColumnInfo:
+    if _is_text(series) and not isinstance(series.dtype, pd.CategoricalDtype):
+        as_numbers = _from_numeric_text(name, series, categorical_int_max, separator)
+        if as_numbers is not None:
+            return as_numbers
     n = len(series)
     dtype = series.dtype
     n_inf = 0
@@ -210,6 +230,8 @@ def infer_column_types(frame: pd.DataFrame, *, categorical_int_max: int = 0) -> 
 
         frame = read_table(frame)
     categorical_int_max = int(categorical_int_max or 0)
+    separator = frame.attrs.get(SEPARATOR_ATTR)
     return [
-        _infer_one(name, frame.iloc[:, i], categorical_int_max) for i, name in enumerate(frame.columns)
+        _infer_one(name, frame.iloc[:, i], categorical_int_max, separator)
+        for i, name in enumerate(frame.columns)
     ]
