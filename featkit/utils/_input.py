@@ -53,7 +53,7 @@ def check_magnitude(values, what: str, droppable: bool = True) -> None:
     --------
     >>> import numpy as np
     >>> check_magnitude(np.array([1.0, np.inf]), "column 'a'")
-    >>> check_magnitude(np.array([1.0, 1e308]), "column 'a'")
+    >>> check_magnitude(np.array([1.0, 1e308]), "column 'a'")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     featkit.exceptions.InputError: The column 'a' holds values as large as 1e+308 ...
@@ -87,10 +87,10 @@ def check_label_types(y, what: str = "target") -> None:
     --------
     >>> import numpy as np
     >>> check_label_types(np.array(["a", "b"], dtype=object))
-    >>> check_label_types(np.array([1, "a"], dtype=object))
+    >>> check_label_types(np.array([1, "a"], dtype=object))  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    featkit.exceptions.InputError: The target mixes text and numbers (e.g. 1 and 'a') ...
+    featkit.exceptions.InputError: The target mixes text and numbers (e.g. 1 and 'a')...
     """
     arr = np.asarray(y)
     if arr.dtype != object:
