@@ -204,6 +204,28 @@ def ragged_error(path: Path, compression, encoding, sep: str, n_columns: int) ->
     return InputError(_ragged_message(path, found[0], found[1], n_columns)) if found else None
 
 
+def batches_naming_ragged_line(open_reader, path: Path, compression, encoding, sep: str, n_columns: int):
+    """Yield the record batches of ``open_reader()`` (a pyarrow CSV reader).
+
+    pyarrow's error for a row of the wrong length quotes the row but not its
+    line; the file is scanned again to name the line in the InputError.
+    """
+    import pyarrow as pa
+
+    try:
+        yield from open_reader()
+    except pa.ArrowInvalid as exc:
+        found = ragged_error(path, compression, encoding, sep, n_columns) if "columns, got" in str(exc) else None
+        if found is not None:
+            raise found from None
+        raise InputError(f"Cannot parse {str(path)!r} as a table: {str(exc).strip()}") from None
+
+
+def header_line_count(names) -> int:
+    """Physical lines taken by a header record whose quoted names may hold line breaks."""
+    return 1 + sum(str(n).count("\n") for n in names)
+
+
 # Tried in turn: UTF-8 (a byte-order mark dropped), then what spreadsheets on
 # Windows write; latin-1 decodes any byte, so it is the last resort.
 _ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
