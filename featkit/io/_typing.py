@@ -60,16 +60,22 @@ def _object_is_boolean(present: pd.Series) -> bool:
     return bool(len(present)) and all(isinstance(v, (bool, np.bool_)) for v in present)
 
 
+def _mostly_numbers(present: pd.Series) -> bool:
+    """At least 90% of (a probe of) the text cells are numbers."""
+    probe = present.iloc[:_NUMERIC_PROBE].astype(str)
+    return bool(pd.to_numeric(probe, errors="coerce").notna().mean() >= 0.9)
+
+
 def _text_note(present: pd.Series, cardinality: int) -> str:
     """Say so when text is mostly numbers: a missing-value marker such as "?"
     or "n/a" turns a numeric column into text, and the user should know."""
     note = f"{_plural(cardinality, 'category')}"
     if cardinality < 10:
         return note
+    if not _mostly_numbers(present):
+        return note
     probe = present.iloc[:_NUMERIC_PROBE].astype(str)
     parsed = pd.to_numeric(probe, errors="coerce")
-    if parsed.notna().mean() < 0.9:
-        return note
     odd = pd.unique(probe[parsed.isna()])[:3]
     shown = ", ".join(repr(str(v)) for v in odd)
     return f"{note}; mostly numbers but also {shown}: if these mark missing values, read them as missing"
@@ -172,6 +178,8 @@ def _infer_one(name, series: pd.Series, categorical_int_max: int, separator=None
         and n >= MIN_ROWS_FOR_ID
         and n_missing == 0
         and cardinality == n
+        # Numbers among a few words are a column of numbers, whatever else it is.
+        and not (is_text and _mostly_numbers(present))
     ):
         return finish("id", False, "ID-like (unique per row): excluded; pass keep_id=True to rank it")
     if is_text:
