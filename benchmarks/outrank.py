@@ -98,7 +98,7 @@ _OURS = r"""
 import json, resource, sys, time
 t0 = time.perf_counter()
 from featkit.selection._outrank import outrank_file
-features, scores, extra = outrank_file(sys.argv[1], "label", batch_size=int(sys.argv[2]))
+features, scores, extra = outrank_file(sys.argv[1], "label", batch_size=int(sys.argv[2]), n_bins=None)
 seconds = time.perf_counter() - t0
 print(json.dumps({"features": features, "scores": scores.tolist(),
                   "normalized": extra["normalized_scores"], "labels": extra["label"],
@@ -183,7 +183,7 @@ def check_3mr(n_rows: int = 20_000, batch_size: int = 5000, seed: int = 1) -> li
     frame = pd.DataFrame(cols)
     frame = frame[sorted(frame.columns)]  # position order = sorted-name order (see below)
     names = list(frame.columns)
-    ours = OutRank3MR(batch_size=batch_size).fit(frame, y)
+    ours = OutRank3MR(batch_size=batch_size, n_bins=None).fit(frame, y)
 
     def est(first, second):  # reference estimator: `second` is the conditioning column
         return float(mutual_info_estimator_numba(first.astype(np.int32), second.astype(np.int32),
@@ -253,7 +253,7 @@ def caravan_check(source: str, seed: int = 0) -> list[str]:
         frame = pd.read_csv(source)
     y = (frame.pop("Purchase") == "Yes").astype(int).to_numpy()
     X = frame
-    est = OutRank().fit(X, y)
+    est = OutRank(n_bins=None).fit(X, y)
     plain = mutual_info_classif(X.to_numpy(), y, discrete_features=True)
     top_or = list(X.columns[np.argsort(-est.scores_)[:10]])
     top_mi = list(X.columns[np.argsort(-plain)[:10]])

@@ -10,152 +10,31 @@ from ._common import check_writable, console, fail, handle_errors, progress, spl
 
 OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
 STREAM_SUFFIXES = {".csv", ".tsv", ".parquet"}
-METHODS = ("pca", "robust", "outlier", "ppca")
+METHODS = ("pca", "robust", "outlier", "ppca")  # featkit.decomposition.REDUCE_METHODS; not imported for a fast --help
 SOLVERS = ("auto", "covariance_eigh", "svd", "randomized")
 DEVICES = ("auto", "cpu", "gpu")
 
 
-def _make_estimator(method, n_components, *, solver, device, whiten, seed, budget):
-    from featkit.decomposition import PCA, OutlierRobustPCA, ProbabilisticPCA, RobustPCA
-
-    if method == "pca":
-        return PCA(n_components, solver=solver, device=device, whiten=whiten, random_state=seed,
-                   memory_budget=budget)
-    if method == "robust":
-        return RobustPCA(n_components, memory_budget=budget)
-    if method == "outlier":
-        return OutlierRobustPCA(n_components, memory_budget=budget)
-    return ProbabilisticPCA(n_components, random_state=seed, memory_budget=budget)
+def _summary(reduction):
+    ratio = reduction.explained_variance_ratio
+    how = " (streamed in two passes)" if reduction.streamed else ""
+    total = sum(r for r in ratio.tolist() if r == r)  # NaN-free sum: the methods without ratios give NaN
+    return (f"reduced {reduction.n_rows} rows x {len(reduction.columns)} columns to "
+            f"{reduction.estimator.n_components_} components{how}; "
+            f"explained variance {total:.1%} (first: {ratio[0]:.1%})")
 
 
-def _numeric_columns(frame, drop, keep):
-    """Columns to reduce: numeric / boolean ones not dropped or carried; notes for the rest."""
-    import pandas as pd
-
-    from featkit.exceptions import UnknownNameError, suggest_names
-
-    for name in list(drop) + list(keep):
-        if name not in frame.columns:
-            raise UnknownNameError(f"No column {name!r}.{suggest_names(name, [str(c) for c in frame.columns])}")
-    used, skipped = [], []
-    for col in frame.columns:
-        if col in drop or col in keep:
-            continue
-        dtype = frame[col].dtype
-        if pd.api.types.is_bool_dtype(dtype) or (
-            pd.api.types.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
-        ):
-            used.append(col)
-        else:
-            skipped.append(str(col))
-    if not used:
-        from featkit.exceptions import InputError
-
-        raise InputError("No numeric column left to reduce (text/categorical columns are not used).")
-    return used, skipped
-
-
-def _matrix(frame, columns, allow_nan, where=""):
-    import numpy as np
-
-    from featkit.exceptions import InputError
-
-    sub = frame[columns]
-    dtype = np.float32 if all(str(t) == "float32" for t in sub.dtypes) else np.float64
-    X = sub.to_numpy(dtype=dtype, na_value=np.nan)
-    if not allow_nan:
-        bad = ~np.isfinite(X).all(axis=0)
-        if bad.any():
-            names = ", ".join(repr(str(c)) for c in np.asarray(columns)[bad][:5])
-            raise InputError(
-                f"Column(s) {names} have missing or infinite values{where}: use --method ppca (fits "
-                "missing values directly) or impute them first."
-            )
-    return X
-
-
-def _score_frame(frame, keep, Z, prefix):
-    import pandas as pd
-
-    out = pd.DataFrame(Z, columns=[f"{prefix}{i}" for i in range(Z.shape[1])], index=frame.index)
-    if keep:
-        out = pd.concat([frame[keep], out], axis=1)
-    return out.reset_index(drop=True)
-
-
-def _summary(est, n_rows, n_features, streamed):
-    import numpy as np
-
-    ratio = np.asarray(getattr(est, "explained_variance_ratio_", [np.nan]), dtype=float)
-    how = " (streamed in two passes)" if streamed else ""
-    return (f"reduced {n_rows} rows x {n_features} columns to {est.n_components_} components{how}; "
-            f"explained variance {np.nansum(ratio):.1%} (first: {ratio[0]:.1%})")
-
-
-def _batches(path, batch_size, columns=None):
-    """DataFrames of ``batch_size`` rows, never the whole file.
-
-    Parquet is read here with ``pre_buffer=False``: pyarrow's default
-    pre-buffering reads ahead every row group that ``iter_batches`` will visit,
-    which holds about the whole file in memory. Other formats go through
-    :func:`featkit.io.iter_batches`.
-    """
-    if Path(path).suffix.lower() != ".parquet":
-        from featkit.io import iter_batches
-
-        yield from iter_batches(path, batch_size=batch_size, columns=columns)
-        return
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from featkit.exceptions import InputError
-
-    try:
-        reader = pq.ParquetFile(path, pre_buffer=False)
-        for batch in reader.iter_batches(batch_size=batch_size, columns=columns):
-            yield batch.to_pandas()
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise InputError(f"Cannot read {str(path)!r} as Parquet: {exc}") from None
-
-
-def _stream(data, output, est, *, batch_size, drop, keep, budget, report):
-    """Two passes over the file: partial_fit, then transform; the output written batch by batch."""
-    import numpy as np
-    import pyarrow as pa
-
-    from featkit._array import check_memory, memory_budget_bytes
+def _write_streamed(reduction, output):
+    """The scores of the second pass, written batch by batch into one atomically renamed file."""
     from featkit.io import atomic_path
 
-    first = next(iter(_batches(data, 1024)))
-    used, skipped = _numeric_columns(first, drop, keep)
-    d = len(used)
-    if est.n_components > d:
-        from featkit.exceptions import InputError
-
-        raise InputError(f"--n-components {est.n_components} is more than the {d} numeric columns.")
-    # a batch lives as Arrow, pandas, a float matrix and its scores: ~4 float64 copies
-    per_row = 4 * 8 * (d + len(keep))
-    if batch_size is None:
-        batch_size = int(min(65536, max(1024, memory_budget_bytes(budget) // 4 // per_row)))
-    check_memory(batch_size * per_row, f"a batch of {batch_size} rows", "Lower --batch-size.", budget)
-    columns = list(keep) + used
-    n_rows = 0
-    for i, frame in enumerate(_batches(data, batch_size, columns)):
-        X = _matrix(frame, used, False, where=f" in the batch starting at row {n_rows}")
-        est.partial_fit(X)
-        n_rows += len(frame)
-        report("fit (pass 1 of 2)", i + 1, None)
-    est.components_  # noqa: B018 - solve once, before the second pass
-    prefix = type(est).__name__.lower()
     suffix = output.suffix.lower()
-    done = 0
     with atomic_path(output) as tmp:
         writer = None
         try:
-            for i, frame in enumerate(_batches(data, batch_size, columns)):
-                Z = est.transform(_matrix(frame, used, False, where=f" in the batch starting at row {done}"))
-                out = _score_frame(frame, list(keep), np.asarray(Z), prefix)
+            for i, out in enumerate(reduction.score_frames()):
                 if suffix == ".parquet":
+                    import pyarrow as pa
                     import pyarrow.parquet as pq
 
                     table = pa.Table.from_pandas(out, preserve_index=False)
@@ -165,13 +44,9 @@ def _stream(data, output, est, *, batch_size, drop, keep, budget, report):
                 else:
                     out.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
                                sep="\t" if suffix == ".tsv" else ",")
-                done += len(frame)
-                report("transform (pass 2 of 2)", i + 1, None)
         finally:
             if writer is not None:
                 writer.close()
-    limit = memory_budget_bytes(budget)
-    return used, skipped, n_rows, limit
 
 
 def reduce_command(
@@ -212,13 +87,9 @@ def reduce_command(
         fail(f"--n-components must be at least 1, got {n_components}.")
     if batch_size is not None and batch_size < 2:
         fail(f"--batch-size must be at least 2, got {batch_size}.")
-    from featkit._array import memory_budget_bytes
-    from featkit.io._read import existing_file
+    from featkit.decomposition import needs_streaming, reduce_file
 
-    budget = memory_budget_bytes(memory_budget) if memory_budget else None
-    data = existing_file(data)
-    limit = memory_budget_bytes(budget)
-    auto_stream = data.stat().st_size > limit
+    auto_stream = needs_streaming(data, memory_budget)
     streamed = stream or auto_stream
     if streamed and method != "pca":
         fail(f"--method {method} needs every row in memory (the file is {'streamed' if stream else 'larger than the memory budget'}); "
@@ -226,36 +97,26 @@ def reduce_command(
     output = check_writable(output, STREAM_SUFFIXES if streamed else OUTPUT_SUFFIXES, "scores")
     if output.resolve() == data.resolve():
         fail(f"--output {str(output)!r} is the input file; choose another name.")
-    drop_cols, keep_cols = split_list(drop), split_list(keep)
-    est = _make_estimator(method, n_components, solver=solver, device=device, whiten=whiten, seed=seed,
-                          budget=budget)
     msg = console()
     with progress(not quiet) as report:
+        reduction = reduce_file(data, n_components, method=method, solver=solver, device=device, whiten=whiten,
+                                drop=split_list(drop), keep=split_list(keep), stream=streamed,
+                                batch_size=batch_size, memory_budget=memory_budget, random_state=seed,
+                                progress=report)
         if streamed:
-            used, skipped, n_rows, _ = _stream(data, output, est, batch_size=batch_size, drop=drop_cols,
-                                               keep=keep_cols, budget=budget, report=report)
+            _write_streamed(reduction, output)
         else:
-            import numpy as np
-
-            from featkit.io import read_table
-
             from ._common import write_frame_atomic
 
-            frame = read_table(data)
-            used, skipped = _numeric_columns(frame, drop_cols, keep_cols)
-            X = _matrix(frame, used, allow_nan=method == "ppca")
-            report("fit", 0, 1)
-            Z = np.asarray(est.fit_transform(X))
-            report("fit", 1, 1)
-            write_frame_atomic(_score_frame(frame, keep_cols, Z, type(est).__name__.lower()), output)
-            n_rows = X.shape[0]
+            write_frame_atomic(next(reduction.score_frames()), output)
     if not quiet:
+        skipped = [f"{name} ({why})" for name, why in reduction.skipped.items()]
         if skipped:
-            msg.print(f"note: non-numeric column(s) not used: {', '.join(skipped[:10])}"
+            msg.print(f"note: column(s) not used: {', '.join(skipped[:10])}"
                       + (" ..." if len(skipped) > 10 else ""))
         if auto_stream and not stream:
             msg.print("note: the file is larger than the memory budget: streamed in batches")
-        msg.print(_summary(est, n_rows, len(used), streamed))
+        msg.print(_summary(reduction))
         msg.print(f"wrote {output}")
 
 

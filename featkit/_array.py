@@ -22,7 +22,11 @@ __all__ = [
     "is_numpy_namespace",
     "to_numpy",
     "gpu_available",
+    "is_foreign_array",
+    "device_kind",
+    "validate_foreign_array",
     "resolve_device",
+    "torch_device",
     "to_device",
     "memory_budget_bytes",
     "check_memory",
@@ -32,6 +36,11 @@ __all__ = [
 # Work smaller than this (in floating point operations) stays on the CPU under
 # device="auto": the host-to-device copy costs more than the GPU saves.
 GPU_MIN_FLOPS = 5e9
+
+# Array libraries whose arrays are kept in their own namespace and on their own
+# device instead of being copied into NumPy.
+_FOREIGN_LIBRARIES = frozenset({"cupy", "torch", "array_api_strict", "jax", "dpnp"})
+_DEVICE_NAMES = ("auto", "cpu", "gpu")
 
 
 def get_namespace(*arrays):
@@ -76,6 +85,81 @@ def to_numpy(a) -> np.ndarray:
     return np.asarray(a)
 
 
+def is_foreign_array(X) -> bool:
+    """True for an array of a non-NumPy array-API library (CuPy, torch, array_api_strict, ...).
+
+    Such arrays are fitted in their own namespace and on their own device; every
+    other input (NumPy, pandas, lists) goes through scikit-learn's validation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit._array import is_foreign_array
+    >>> is_foreign_array(np.ones((2, 2)))
+    False
+    """
+    return type(X).__module__.split(".")[0] in _FOREIGN_LIBRARIES and hasattr(X, "shape")
+
+
+def device_kind(X) -> str:
+    """"gpu" for a CuPy array or a CUDA torch tensor, else "cpu"."""
+    if type(X).__module__.split(".")[0] == "cupy":
+        return "gpu"
+    return "gpu" if getattr(getattr(X, "device", None), "type", "") == "cuda" else "cpu"
+
+
+def validate_foreign_array(est, X, *, reset: bool, allow_nan: bool = False, min_samples: int = 1):
+    """Check a 2-d foreign array in its own namespace and return ``(X, xp)``.
+
+    The counterpart of scikit-learn's ``validate_data`` for arrays that
+    :func:`is_foreign_array` accepts: the namespace is looked up once and the
+    checks (shape, dtype, finiteness, sample count, feature count) run there,
+    so the data is never copied to the host. Floating arrays keep their dtype;
+    integer and boolean ones become float64.
+
+    Parameters
+    ----------
+    est : estimator
+        Gets ``n_features_in_`` (and loses ``feature_names_in_``) when ``reset``,
+        else is checked against its ``n_features_in_``.
+    X : array of shape (n_samples, n_features)
+    reset : bool
+        True in ``fit``, False in ``transform`` and ``partial_fit`` after the first call.
+    allow_nan : bool, default=False
+    min_samples : int, default=1
+
+    Returns
+    -------
+    X : array
+        ``X`` itself, or a float64 copy on its device for integer input.
+    xp : namespace
+    """
+    xp = get_namespace(X)
+    if X.ndim != 2:
+        raise InputError(f"Expected a 2-d array, got an array of shape {tuple(X.shape)}.")
+    if not xp.isdtype(X.dtype, "real floating"):
+        if xp.isdtype(X.dtype, ("integral", "bool")) or X.dtype == xp.bool:
+            X = xp.astype(X, xp.float64)
+        else:
+            raise InputError(f"Expected a real numeric array, got dtype {X.dtype}.")
+    n, d = X.shape
+    if n < min_samples:
+        raise InputError(f"Found array with {n} sample(s) while a minimum of {min_samples} is required.")
+    if d < 1:
+        raise InputError("Found array with 0 feature(s) while a minimum of 1 is required.")
+    if not allow_nan and not bool(xp.all(xp.isfinite(X))):
+        raise InputError("Input contains NaN or infinity; remove or impute those values first.")
+    if reset:
+        est.n_features_in_ = int(d)
+        if hasattr(est, "feature_names_in_"):
+            del est.feature_names_in_
+    elif d != est.n_features_in_:
+        raise InputError(
+            f"X has {d} features, but {type(est).__name__} is expecting {est.n_features_in_} features as input."
+        )
+    return X, xp
+
+
 @functools.lru_cache(maxsize=1)
 def gpu_available() -> bool:
     """True when CuPy imports and sees at least one CUDA device."""
@@ -91,15 +175,20 @@ def gpu_available() -> bool:
         return False
 
 
+def _check_device_name(device) -> None:
+    if device not in _DEVICE_NAMES:
+        raise InputError(f"device must be 'auto', 'cpu' or 'gpu', got {device!r}.")
+
+
 def resolve_device(device: str, flops: float = math.inf) -> str:
-    """Turn ``device`` ("auto", "cpu", "gpu") into "cpu" or "gpu".
+    """Turn ``device`` ("auto", "cpu", "gpu") into "cpu" or "gpu" for NumPy input.
 
     ``"auto"`` picks the GPU only when CuPy sees one and the work (``flops``) is
     large enough to pay for moving the data. ``"gpu"`` without a usable GPU is an
-    error that says how to get one.
+    error that says how to get one. Foreign arrays are fitted where they live
+    (:func:`device_kind`); torch models use :func:`torch_device`.
     """
-    if device not in {"auto", "cpu", "gpu"}:
-        raise InputError(f"device must be 'auto', 'cpu' or 'gpu', got {device!r}.")
+    _check_device_name(device)
     if device == "cpu":
         return "cpu"
     if device == "gpu":
@@ -110,6 +199,23 @@ def resolve_device(device: str, flops: float = math.inf) -> str:
             )
         return "gpu"
     return "gpu" if gpu_available() and flops >= GPU_MIN_FLOPS else "cpu"
+
+
+def torch_device(torch, device):
+    """The ``torch.device`` a torch model trains on, for ``device`` ("auto", "cpu", "gpu").
+
+    ``"auto"`` (or None) is CUDA whenever torch sees a GPU: a network's training
+    is always heavy enough to pay for the copy. ``"cuda"`` is read as ``"gpu"``.
+    """
+    if device is None:
+        device = "auto"
+    elif device == "cuda":
+        device = "gpu"
+    _check_device_name(device)
+    if device == "gpu" and not torch.cuda.is_available():
+        raise InputError("device='gpu' was asked for but torch sees no CUDA GPU; use device='cpu'.")
+    use_cuda = device != "cpu" and torch.cuda.is_available()
+    return torch.device("cuda" if use_cuda else "cpu")
 
 
 def to_device(a, device: str):

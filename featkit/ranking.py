@@ -244,7 +244,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     Methods whose registry ``input`` is "numeric" get
     :func:`featkit.io.encode_numeric` (categoricals target-encoded out of fold,
     missing values imputed unless the method handles them); "categorical"
-    methods get :func:`featkit.io.encode_discrete` codes.
+    methods get category codes for categorical columns and the values of the
+    others (``featkit.io._encode.encode_discrete_values``).
 
     Examples
     --------
@@ -258,7 +259,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     >>> result.top(2)
     ['b', 'd']
     """
-    from .io import encode_discrete, encode_numeric, prepare_features, read_table
+    from .io import encode_numeric, prepare_features, read_table
+    from .io._encode import encode_discrete_values
     from .results import RankingResult
 
     started = _dt.datetime.now(_dt.timezone.utc)
@@ -295,7 +297,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         # Each encoding is computed once and shared by the methods that need it.
         if kind not in encoded:
             if kind == "categorical":
-                encoded[kind] = encode_discrete(X, used, n_bins=None)
+                # Numbers stay numbers, so a method can tell continuous columns from codes.
+                encoded[kind] = encode_discrete_values(X, used)
             else:
                 encoded[kind] = encode_numeric(X, used, y, prepared.task,
                                                impute=(kind == "numeric_imputed"),

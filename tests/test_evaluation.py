@@ -170,3 +170,72 @@ def test_evaluate_ranking_without_target_and_bad_shapes():
         evaluate_ranking(res, X[:, :3], None, task=None)
     with pytest.raises(InputError, match="rows"):
         evaluate_ranking(res, X, np.zeros(5), task="classification")
+
+
+def _noise_frame(seed=1, n=40, d=500):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d))
+    y = rng.randint(0, 2, n)
+    frame = pd.DataFrame(X, columns=[f"g{i}" for i in range(d)])
+    frame["y"] = y
+    return frame, X, y
+
+
+def test_nested_curves_on_pure_noise_are_near_chance_where_leaking_ones_are_not():
+    from featkit.ranking import rank_features
+
+    frame, X, y = _noise_frame()
+    res = rank_features(frame, "y", methods=["f_test", "l1"], evaluate=True)
+    cv = res.sections["evaluation"]["curves"]
+    assert cv["nested"] == {"consensus": True, "f_test": True, "l1": True}
+    assert cv["optimistic"] == {}
+    assert sum(cv["n_test"]) == 40 and len(cv["n_test"]) == 3
+    for name in ("consensus", "f_test", "l1"):
+        assert max(cv["curves"][name]) < 0.75, name
+    assert np.mean(cv["curves"]["f_test"]) < 0.65
+    # The old way: the ranking saw every row, then its top k are cross-validated.
+    leaking = selection_curves({"f_test": res.methods["f_test"].ranking}, X, y,
+                               task="classification", ks=cv["ks"])
+    assert np.mean(leaking["curves"]["f_test"]) > 0.85
+    assert max(leaking["curves"]["f_test"]) > 0.95
+    assert set(cv["best_k"]) == {"consensus", "f_test", "l1"}
+
+
+def test_refit_is_on_training_rows_only_and_failures_fall_back():
+    X, y = _data()
+    seen = []
+
+    def fit_on(rows):
+        seen.append(np.asarray(rows))
+        return FTestRanker().fit(X[rows], y[rows]).ranking_
+
+    def broken(rows):
+        raise InputError("too few rows")
+
+    out = selection_curves({"f": [1, 2, 3, 4, 5, 6], "b": [6, 5, 4, 3, 2, 1]}, X, y,
+                           task="classification", ks=[1, 2], cv=3, refit={"f": fit_on, "b": broken})
+    assert len(seen) == 3 and sorted(np.concatenate(seen).tolist()) == sorted(list(range(200)) * 2)
+    assert all(len(rows) == 200 - te for rows, te in zip(seen, out["n_test"]))
+    assert out["nested"] == {"f": True, "b": False}
+    assert out["refit_errors"] == {"b": "too few rows"}
+    assert out["curves"]["f"][0] > 0.8
+    with pytest.raises(InputError, match="without a ranking"):
+        selection_curves({"f": [1, 2, 3, 4, 5, 6]}, X, y, task="classification", refit={"g": fit_on})
+
+
+def test_evaluate_marks_curves_that_cannot_be_refitted_as_optimistic():
+    X, y = _data()
+    features = [f"x{i}" for i in range(6)]
+    f = FTestRanker().fit(X, y)
+    res = _result(features, {"f_test": f.ranking_, "l1": [1, 2, 3, 4, 5, 6],
+                             "lightgbm_shap": [1, 2, 3, 4, 5, 6]})
+    res.methods["f_test"].params = f.get_params()
+    res.methods["l1"].seconds = 500.0  # as if one fit took minutes: too slow to refit per fold
+    ev = evaluate_ranking(res, X, y, task="classification", n_bootstrap=3)
+    cv = ev["curves"]
+    assert cv["nested"] == {"consensus": False, "f_test": True, "l1": False, "lightgbm_shap": False}
+    assert "model attribution" in cv["optimistic"]["lightgbm_shap"]
+    assert "time budget" in cv["optimistic"]["l1"]
+    assert "l1" in cv["optimistic"]["consensus"]
+    # Only a nested curve suggests a k.
+    assert set(cv["best_k"]) == {"f_test"}

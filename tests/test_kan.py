@@ -14,7 +14,8 @@ torch = pytest.importorskip("torch")
 
 pytestmark = pytest.mark.neural
 
-from featkit.selection._kan import _kan_network_class, _uniform_knots, bspline_basis  # noqa: E402
+from featkit.selection._kan._bases import bspline_basis, uniform_knots as _uniform_knots  # noqa: E402
+from featkit.selection._kan._network import kan_network_class as _kan_network_class  # noqa: E402
 
 FAST = dict(hidden_size=4, epochs=80, n_splits=2, random_state=0, n_threads=1)
 
@@ -185,7 +186,7 @@ def test_warns_when_the_network_learns_nothing():
 
 
 def test_cubic_closed_form_equals_cox_de_boor_with_its_gradient():
-    from featkit.selection._kan import uniform_basis
+    from featkit.selection._kan._bases import uniform_basis
 
     knots, h = _uniform_knots(torch, 5, 3, (-1.0, 1.0), "cpu")
     k64 = knots.double()
@@ -221,7 +222,8 @@ def test_minibatch_training_learns():
 @pytest.mark.parametrize("classification", [True, False])
 @pytest.mark.parametrize("order", [3, 2])
 def test_hand_written_gradients_equal_autograd(classification, order):
-    from featkit.selection._kan import _kan_gradients, basis_and_derivative
+    from featkit.selection._kan._bases import basis_and_derivative
+    from featkit.selection._kan._network import kan_gradients as _kan_gradients
 
     torch.manual_seed(0)
     nf, n, d, hid, n_out, grid = 3, 20, 4, 5, (3 if classification else 1), 5
@@ -266,7 +268,7 @@ def test_hand_written_gradients_equal_autograd(classification, order):
 
 
 def test_flat_adam_equals_torch_adam():
-    from featkit.selection._kan import FlatAdam
+    from featkit.selection._kan._optim import FlatAdam
 
     torch.manual_seed(1)
     shapes = [(3, 4), (2, 5, 6), (7,)]

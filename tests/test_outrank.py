@@ -119,14 +119,16 @@ def test_invariant_to_relabelling_categories():
     y = rng.randint(0, 4, n)
     X = np.column_stack([(y + rng.randint(0, 2, n)) % 5, rng.randint(0, 30, n),
                          np.where(rng.rand(n) < 0.1, np.nan, rng.randint(0, 3, n))]).astype(float)
-    base = OutRank(batch_size=700).fit(X, y).scores_
+    # Category semantics: the package's behaviour (raw values), since relabelled
+    # values with fractions would count as continuous under n_bins="auto".
+    base = OutRank(batch_size=700, n_bins=None).fit(X, y).scores_
     relabelled = X.copy()
     for j in range(X.shape[1]):
         values = np.unique(X[~np.isnan(X[:, j]), j])
         mapping = dict(zip(values, rng.permutation(values) * 17.5 - 3))
         relabelled[:, j] = [mapping.get(v, np.nan) for v in X[:, j]]
     y_relabelled = np.array(["d", "a", "c", "b"])[y]
-    np.testing.assert_allclose(OutRank(batch_size=700).fit(relabelled, y_relabelled).scores_, base,
+    np.testing.assert_allclose(OutRank(batch_size=700, n_bins=None).fit(relabelled, y_relabelled).scores_, base,
                                atol=1e-12)
 
 
@@ -241,7 +243,7 @@ def test_reference_numbers_from_outrank_package(tmp_path):
     reference_singles = {"f_inf": 0.4177658450549416, "f_weak": 0.048960147490835285,
                          "f_num": 0.017330748502093696, "f_hc": 0.013138521472333364,
                          "f_miss": 0.01036104554527502, "f_id": 0.0}
-    features, scores, extra = outrank_file(path, "label", batch_size=2048)
+    features, scores, extra = outrank_file(path, "label", batch_size=2048, n_bins=None)
     for name, score, norm in zip(features, scores, extra["normalized_scores"]):
         assert score == pytest.approx(reference[name], abs=2e-7)  # the reference is float32
         assert norm == pytest.approx(reference_singles[name], abs=2e-7)
@@ -268,7 +270,7 @@ def test_quantile_binning_option():
     y = rng.randint(0, 2, n)
     cont = rng.normal(size=n) + y  # every value distinct: scores 0 as raw values
     X = cont.reshape(-1, 1)
-    assert abs(OutRank().fit(X, y).scores_[0]) < 1e-12
+    assert abs(OutRank(n_bins=None).fit(X, y).scores_[0]) < 1e-12
     binned = OutRank(n_bins=8).fit(X, y)
     assert binned.scores_[0] > 0.05
     codes = quantile_codes(cont, 8)
@@ -382,3 +384,71 @@ def test_chance_corrected_mi_kernel_sort_path_equals_bincount_path(monkeypatch):
     slow = mod.chance_corrected_mi(y, 5, codes, ks * 10 + 1)
     np.testing.assert_allclose(fast, slow, atol=1e-12)
     np.testing.assert_allclose(fast, [_definition(codes[:, j], y) for j in range(2)], atol=1e-12)
+
+
+# ------------------------------------------------- automatic binning (n_bins="auto")
+_MIXED = __import__("pathlib").Path(__file__).resolve().parents[1] / "datasets" / "mixed.csv"
+# Columns with signal in mixed.csv (red_2, a combination that nearly cancels, has almost none).
+_SIGNAL = {"inf_0", "inf_1", "inf_2", "inf_3", "inf_4", "cat_inf_0", "cat_inf_1",
+           "red_0", "red_1", "rep_0", "rep_1"}
+
+
+def _order(features, scores):
+    return [features[i] for i in np.argsort(-np.asarray(scores), kind="stable")]
+
+
+def _signal_first(order):
+    noise = [i for i, f in enumerate(order) if f.startswith(("noise_", "cat_noise_"))]
+    signal = [i for i, f in enumerate(order) if f in _SIGNAL]
+    return max(signal) < min(noise)
+
+
+@pytest.mark.parametrize("method", ["outrank", "outrank_3mr"])
+def test_default_bins_continuous_columns_so_signal_ranks_above_noise(method):
+    from featkit.ranking import rank_features
+
+    res = rank_features(_MIXED, "y", methods=[method])
+    order = _order(res.features, -res.methods[method].ranking)
+    assert _signal_first(order), order[:14]
+    # The package's own behaviour (raw values as categories) stays available, and on
+    # continuous columns it is what put noise among the informative columns.
+    raw = rank_features(_MIXED, "y", methods=["outrank"], params={"outrank": {"n_bins": None}})
+    assert not _signal_first(_order(raw.features, -raw.methods["outrank"].ranking))
+
+
+def test_streaming_bins_per_batch_like_the_estimator():
+    frame = pd.read_csv(_MIXED).drop(columns="id")
+    features, scores, extra = outrank_file(_MIXED, "y", drop=("id",))
+    assert _signal_first(_order(features, scores))
+    _, raw, _ = outrank_file(_MIXED, "y", drop=("id",), n_bins=None)
+    assert not _signal_first(_order(features, raw))
+    # Bins come from each batch's own quantiles, in both drivers: the same numbers.
+    for batch_size in (400, 16384):
+        _, streamed, _ = outrank_file(_MIXED, "y", drop=("id",), batch_size=batch_size)
+        est = OutRank(batch_size=batch_size).fit(frame.drop(columns="y"), frame["y"])
+        assert list(est.feature_names_in_) == features
+        np.testing.assert_allclose(streamed, est.scores_, atol=1e-12)
+
+
+def test_auto_bins_only_continuous_columns_and_label():
+    from featkit.stats._contingency import binned_codes
+
+    rng = np.random.RandomState(0)
+    n = 3000
+    y = rng.randint(0, 3, n)
+    cont = rng.normal(size=n) + y
+    codes = rng.randint(0, 40, n).astype(float)  # whole numbers: category codes stay categories
+    X = np.column_stack([cont, codes])
+    auto = OutRank().fit(X, y)
+    np.testing.assert_allclose(auto.scores_, OutRank(n_bins=10).fit(np.column_stack([cont, cont]), y)
+                               .scores_[0] * np.array([1, 0]) + OutRank(n_bins=None).fit(X, y).scores_
+                               * np.array([0, 1]), atol=1e-12)
+    assert auto.scores_[0] > 0.1 and auto.cardinality_[0] == np.unique(cont).size
+    assert binned_codes(codes, "auto") is None and binned_codes(codes, 10) is not None
+    assert binned_codes(np.array(["a", "b"] * 20), "auto") is None
+    # A continuous label (regression) is binned too, a class label is not.
+    target = cont + 0.1 * rng.normal(size=n)
+    assert OutRank().fit(cont.reshape(-1, 1), target).scores_[0] > 0.3
+    assert abs(OutRank(n_bins=None).fit(cont.reshape(-1, 1), target).scores_[0]) < 1e-9
+    with pytest.raises(InputError, match="'auto'"):
+        OutRank(n_bins="many").fit(X, y)

@@ -230,3 +230,27 @@ def test_cli_report_errors_are_one_line(small_csv, tmp_path, capsys):
     assert "not valid JSON" in capsys.readouterr().err
     assert _main(["report", str(small_csv), "--target", "nope", "-o", str(tmp_path / "r.html")]) == 2
     assert not (tmp_path / "r.html").exists()
+
+
+def test_curve_scores_show_held_out_rows_and_optimistic_curves_are_marked(rich_result):
+    import copy
+
+    html = render_report(rich_result)
+    curves = html[html.index('<section id="curves">'):html.index('<section id="stability">')]
+    # 120 rows, 3 folds: 40 held-out rows next to every curve score.
+    assert curves.count("3 folds, 40 held-out rows each") >= 3
+    assert "nested (refitted in each training fold)" in curves
+    assert "optimistic" not in curves
+    old = copy.deepcopy(rich_result)
+    cv = old.sections["evaluation"]["curves"]
+    for key in ("nested", "optimistic"):
+        cv.pop(key)  # a result saved before the curves were nested
+    old.sections["attribution"]["n_held_out"] = 24
+    html = render_report(old)
+    curves = html[html.index('<section id="curves">'):html.index('<section id="stability">')]
+    assert curves.count("<td>ranking fitted on all rows; optimistic") == len(cv["curves"])
+    assert "f_test (optimistic)" in curves and 'class="optimistic"' in curves
+    # no suggested k from a curve that saw the held-out rows
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">([^<]*)</td>", curves)
+    assert rows and all(k == "" for _, k in rows)
+    assert "0.93 (24 held-out rows" in html

@@ -58,6 +58,8 @@ class AttributionResult:
         Held-out score of the model.
     n_estimators : int
         Boosting rounds kept by early stopping.
+    n_held_out : int
+        Rows the score was measured on (the same rows chose the early-stopping round).
     params : dict
         The model parameters.
     seconds : dict
@@ -80,6 +82,7 @@ class AttributionResult:
     metric: str = ""
     score: float = float("nan")
     n_estimators: int = 0
+    n_held_out: int = 0
     params: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     categories: dict = field(default_factory=dict)
@@ -107,6 +110,7 @@ class AttributionResult:
             "metric": self.metric,
             "score": None if not np.isfinite(self.score) else float(self.score),
             "n_estimators": int(self.n_estimators),
+            "n_held_out": int(self.n_held_out),
             "params": {k: v for k, v in self.params.items() if isinstance(v, (int, float, str, bool))},
             "seconds": dict(self.seconds),
             "categories": self.categories,
@@ -353,6 +357,6 @@ def model_attribution(X, y, *, task, model="lightgbm", random_state=0, interacti
         importances={"shap": importance, "gain": gain},
         shap_values=plot_values, feature_values=_numeric_values(sample), base_value=base,
         shap_class=shap_class, interactions=inter, metric=metric, score=score,
-        n_estimators=int(rounds), params=params,
+        n_estimators=int(rounds), n_held_out=int(len(va)), params=params,
         seconds={"fit": fit_seconds, "shap": shap_seconds}, categories=categories, model_=booster,
     )

@@ -1,8 +1,9 @@
 """Shared pieces of the decomposition estimators.
 
-* input validation that keeps CuPy / torch / ``array_api_strict`` arrays in
-  their own namespace (NumPy and pandas go through scikit-learn's
-  ``validate_data`` so that feature names and error messages match);
+* input validation: CuPy / torch / ``array_api_strict`` arrays are checked in
+  their own namespace (:func:`featkit._array.validate_foreign_array`), NumPy
+  and pandas go through scikit-learn's ``validate_data`` so that feature names
+  and error messages match;
 * blocked first and second moments with the pairwise merge of Chan, Golub &
   LeVeque (1979), which is exact and is what both ``fit`` and ``partial_fit``
   use, so that a streamed fit equals a full one;
@@ -15,15 +16,15 @@ import math
 import numbers
 
 import numpy as np
+from sklearn.base import TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._array import get_namespace, to_numpy
+from .._array import get_namespace, is_foreign_array, to_numpy, validate_foreign_array
 from ..exceptions import InputError
 from ..utils._input import check_fit_input
 
 __all__ = [
     "validate_input",
-    "is_foreign_array",
     "array_device",
     "block_rows_for",
     "block_moments",
@@ -34,18 +35,11 @@ __all__ = [
     "as_namespace",
 ]
 
-_FOREIGN_MODULES = {"cupy", "torch", "array_api_strict", "jax", "dpnp"}
-
 # Rows per block are chosen so that one centred block copy takes about this
 # many bytes: big enough for an efficient GEMM, small next to the data.
 _BLOCK_BYTES_CPU = 16 * 1024**2
 _BLOCK_BYTES_GPU = 512 * 1024**2
 _BLOCK_BYTES_WIDE_MAX = 128 * 1024**2
-
-
-def is_foreign_array(X) -> bool:
-    """True for an array of a non-NumPy array-API library (kept in its namespace)."""
-    return type(X).__module__.split(".")[0] in _FOREIGN_MODULES and hasattr(X, "shape")
 
 
 def array_device(X):
@@ -61,30 +55,7 @@ def validate_input(est, X, *, reset: bool, allow_nan: bool = False, min_samples:
     inputs become float64. Non-NumPy array-API arrays stay on their device.
     """
     if is_foreign_array(X):
-        xp = get_namespace(X)
-        if X.ndim != 2:
-            raise InputError(f"Expected a 2-d array, got an array of shape {tuple(X.shape)}.")
-        if not xp.isdtype(X.dtype, "real floating"):
-            if xp.isdtype(X.dtype, ("integral", "bool")) or X.dtype == xp.bool:
-                X = xp.astype(X, xp.float64)
-            else:
-                raise InputError(f"Expected a real numeric array, got dtype {X.dtype}.")
-        n, d = X.shape
-        if n < min_samples:
-            raise InputError(f"Found array with {n} sample(s) while a minimum of {min_samples} is required.")
-        if d < 1:
-            raise InputError("Found array with 0 feature(s) while a minimum of 1 is required.")
-        if not allow_nan and not bool(xp.all(xp.isfinite(X))):
-            raise InputError("Input contains NaN or infinity; remove or impute those values first.")
-        if reset:
-            est.n_features_in_ = int(d)
-            if hasattr(est, "feature_names_in_"):
-                del est.feature_names_in_
-        elif d != est.n_features_in_:
-            raise InputError(
-                f"X has {d} features, but {type(est).__name__} is expecting {est.n_features_in_} features as input."
-            )
-        return X, xp
+        return validate_foreign_array(est, X, reset=reset, allow_nan=allow_nan, min_samples=min_samples)
     if reset:
         check_fit_input(X, None, type(est).__name__)
     X = validate_data(
@@ -329,15 +300,49 @@ def nan_safe_float(x) -> float:
     return value if math.isfinite(value) else float("nan")
 
 
-class LinearAxesMixin:
+class LinearAxesMixin(TransformerMixin):
     """What a decomposer with ``components_`` and ``mean_`` shares: the output
-    width, ``inverse_transform`` (``X @ components_ + mean_``, in float64 on the
-    host) and the tag that float32 and float64 inputs keep their dtype.
+    width, ``transform`` (``(X - mean_) @ components_.T``, in the namespace and
+    on the device of ``X``, whitened when the estimator has ``whiten=True``),
+    ``inverse_transform`` (``X @ components_ + mean_``, in float64 on the host)
+    and the tag that float32 and float64 inputs keep their dtype.
+
+    It derives from ``TransformerMixin`` so that scikit-learn wraps this
+    ``transform`` for ``set_output`` (only methods defined on a subclass of
+    its output mixin are wrapped).
     """
 
     @property
     def _n_features_out(self):
         return self.n_components_
+
+    def transform(self, X):
+        """Project ``X`` on the principal axes (whitened if the estimator has ``whiten=True``).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            NumPy/pandas, or a CuPy / torch / array-API array (the result stays
+            in its namespace and on its device).
+
+        Returns
+        -------
+        array of shape (n_samples, n_components_)
+        """
+        check_is_fitted(self, "components_")
+        X, xp = validate_input(self, X, reset=False)
+        comps = xp.astype(as_namespace(self.components_, xp, X), X.dtype)
+        mean = xp.astype(as_namespace(self.mean_, xp, X), X.dtype)
+        # blocks of rows keep the centred temporary small next to X
+        rows = block_rows_for(X.shape[1], 8, False, getattr(self, "block_rows", None))
+        parts = [xp.matmul(X[s:min(s + rows, X.shape[0]), :] - mean, comps.T) for s in range(0, X.shape[0], rows)]
+        out = parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
+        if getattr(self, "whiten", False):
+            ev = as_namespace(self.explained_variance_, xp, X)
+            scale = xp.sqrt(xp.astype(ev, X.dtype))
+            scale = xp.where(scale > 0, scale, xp.ones_like(scale))
+            out = out / scale
+        return out
 
     def inverse_transform(self, X):
         """Back to feature space: ``X @ components_ + mean_``."""

@@ -7,7 +7,6 @@ import numbers
 import numpy as np
 from scipy.stats import chi2
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from .._array import check_memory, nbytes_of, to_numpy
 from ..exceptions import InputError
@@ -212,19 +211,3 @@ class OutlierRobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, Transfo
         med = np.median(dist)
         # consistency factor: the filtered covariance is a trimmed (too small) estimate
         return dist * (chi2.ppf(0.5, self._rank) / med) if med > 0 else dist
-
-    def transform(self, X):
-        """Project ``X`` on the robust axes.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        ndarray of shape (n_samples, n_components_)
-        """
-        check_is_fitted(self, "components_")
-        X, _ = validate_input(self, X, reset=False)
-        X = to_numpy(X)
-        return (X - self.mean_.astype(X.dtype)) @ self.components_.astype(X.dtype).T

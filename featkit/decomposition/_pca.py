@@ -10,6 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._array import (
     check_memory,
+    device_kind,
     get_namespace,
     is_numpy_namespace,
     nbytes_of,
@@ -18,6 +19,7 @@ from .._array import (
 )
 from ..exceptions import InputError
 from ._base import (
+    LinearAxesMixin,
     array_device,
     as_namespace,
     block_rows_for,
@@ -33,9 +35,9 @@ from ._base import (
 __all__ = ["PCA"]
 
 _SOLVERS = ("auto", "covariance_eigh", "svd", "randomized")
-# Attributes that partial_fit leaves to be computed on first access (one
-# eigendecomposition per read, not one per batch).
-_LAZY = (
+# Attributes that partial_fit leaves to the solve step (one eigendecomposition
+# when they are next read, not one per batch).
+_SOLVED = (
     "components_",
     "explained_variance_",
     "explained_variance_ratio_",
@@ -45,7 +47,34 @@ _LAZY = (
 )
 
 
-class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class _SolvedAttribute:
+    """A fitted attribute of :class:`PCA` that runs the pending solve step before it is read.
+
+    A data descriptor: the value lives in the instance ``__dict__`` under the
+    same name (so ``vars()``, pickling and assignment work as for any fitted
+    attribute), and reading it first calls ``PCA._finalize()``.
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self
+        obj._finalize()
+        try:
+            return obj.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(f"{type(obj).__name__!r} object has no attribute {self.name!r}") from None
+
+    def __set__(self, obj, value):
+        obj.__dict__[self.name] = value
+
+    def __delete__(self, obj):
+        obj.__dict__.pop(self.name, None)
+
+
+class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Principal component analysis on the CPU or a GPU, in one pass or streamed.
 
     Three solvers, all centring the data:
@@ -158,25 +187,28 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self.memory_budget = memory_budget
         self.random_state = random_state
 
-    # ------------------------------------------------------------ lazy state
-    def __getattr__(self, name):
-        # Only reached when normal lookup fails: the results of partial_fit are
-        # computed from the accumulated moments on first access.
-        if name in _LAZY:
-            state = self.__dict__.get("_moments")
-            if state is not None and self.__dict__.get("_stale", False):
-                self._solve_from_moments()
-                return self.__dict__[name]
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+    # ------------------------------------------------------------ solve step
+    components_ = _SolvedAttribute()
+    explained_variance_ = _SolvedAttribute()
+    explained_variance_ratio_ = _SolvedAttribute()
+    singular_values_ = _SolvedAttribute()
+    noise_variance_ = _SolvedAttribute()
+    n_components_ = _SolvedAttribute()
+
+    def _finalize(self):
+        """Solve the eigenproblem of the moments that :meth:`partial_fit` accumulated, if pending.
+
+        ``fit`` solves at once; ``partial_fit`` only marks the model stale, so
+        that streaming many chunks costs one eigendecomposition, run here when
+        a fitted attribute (or ``transform``) is next used.
+        """
+        if self.__dict__.get("_stale", False) and "_moments" in self.__dict__:
+            self._solve_from_moments()
 
     def _invalidate(self):
-        for name in _LAZY:
+        for name in _SOLVED:
             self.__dict__.pop(name, None)
         self._stale = True
-
-    @property
-    def _n_features_out(self):
-        return self.n_components_
 
     # ----------------------------------------------------------------- checks
     def _check_params(self):
@@ -228,7 +260,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._check_params()
         for name in ("_moments", "_stale"):
             self.__dict__.pop(name, None)
-        for name in _LAZY:
+        for name in _SOLVED:
             self.__dict__.pop(name, None)
         X, xp = validate_input(self, X, reset=True, min_samples=2)
         n, d = X.shape
@@ -270,7 +302,8 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
 
         Exact: any split of the rows into chunks gives the model of one
         ``fit(X, solver="covariance_eigh")`` on all of them. The components
-        are computed when first read after the last chunk. After a ``fit``
+        are solved once, when first read (or used by ``transform``) after the
+        last chunk (see :meth:`_finalize`). After a ``fit``
         with the ``"svd"`` or ``"randomized"`` solver (which keep no scatter
         matrix) the first ``partial_fit`` starts over.
 
@@ -309,7 +342,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         self._moments = (count, mean, scatter)
         self.n_samples_seen_ = count
         self.solver_ = "covariance_eigh"
-        self.device_ = "gpu" if type(scatter).__module__.startswith("cupy") else "cpu"
+        self.device_ = device_kind(scatter)
         self._set_mean(xp, mean, self._dtype)
         self._invalidate()
         return self
@@ -318,9 +351,7 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def _place(self, X, xp, flops):
         """(device, X on that device, its namespace) for the fit."""
         if not is_numpy_namespace(xp):
-            name = type(X).__module__.split(".")[0]
-            return ("gpu" if name == "cupy" or getattr(getattr(X, "device", None), "type", "") == "cuda"
-                    else "cpu"), X, xp
+            return device_kind(X), X, xp
         device = resolve_device(self.device, flops=flops)
         if device == "gpu":
             import cupy
@@ -454,31 +485,6 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
         ev = as_namespace(self.explained_variance_, xp, like)
         return comps, mean, ev
 
-    def transform(self, X):
-        """Project ``X`` on the principal axes (whitened if ``whiten``).
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        array of shape (n_samples, n_components_)
-        """
-        check_is_fitted(self, "n_samples_seen_")
-        X, xp = validate_input(self, X, reset=False)
-        comps, mean, ev = self._fitted(xp, X)
-        comps = xp.astype(comps, X.dtype)
-        mean = xp.astype(mean, X.dtype)
-        rows = block_rows_for(X.shape[1], 8, False, self.block_rows)
-        parts = [xp.matmul(X[s:min(s + rows, X.shape[0]), :] - mean, comps.T) for s in range(0, X.shape[0], rows)]
-        out = parts[0] if len(parts) == 1 else xp.concat(parts, axis=0)
-        if self.whiten:
-            scale = xp.sqrt(xp.astype(ev, X.dtype))
-            scale = xp.where(scale > 0, scale, xp.ones_like(scale))
-            out = out / scale
-        return out
-
     def inverse_transform(self, X):
         """Map projections back to the feature space (the rank-k reconstruction).
 
@@ -517,5 +523,4 @@ class PCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.array_api_support = True
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

@@ -6,11 +6,10 @@ import numbers
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
 from .._array import check_memory, nbytes_of
 from ..exceptions import InputError
-from ._base import LinearAxesMixin, as_namespace, check_n_components, flip_signs, validate_input
+from ._base import LinearAxesMixin, check_n_components, flip_signs, validate_input
 
 __all__ = ["RobustPCA", "principal_component_pursuit"]
 
@@ -207,20 +206,3 @@ class RobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMix
         self.mean_ = xp.astype(mean, X.dtype)
         self.n_components_ = int(k)
         return self
-
-    def transform(self, X):
-        """Project ``X`` on the axes of the low-rank part.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-
-        Returns
-        -------
-        array of shape (n_samples, n_components_)
-        """
-        check_is_fitted(self, "components_")
-        X, xp = validate_input(self, X, reset=False)
-        comps = xp.astype(as_namespace(self.components_, xp, X), X.dtype)
-        mean = xp.astype(as_namespace(self.mean_, xp, X), X.dtype)
-        return xp.matmul(X - mean, comps.T)

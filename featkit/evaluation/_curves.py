@@ -1,4 +1,5 @@
-"""Selection curves: cross-validated score of a fixed model vs number of top features kept."""
+"""Selection curves: cross-validated score of a fixed model vs number of top features kept,
+with each ranking refitted inside the training folds (nested) where the caller can refit it."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import warnings
 
 import numpy as np
 
-from ..exceptions import InputError
+from ..exceptions import FeatkitError, InputError
 
 __all__ = ["k_grid", "selection_curves"]
 
@@ -64,32 +65,48 @@ def _splits(task, y, cv, random_state):
     return list(KFold(cv, shuffle=True, random_state=random_state).split(y))
 
 
-def _cv_score(est, X, y, splits, metric):
+def _fold_score(est, X, y, tr, te, metric):
+    """Score of ``est`` trained on rows ``tr`` and scored on rows ``te``; None when undefined."""
     from sklearn.base import clone
     from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 
-    scores = []
-    for tr, te in splits:
-        model = clone(est)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # convergence chatter on tiny folds
-            model.fit(X[tr], y[tr])
-        if metric == "roc_auc":
-            if np.unique(y[te]).size < 2:
-                continue
-            p = model.predict_proba(X[te])[:, 1]
-            scores.append(roc_auc_score(y[te], p))
-        elif metric == "accuracy":
-            scores.append(accuracy_score(y[te], model.predict(X[te])))
-        else:
-            scores.append(r2_score(y[te], model.predict(X[te])))
+    model = clone(est)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # convergence chatter on tiny folds
+        model.fit(X[tr], y[tr])
+    if metric == "roc_auc":
+        if np.unique(y[te]).size < 2:
+            return None
+        return float(roc_auc_score(y[te], model.predict_proba(X[te])[:, 1]))
+    if metric == "accuracy":
+        return float(accuracy_score(y[te], model.predict(X[te])))
+    return float(r2_score(y[te], model.predict(X[te])))
+
+
+def _mean_std(scores):
+    scores = [s for s in scores if s is not None]
     if not scores:
         return float("nan"), float("nan")
     return float(np.mean(scores)), float(np.std(scores))
 
 
+def _fold_rankings(refit, splits):
+    """Each refitted method's ranking per fold, fitted on that fold's training rows only.
+
+    A method whose refit fails on some fold (too few rows of a class, say) is
+    reported with the error and falls back to its given ranking.
+    """
+    per_fold, errors = {}, {}
+    for name, fit_on in refit.items():
+        try:
+            per_fold[name] = [np.asarray(fit_on(tr), dtype=float) for tr, _ in splits]
+        except (FeatkitError, ValueError) as exc:
+            errors[name] = str(exc)
+    return per_fold, errors
+
+
 def selection_curves(rankings: dict, X, y, *, task, ks=None, cv=3, model="linear",
-                     random_state=0, time_budget=60.0) -> dict:
+                     random_state=0, time_budget=60.0, refit=None) -> dict:
     """Cross-validated score of one fixed model trained on each method's top-k features.
 
     The same folds and the same model are used for every method and every k,
@@ -97,6 +114,12 @@ def selection_curves(rankings: dict, X, y, *, task, ks=None, cv=3, model="linear
     model is a logistic regression / ridge on standardised columns
     (``model="linear"``) or a 50-tree random forest (``model="forest"``); the
     score is ROC AUC (binary), accuracy (multiclass) or R^2.
+
+    A ranking that was fitted on the rows scored here has seen the held-out
+    rows of every fold, so its curve is optimistic (on pure noise it can reach
+    a perfect score). Methods named in ``refit`` get a *nested* curve
+    instead: in each fold the ranking is refitted on the training rows only
+    and its top k are scored on that fold's held-out rows.
 
     Parameters
     ----------
@@ -113,7 +136,13 @@ def selection_curves(rankings: dict, X, y, *, task, ks=None, cv=3, model="linear
     random_state : int, default=0
     time_budget : float, default=60.0
         CPU seconds of this process; once spent, the remaining larger k are skipped (reported in
-        ``"truncated"``).
+        ``"truncated"``). Refitting the rankings in the folds is not counted against it.
+    refit : dict of str -> callable, default=None
+        For methods to evaluate nested: ``refit[name](train_rows)`` returns the
+        method's ranking fitted on those rows (indices into ``X``) only. If it
+        raises :class:`~featkit.exceptions.FeatkitError` or ``ValueError`` on
+        any fold, the method falls back to ``rankings[name]`` and the error is
+        reported in ``refit_errors``.
 
     Returns
     -------
@@ -121,7 +150,9 @@ def selection_curves(rankings: dict, X, y, *, task, ks=None, cv=3, model="linear
         ``ks``, ``metric``, ``model``, ``cv``, ``curves`` (method -> list of mean
         scores, None where skipped), ``std`` (method -> list), ``all_features``
         (score with every feature), ``best_k`` (method -> the smallest k within
-        one standard error of that method's best score), ``truncated``.
+        one standard error of that method's best score), ``nested`` (method ->
+        whether its ranking was refitted inside the folds), ``refit_errors``,
+        ``n_test`` (held-out rows per fold), ``n_rows``, ``truncated``.
 
     Examples
     --------
@@ -133,9 +164,15 @@ def selection_curves(rankings: dict, X, y, *, task, ks=None, cv=3, model="linear
     ...                        task="regression", ks=[1])
     >>> out["curves"]["good"][0] > 0.9 > out["curves"]["bad"][0]
     True
+    >>> out["n_test"]
+    [67, 67, 66]
     """
     if model not in CURVE_MODELS:
         raise InputError(f"model must be one of {CURVE_MODELS}, got {model!r}.")
+    refit = dict(refit or {})
+    unknown = sorted(set(refit) - set(rankings))
+    if unknown:
+        raise InputError(f"refit names methods without a ranking: {unknown}.")
     X = np.asarray(X, dtype=np.float64)
     y = np.asarray(y)
     if not np.isfinite(X).all():
@@ -146,47 +183,57 @@ def selection_curves(rankings: dict, X, y, *, task, ks=None, cv=3, model="linear
     splits = _splits(task, y, cv, random_state)
     est = _estimator(task, model, random_state)
     start = time.perf_counter()
+    per_fold, refit_errors = _fold_rankings(refit, splits)
     # The budget counts this process's CPU time: on a shared machine, waiting for a core
     # should not cut the curves short.
     cpu_start = time.process_time()
     cache: dict = {}
 
-    def score(cols):
-        key = frozenset(int(c) for c in cols)
+    def fold_score(fold, cols):
+        key = (fold, frozenset(int(c) for c in cols))
         if key not in cache:
-            cache[key] = _cv_score(est, X[:, sorted(key)], y, splits, metric)
+            tr, te = splits[fold]
+            cache[key] = _fold_score(est, X[:, sorted(key[1])], y, tr, te, metric)
         return cache[key]
+
+    def orders(name):
+        # One feature order per fold: the refitted ones differ, a fixed ranking is shared.
+        ranks = per_fold.get(name) or [np.asarray(rankings[name], dtype=float)] * len(splits)
+        return [np.argsort(r, kind="stable") for r in ranks]
 
     # Many small fits: BLAS threads only add contention (and CPU time against the budget).
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(1):
-        return _run_curves(rankings, d, ks, metric, len(splits), score, start, cpu_start,
-                           time_budget, model)
+        out = _run_curves({name: orders(name) for name in rankings}, d, ks, len(splits),
+                          fold_score, cpu_start, time_budget)
+    out.update({
+        "ks": ks, "metric": metric, "model": model, "cv": len(splits),
+        "nested": {name: name in per_fold for name in rankings}, "refit_errors": refit_errors,
+        "n_test": [int(te.size) for _, te in splits], "n_rows": int(X.shape[0]),
+        "seconds": time.perf_counter() - start,
+    })
+    return out
 
 
-def _run_curves(rankings, d, ks, metric, n_splits, score, start, cpu_start, time_budget, model):
-    all_mean, all_std = score(range(d))
-    curves = {name: [None] * len(ks) for name in rankings}
-    stds = {name: [None] * len(ks) for name in rankings}
-    orders = {name: np.argsort(np.asarray(r, dtype=float), kind="stable") for name, r in rankings.items()}
+def _run_curves(orders, d, ks, n_splits, fold_score, cpu_start, time_budget):
+    all_mean, all_std = _mean_std([fold_score(f, range(d)) for f in range(n_splits)])
+    curves = {name: [None] * len(ks) for name in orders}
+    stds = {name: [None] * len(ks) for name in orders}
     truncated = False
     for i, k in enumerate(ks):
         if time.process_time() - cpu_start > time_budget:
             truncated = True
             break
-        for name, order in orders.items():
-            m, s = score(order[:k])
+        for name, fold_orders in orders.items():
+            m, s = _mean_std([fold_score(f, o[:k]) for f, o in enumerate(fold_orders)])
             curves[name][i], stds[name][i] = m, s
     best_k = {}
-    for name in rankings:
+    for name in orders:
         pts = [(k, m, s) for k, m, s in zip(ks, curves[name], stds[name]) if m is not None and np.isfinite(m)]
         if pts:
             top = max(pts, key=lambda p: p[1])
             se = top[2] / np.sqrt(max(n_splits, 1))
             best_k[name] = int(min(k for k, m, _ in pts if m >= top[1] - se))
-    return {
-        "ks": ks, "metric": metric, "model": model, "cv": n_splits, "curves": curves, "std": stds,
-        "all_features": {"mean": all_mean, "std": all_std}, "best_k": best_k,
-        "truncated": truncated, "seconds": time.perf_counter() - start,
-    }
+    return {"curves": curves, "std": stds, "all_features": {"mean": all_mean, "std": all_std},
+            "best_k": best_k, "truncated": truncated}

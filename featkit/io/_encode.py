@@ -371,3 +371,44 @@ def encode_discrete(X, columns=None, *, n_bins=10) -> np.ndarray:
             codes[:] = 0
         out[:, j] = codes
     return np.ascontiguousarray(out)
+
+
+def encode_discrete_values(X, columns=None) -> np.ndarray:
+    """Discrete input that keeps numeric values: category codes for categorical
+    columns, the numbers themselves (NaN where missing) for the others.
+
+    :func:`encode_discrete` with ``n_bins=None`` turns a continuous column into
+    dense integer codes, which a method cannot tell from category codes; with
+    the values kept, a method with discrete input can bin continuous columns
+    itself (OutRank's ``n_bins="auto"``) and use codes as categories.
+
+    Parameters
+    ----------
+    X : pandas.DataFrame
+    columns : list of ColumnInfo or dict, optional
+        Column kinds, as for :func:`encode_numeric`.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features), float64
+        Categorical (and ID) columns: codes 0..k-1 as in :func:`encode_discrete`,
+        missing values their own code; other columns: their values as numbers
+        (date-times in seconds, booleans 0/1), NaN where missing.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from featkit.io._encode import encode_discrete_values
+    >>> X = pd.DataFrame({"x": [0.5, None, 2.25], "c": ["b", "a", None]})
+    >>> encode_discrete_values(X)
+    array([[0.5 , 1.  ],
+           [ nan, 0.  ],
+           [2.25, 2.  ]])
+    """
+    X = _as_frame(X)
+    kinds = _column_kinds(X, columns)
+    out = encode_discrete(X, columns, n_bins=None).astype(np.float64)
+    for j, (name, kind) in enumerate(zip(X.columns, kinds)):
+        if kind not in _CATEGORICAL_KINDS:
+            out[:, j] = _numeric_values(X[name], kind)
+    return out

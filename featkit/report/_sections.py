@@ -124,6 +124,18 @@ def agreement(result, evaluation) -> dict:
 
 
 # 4 ------------------------------------------------------------------ curves
+OPTIMISTIC = "ranking fitted on all rows; optimistic"
+
+
+def held_out_text(n_test) -> str:
+    """``"3 folds, ~13 held-out rows each"`` from the held-out rows per fold ("" when unknown)."""
+    sizes = [int(v) for v in (n_test or [])]
+    if not sizes:
+        return ""
+    each = f"{sizes[0]:,}" if min(sizes) == max(sizes) else f"~{round(sum(sizes) / len(sizes)):,}"
+    return f"{len(sizes)} fold{'s' if len(sizes) != 1 else ''}, {each} held-out rows each"
+
+
 def curves(result, evaluation) -> dict:
     cv = (evaluation or {}).get("curves")
     if not cv:
@@ -133,9 +145,15 @@ def curves(result, evaluation) -> dict:
     metric = {"roc_auc": "ROC AUC", "accuracy": "accuracy", "r2": "R\u00b2"}.get(cv["metric"], cv["metric"])
     model = ("logistic regression" if result.task == "classification" else "ridge regression") \
         if cv["model"] == "linear" else "random forest (50 trees)"
+    held = held_out_text(cv.get("n_test"))
+    # Results saved before the curves were nested have no "nested": their rankings saw every row.
+    nested = cv.get("nested") or {}
+    why = cv.get("optimistic") or {}
+    label = {name: name if nested.get(name) else f"{name} (optimistic)" for name in cv["curves"]}
     allf = (cv.get("all_features") or {}).get("mean")
     chart = _svg.line_chart(
-        cv["ks"], cv["curves"], title=f"Cross-validated {metric} vs number of top features kept",
+        cv["ks"], {label[name]: ys for name, ys in cv["curves"].items()},
+        title=f"Cross-validated {metric} vs number of top features kept" + (f" ({held})" if held else ""),
         xlabel="features kept (top k of each ranking)", ylabel=metric, reference=_finite(allf),
         reference_label=f"all {len(result.features)} features", log_x=len(cv["ks"]) > 12,
     )
@@ -143,10 +161,16 @@ def curves(result, evaluation) -> dict:
     for name, ys in cv["curves"].items():
         pts = [(k, y) for k, y in zip(cv["ks"], ys) if y is not None]
         best = max(pts, key=lambda p: p[1]) if pts else (None, None)
-        table.append({"method": name, "best_k": cv.get("best_k", {}).get(name), "best_score": fmt(best[1]),
-                      "at_k": best[0], "first": fmt(pts[0][1]) if pts else fmt(None)})
+        is_nested = bool(nested.get(name))
+        table.append({"method": name, "best_k": cv.get("best_k", {}).get(name) if is_nested else None,
+                      "best_score": fmt(best[1]), "at_k": best[0],
+                      "first": fmt(pts[0][1]) if pts else fmt(None),
+                      "curve": "nested (refitted in each training fold)" if is_nested else OPTIMISTIC,
+                      "why": "" if is_nested else why.get(name, "saved before the curves were nested")})
     return {"available": True, "chart": chart, "metric": metric, "model": model, "cv": cv.get("cv"),
-            "all_features": fmt(allf), "table": table, "truncated": cv.get("truncated", False)}
+            "held_out": held, "all_features": fmt(allf), "table": table,
+            "n_optimistic": sum(1 for t in table if t["curve"] == OPTIMISTIC),
+            "truncated": cv.get("truncated", False)}
 
 
 # 5 --------------------------------------------------------------- stability
@@ -308,7 +332,7 @@ def attribution(result) -> dict:
                              vmin=0, vmax=float(np.nanmax(sub)) or 1.0)
     metric = {"roc_auc": "ROC AUC", "accuracy": "accuracy", "r2": "R\u00b2"}.get(att.get("metric"), att.get("metric"))
     return {"available": True, "model": att.get("model"), "metric": metric, "score": fmt(att.get("score")),
-            "n_estimators": att.get("n_estimators"), "bar": bar, "swarm": swarm, "dependence": dependence,
+            "n_estimators": att.get("n_estimators"), "n_held_out": att.get("n_held_out"), "bar": bar, "swarm": swarm, "dependence": dependence,
             "interactions": inter, "shap_class": att.get("shap_class"), "n_rows": S.shape[0],
             "seconds": {k: fmt(v, 3) for k, v in (att.get("seconds") or {}).items()}}
 

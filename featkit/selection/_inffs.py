@@ -20,8 +20,8 @@ import warnings
 
 import numpy as np
 
-from .._array import check_memory, get_namespace, memory_budget_bytes, nbytes_of, resolve_device
-from .._array import to_device, to_numpy
+from .._array import check_memory, get_namespace, is_foreign_array, memory_budget_bytes, nbytes_of
+from .._array import resolve_device, to_device, to_numpy, validate_foreign_array
 from ..base import BaseRanker
 from ..exceptions import InputError
 from ..stats import (
@@ -209,25 +209,38 @@ def warn_constant_columns(X, xp, where):
         )
 
 
-def is_device_array(X) -> bool:
-    """An array of a non-NumPy array-API library (CuPy, torch, array_api_strict)."""
-    return type(X).__module__.split(".")[0] in {"cupy", "torch", "array_api_strict"}
-
-
 class DeviceInputMixin:
     """Let CuPy / torch / array-API inputs stay where they are.
 
-    They are validated through a host copy (shape, finiteness, target), then
-    the maths runs on the original array in its own namespace.
+    ``X`` is checked in its own namespace (no host copy of the data); only the
+    target, one value per row, is checked on the host. The maths then runs on
+    the original array.
     """
 
     def fit(self, X, y=None):
-        if not is_device_array(X):
+        if not is_foreign_array(X):
             return super().fit(X, y)
-        y_host = to_numpy(y) if y is not None and is_device_array(y) else y
-        _, y_checked = self._validate_fit_input(to_numpy(X), y_host)
-        self._set_scores(self._fit_scores(X, y_checked))
+        X, _ = validate_foreign_array(self, X, reset=True, allow_nan=self._allow_nan, min_samples=2)
+        self._set_scores(self._fit_scores(X, self._validate_device_target(X, y)))
         return self
+
+    def _validate_device_target(self, X, y):
+        """The target of ``X`` checked (and encoded) as :meth:`BaseRanker.fit` does."""
+        from sklearn.utils.validation import check_consistent_length, validate_data
+
+        from ..utils._task import check_target, infer_task
+
+        if y is not None and is_foreign_array(y):
+            y = to_numpy(y)
+        if not self._requires_target:
+            return y
+        # X was validated above; "no_validation" checks y alone (1-d, finite)
+        y = validate_data(self, X="no_validation", y=y, reset=False)
+        check_consistent_length(X, y)
+        if self._task_aware:
+            self.task_ = infer_task(y, getattr(self, "task", "auto"))
+            y, _ = check_target(y, self.task_)
+        return y
 
 
 def target_like(Xd, y, xp):
@@ -238,7 +251,7 @@ def target_like(Xd, y, xp):
 def prepare_input(est, X):
     """float64, the chosen device, optionally standardised."""
     n, d = X.shape
-    if is_device_array(X):
+    if is_foreign_array(X):
         xp = get_namespace(X)
         Xd = xp.astype(X, xp.float64)
         device = "input"

@@ -26,8 +26,8 @@ from ..stats._contingency import (
     chance_corrected_mi,
     entropy_from_codes,
     factorize,
+    binned_codes,
     factorize_columns,
-    quantile_codes,
 )
 
 __all__ = ["OutRank", "OutRank3MR", "outrank_file", "outrank_3mr_file"]
@@ -55,8 +55,9 @@ def _check_params(est_or_kwargs):
                 f"subsample must be None, an int >= 1 (every k-th row) or a fraction in (0, 1], got {sub!r}."
             )
     nb = p["n_bins"]
-    if nb is not None and (not isinstance(nb, numbers.Integral) or isinstance(nb, bool) or nb < 2):
-        raise InputError(f"n_bins must be None or an int >= 2, got {nb!r}.")
+    if nb is not None and nb != "auto" and (
+            not isinstance(nb, numbers.Integral) or isinstance(nb, bool) or nb < 2):
+        raise InputError(f"n_bins must be 'auto', None or an int >= 2, got {nb!r}.")
     nj = p.get("n_jobs")
     if nj is not None and (not isinstance(nj, numbers.Integral) or isinstance(nj, bool) or nj == 0):
         raise InputError(f"n_jobs must be None, -1 or a positive int, got {nj!r}.")
@@ -90,10 +91,9 @@ def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
 
 
 def _label_codes(y, n_bins):
-    if n_bins is not None:
-        binned = quantile_codes(y, n_bins)
-        if binned is not None:
-            return binned, int(binned.max()) + 1
+    binned = binned_codes(y, n_bins)
+    if binned is not None:
+        return binned, int(binned.max()) + 1
     codes, k, _ = factorize(y)
     return codes, k
 
@@ -409,10 +409,17 @@ class OutRank(_OutRankBase):
         None: every row. An int k: every k-th row (the reference's
         ``--subsampling``). A float in (0, 1]: each row kept with this
         probability, seeded by ``random_state``.
-    n_bins : int or None, default=None
-        None: numeric columns are used as their distinct values (as the
-        reference does). An int: numeric columns (and a numeric label) with more
-        distinct values than this are cut into that many quantile bins per batch.
+    n_bins : "auto", int or None, default="auto"
+        "auto": continuous columns (and a continuous label) are cut into 10
+        quantile bins per batch; a column is continuous when it holds a value
+        that is not a whole number and more than 10 distinct values. Whole-number
+        columns (category codes, counts) keep their values. As raw categories a
+        continuous column is almost unique per row, and the chance correction
+        scores it near 0 whatever its signal. None: every column is used as its
+        distinct values (the reference's behaviour; use it to compare with the
+        ``outrank`` package). An int: every numeric column (and a numeric label)
+        with more distinct values than this is cut into that many quantile bins
+        per batch.
     normalize : bool, default=False
         If True, ``scores_`` holds the normalised view (see
         ``normalized_scores_``) instead of the raw scores.
@@ -468,7 +475,7 @@ class OutRank(_OutRankBase):
     """
 
     def __init__(self, n_features_to_select="auto", batch_size=16384, subsample=None,
-                 n_bins=None, normalize=False, random_state=None, n_jobs=None):
+                 n_bins="auto", normalize=False, random_state=None, n_jobs=None):
         self.n_features_to_select = n_features_to_select
         self.batch_size = batch_size
         self.subsample = subsample
@@ -557,7 +564,7 @@ class OutRank3MR(_OutRankBase):
     """
 
     def __init__(self, n_features_to_select="auto", batch_size=16384, subsample=None,
-                 n_bins=None, max_pairs=10000, random_state=None, n_jobs=None):
+                 n_bins="auto", max_pairs=10000, random_state=None, n_jobs=None):
         self.n_features_to_select = n_features_to_select
         self.batch_size = batch_size
         self.subsample = subsample
@@ -726,7 +733,7 @@ def _table_codes(table, features, target, n_bins, counters, missing_counts):
         if n_bins is not None:
             values = _as_float(col)
             if values is not None:
-                binned = quantile_codes(values, n_bins)
+                binned = binned_codes(values, n_bins)
         enc = pc.dictionary_encode(col, null_encoding="encode")
         dictionary = enc.dictionary
         counters[j].update(dictionary.drop_null() if dictionary.null_count else dictionary)
@@ -740,7 +747,7 @@ def _table_codes(table, features, target, n_bins, counters, missing_counts):
     if n_bins is not None:
         values = _as_float(ycol)
         if values is not None:
-            y_codes = quantile_codes(values, n_bins)
+            y_codes = binned_codes(values, n_bins)
     if y_codes is not None:
         k_y = int(y_codes.max()) + 1
     else:
@@ -884,13 +891,16 @@ def _file_extra(features, counters, missing, tracker, state, task_note):
 
 
 def outrank_file(path, target, *, batch_size=16384, random_state=0, drop=(), progress=None,
-                 subsample=None, n_bins=None):
+                 subsample=None, n_bins="auto"):
     """OutRank scores of a CSV / TSV / Parquet file's columns, read in batches.
 
     Holds one batch of rows at a time (never the whole file). CSV columns are
-    read as text and their raw values are the categories, as in the reference;
-    missing cells (empty, "NA", "null", ...) are one category of their own.
-    The scores equal :class:`OutRank`'s on the same rows and batches.
+    read as text; with ``n_bins=None`` their raw values are the categories, as
+    in the reference. Missing cells (empty, "NA", "null", ...) are one category
+    of their own. Binning (``n_bins="auto"`` or an int) happens per batch with
+    that batch's exact quantiles, as :class:`OutRank` bins its batches, so no
+    quantile sketch (and no sketch error) is involved: the scores equal
+    :class:`OutRank`'s on the same rows and batches.
 
     Parameters
     ----------
@@ -944,7 +954,7 @@ def outrank_file(path, target, *, batch_size=16384, random_state=0, drop=(), pro
 
 
 def outrank_3mr_file(path, target, *, batch_size=16384, random_state=0, drop=(), progress=None,
-                     subsample=None, n_bins=None, max_pairs=10000):
+                     subsample=None, n_bins="auto", max_pairs=10000):
     """3MR order of a file's columns, read in batches (two passes: relevance,
     then the capped feature pairs). Scores as :class:`OutRank3MR`'s ``scores_``.
 

@@ -31,6 +31,7 @@ import warnings
 
 import numpy as np
 
+from .._array import torch_device
 from ..base import BaseRanker, resolve_n_features
 from ..exceptions import InputError
 from ._torch_utils import (
@@ -39,7 +40,6 @@ from ._torch_utils import (
     check_positive_int,
     import_torch,
     make_generator,
-    resolve_device,
     seed_from,
     torch_threads,
 )
@@ -228,7 +228,7 @@ class SequentialAttentionSelector(BaseRanker):
         torch = import_torch(f"{type(self).__name__}")
         F = torch.nn.functional
         seed = seed_from(self.random_state)
-        device = resolve_device(torch, self.device)
+        device = torch_device(torch, self.device)
         n, d = X.shape
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the base class warns once, later

@@ -23,7 +23,6 @@ __all__ = [
     "as_tensor",
     "seed_from",
     "available_cores",
-    "resolve_device",
 ]
 
 
@@ -54,19 +53,6 @@ def make_generator(torch, seed: int, device="cpu"):
     gen = torch.Generator(device=device)
     gen.manual_seed(int(seed))
     return gen
-
-
-def resolve_device(torch, device: str):
-    """"auto" -> cuda when torch sees a GPU, else cpu; "cpu" / "gpu" / "cuda" as asked."""
-    if device in ("auto", None):
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device in ("gpu", "cuda"):
-        if not torch.cuda.is_available():
-            raise InputError("device='gpu' was asked for but torch sees no CUDA GPU; use device='cpu'.")
-        return torch.device("cuda")
-    if device == "cpu":
-        return torch.device("cpu")
-    raise InputError(f"device must be 'auto', 'cpu' or 'gpu', got {device!r}.")
 
 
 # Below this many input elements (rows x features) a fit runs on one thread: the

@@ -14,6 +14,8 @@ __all__ = [
     "factorize_columns",
     "count_distinct",
     "quantile_codes",
+    "binned_codes",
+    "AUTO_BINS",
     "cyclic_noise_index",
     "joint_xlogx_sums",
     "chance_corrected_mi",
@@ -80,6 +82,44 @@ def quantile_codes(values, n_bins: int):
     return out
 
 
+# Bins of a continuous column under ``n_bins="auto"``.
+AUTO_BINS = 10
+
+
+def binned_codes(values, n_bins):
+    """Quantile-bin codes of a column if ``n_bins`` asks for it, else None (use raw values).
+
+    ``n_bins=None`` never bins. An int bins every numeric column with more than
+    ``n_bins`` distinct values. ``"auto"`` bins only *continuous* columns into
+    :data:`AUTO_BINS` quantile bins: numeric columns with a value that is not a
+    whole number and more than ``AUTO_BINS`` distinct values. Whole-number
+    columns (category codes, counts, hashed IDs) keep their values, so that
+    categorical data is scored as it is; a float column is almost unique per
+    row, and as raw categories it would look like an ID to a chance-corrected score.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit.stats._contingency import binned_codes
+    >>> x = np.linspace(0.05, 1.95, 20)
+    >>> binned_codes(x, "auto").tolist() == binned_codes(x, 10).tolist()
+    True
+    >>> binned_codes(np.arange(20.0), "auto") is None, binned_codes(np.arange(20.0), 10) is None
+    (True, False)
+    """
+    if n_bins is None:
+        return None
+    if isinstance(n_bins, str):
+        arr = np.asarray(values)
+        if arr.dtype.kind != "f":
+            return None
+        present = arr[np.isfinite(arr)]
+        if not np.any(present != np.floor(present)):
+            return None
+        return quantile_codes(arr, AUTO_BINS)
+    return quantile_codes(values, n_bins)
+
+
 def _direct_codes(col: np.ndarray, limit: int):
     """Non-negative integer values below ``limit`` are their own codes (no
     hashing needed; unused codes are empty cells that count for nothing).
@@ -109,9 +149,9 @@ def factorize_columns(X, n_bins=None, *, return_values=False):
     """Per-column codes of a 2-d block: ``(codes (n, d) int32, k (d,), n_missing (d,))``.
 
     Codes are 0..k-1 (possibly with unused values: non-negative integer columns
-    are used as their own codes). With ``n_bins`` set, numeric columns with
-    more distinct values than that are quantile-binned first (missing values
-    still their own category). ``return_values=True`` adds a fourth item: for
+    are used as their own codes). With ``n_bins`` set, numeric columns are
+    quantile-binned first as :func:`binned_codes` says (missing values still
+    their own category). ``return_values=True`` adds a fourth item: for
     each column, its distinct non-missing values in this block.
     """
     X = np.asarray(X)
@@ -125,7 +165,7 @@ def factorize_columns(X, n_bins=None, *, return_values=False):
     limit = max(4 * n, 1024)
     for j in range(d):
         col = X[:, j]
-        binned = quantile_codes(col, n_bins) if n_bins is not None else None
+        binned = binned_codes(col, n_bins)
         if binned is not None:
             codes[:, j] = binned
             ks[j] = int(binned.max()) + 1

@@ -7,269 +7,39 @@ B-spline formulation popularised by efficient-kan: every edge j -> o computes
 
     phi_oj(x) = wb_oj * SiLU(x) + ws_oj * sum_m c_ojm B_m(x)
 
-on a uniform knot grid, with the B-splines evaluated by the Cox-de Boor
-recursion. torch is imported only inside ``fit``.
+on a uniform knot grid (the bases are in ``_bases``, the network and its
+gradients in ``_network``, the optimiser in ``_optim``). torch is imported
+only inside ``fit``.
 """
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
 
-from .._array import check_memory, memory_budget_bytes
-from ..base import BaseRanker
-from ..exceptions import InputError
-from ._torch_utils import (
+from ..._array import check_memory, memory_budget_bytes, torch_device
+from ...base import BaseRanker
+from ...exceptions import InputError
+from .._torch_utils import (
     as_tensor,
     check_positive_float,
     check_positive_int,
     import_torch,
     make_generator,
-    resolve_device,
     seed_from,
     torch_threads,
 )
+from ._network import kan_gradients, kan_network_class
+from ._optim import FlatAdam
 
-__all__ = ["KANSelector", "bspline_basis", "KAN_SCORES"]
+__all__ = ["KANSelector", "KAN_SCORES"]
 
 KAN_SCORES = ("l1", "l2", "si", "ko")
 _IMPORTANCE = ("activation", "coefficient")
 
 # Rows per chunk when per-edge contributions (rows x features x hidden) are formed.
 _ROW_CHUNK = 2048
-
-
-_MODULES = {}
-
-
-def _uniform_knots(torch, grid_size, spline_order, grid_range, device):
-    """Knots of a uniform grid on ``grid_range``, extended by ``spline_order`` cells each side."""
-    lo, hi = grid_range
-    h = (hi - lo) / grid_size
-    steps = torch.arange(-spline_order, grid_size + spline_order + 1, dtype=torch.float32, device=device)
-    return lo + h * steps, h
-
-
-def bspline_basis(x, knots, spline_order, h):
-    """B-spline basis functions B_m(x) of order ``spline_order`` on uniform ``knots``.
-
-    Cox-de Boor: B_{i,p}(x) = (x - t_i)/(t_{i+p} - t_i) B_{i,p-1}(x)
-    + (t_{i+p+1} - x)/(t_{i+p+1} - t_{i+1}) B_{i+1,p-1}(x). On a uniform grid both
-    denominators equal ``p * h``, so one constant reciprocal per level replaces them.
-
-    Parameters
-    ----------
-    x : torch.Tensor of shape (..., )
-    knots : torch.Tensor of shape (G + 2k + 1,)
-    spline_order : int
-    h : float
-        Knot spacing.
-
-    Returns
-    -------
-    torch.Tensor of shape (..., G + k)
-    """
-    xe = x.unsqueeze(-1)
-    basis = ((xe >= knots[:-1]) & (xe < knots[1:])).to(x.dtype)
-    for p in range(1, spline_order + 1):
-        inv = 1.0 / (p * h)
-        left = (xe - knots[: -(p + 1)]) * inv
-        right = (knots[p + 1:] - xe) * inv
-        basis = left * basis[..., :-1] + right * basis[..., 1:]
-    return basis
-
-
-def _basis_function(torch):
-    """A torch autograd Function: B-spline bases with the analytic derivative as backward (cached)."""
-    if "basis" in _MODULES:
-        return _MODULES["basis"]
-
-    class UniformBasis(torch.autograd.Function):
-        @staticmethod
-        def forward(ctx, x, knots, spline_order, h):
-            value, deriv = basis_and_derivative(torch, x, knots, spline_order, h)
-            ctx.save_for_backward(deriv)
-            return value
-
-        @staticmethod
-        def backward(ctx, grad_out):
-            (deriv,) = ctx.saved_tensors
-            return (grad_out * deriv).sum(dim=-1), None, None, None
-
-    _MODULES["basis"] = UniformBasis
-    return UniformBasis
-
-
-def uniform_basis(torch, x, knots, spline_order, h):
-    """B-spline bases of ``x`` on the uniform ``knots``, differentiable in ``x``.
-
-    Values come from :func:`basis_and_derivative` (the closed form for
-    cubics, Cox-de Boor otherwise); the backward uses the analytic
-    derivative instead of differentiating through the recursion.
-    """
-    return _basis_function(torch).apply(x, knots, spline_order, h)
-
-
-def basis_and_derivative(torch, x, knots, spline_order, h):
-    """B-spline bases of ``x`` and their derivatives d B_m / d x, both of shape (..., G + k).
-
-    On a uniform grid B'_{m,k} = (B_{m,k-1} - B_{m+1,k-1}) / h; cubics use the
-    closed form of the cardinal B-spline N (support [0, 4]): with
-    ``r = |(x - t_m) / h - 2|``, ``a = max(0, 2 - r)``, ``b = max(0, 1 - r)``,
-    ``N = (a^3 - 4 b^3) / 6`` and ``dN/dr = 2 b^2 - a^2 / 2`` -- equal to the
-    recursion to float rounding at about a sixth of its cost.
-    """
-    if spline_order == 3:
-        centres = knots[:-4] / h + 2.0
-        u = torch.sub((x * (1.0 / h)).unsqueeze(-1), centres)
-        r = u.abs()
-        a = torch.rsub(r, 2.0).clamp_min_(0.0)
-        b = torch.rsub(r, 1.0).clamp_min_(0.0)
-        value = torch.add(a.pow(3), b.pow(3), alpha=-4.0).mul_(1.0 / 6.0)
-        deriv = torch.add(b.pow(2), a.pow(2), alpha=-0.25).mul_(2.0 / h).mul_(torch.sign(u))
-        return value, deriv
-    value = bspline_basis(x, knots, spline_order, h)
-    if spline_order == 0:
-        return value, torch.zeros_like(value)
-    lower = bspline_basis(x, knots, spline_order - 1, h)
-    return value, (lower[..., :-1] - lower[..., 1:]) * (1.0 / h)
-
-
-def _kan_gradients(torch, params, silu1, basis1, target, row_w, classification, knots, h, order):
-    """Loss gradients of a batch of two-layer KANs, by hand (no autograd graph).
-
-    ``params`` = [wb1 (F,H,D), coef1 (F,H,D,M), ss1 (F,H,D), wb2 (F,C,H), coef2
-    (F,C,H,M), ss2 (F,C,H)]; ``silu1`` (F,N,D) and ``basis1`` (F,N,D*M) are the
-    first layer's fixed input features; the loss is sum_f sum_n row_w[f, n] *
-    loss(row n of fold f) (cross-entropy, or the mean squared error over the
-    outputs). For tiny networks the autograd engine's per-node bookkeeping
-    costs more than this arithmetic.
-    """
-    wb1, coef1, ss1, wb2, coef2, ss2 = params
-    nf, n_out, n_hid, m = coef2.shape
-    e1 = (ss1.unsqueeze(-1) * coef1).reshape(nf, n_hid, -1)
-    h1 = torch.baddbmm(torch.bmm(basis1, e1.transpose(1, 2)), silu1, wb1.transpose(1, 2))
-    sig = torch.sigmoid(h1)
-    silu2 = h1 * sig
-    b2, db2 = basis_and_derivative(torch, h1, knots, order, h)
-    b2 = b2.reshape(nf, h1.shape[1], -1)
-    e2 = (ss2.unsqueeze(-1) * coef2).reshape(nf, n_out, -1)
-    out = torch.baddbmm(torch.bmm(b2, e2.transpose(1, 2)), silu2, wb2.transpose(1, 2))
-    if classification:
-        g = torch.softmax(out, dim=-1)
-        g.scatter_add_(-1, target.unsqueeze(-1), torch.full_like(g[..., :1], -1.0))
-        g.mul_(row_w.unsqueeze(-1))
-    else:
-        g = (out - target).mul_(row_w.unsqueeze(-1) * (2.0 / n_out))
-    gt = g.transpose(1, 2)
-    g_wb2 = torch.bmm(gt, silu2)
-    g_e2 = torch.bmm(gt, b2).reshape(nf, n_out, n_hid, m)
-    g_h1 = torch.bmm(g, wb2).mul_(sig * (1.0 + h1 * (1.0 - sig)))
-    g_h1 += (torch.bmm(g, e2).reshape(db2.shape) * db2).sum(dim=-1)
-    g1t = g_h1.transpose(1, 2)
-    g_wb1 = torch.bmm(g1t, silu1)
-    g_e1 = torch.bmm(g1t, basis1).reshape(coef1.shape)
-    return [g_wb1, g_e1 * ss1.unsqueeze(-1), (g_e1 * coef1).sum(dim=-1),
-            g_wb2, g_e2 * ss2.unsqueeze(-1), (g_e2 * coef2).sum(dim=-1)]
-
-
-class FlatAdam:
-    """Adam (Kingma & Ba 2015, with torch.optim.Adam's L2 ``weight_decay``) on one flat buffer.
-
-    The parameters are views into a single tensor, so a step is six
-    elementwise operations however many parameter tensors there are -- for
-    the small batched KANs the optimizer's per-tensor bookkeeping otherwise
-    costs as much as the arithmetic.
-    """
-
-    def __init__(self, torch, tensors, lr, weight_decay=0.0, betas=(0.9, 0.999), eps=1e-8):
-        self.torch = torch
-        self.theta = torch.cat([t.reshape(-1) for t in tensors])
-        self.params, offset = [], 0
-        for t in tensors:
-            self.params.append(self.theta[offset:offset + t.numel()].view(t.shape))
-            offset += t.numel()
-        self.m = torch.zeros_like(self.theta)
-        self.v = torch.zeros_like(self.theta)
-        self.lr, self.weight_decay, self.betas, self.eps = lr, weight_decay, betas, eps
-        self.t = 0
-
-    def step(self, grads):
-        torch = self.torch
-        b1, b2 = self.betas
-        g = torch.cat([x.reshape(-1) for x in grads])
-        if self.weight_decay:
-            g.add_(self.theta, alpha=self.weight_decay)
-        self.t += 1
-        self.m.lerp_(g, 1.0 - b1)
-        self.v.mul_(b2).addcmul_(g, g, value=1.0 - b2)
-        denom = (self.v.sqrt() / math.sqrt(1.0 - b2 ** self.t)).add_(self.eps)
-        self.theta.addcdiv_(self.m, denom, value=-self.lr / (1.0 - b1 ** self.t))
-
-
-def _kan_network_class(torch):
-    """The torch module classes, built once on first use (torch is imported lazily)."""
-    if "KAN" in _MODULES:
-        return _MODULES["KAN"]
-    nn = torch.nn
-    F = torch.nn.functional
-
-    class KANLayer(nn.Module):
-        def __init__(self, n_in, n_out, grid_size, spline_order, generator, device):
-            super().__init__()
-            knots, h = _uniform_knots(torch, grid_size, spline_order, (-1.0, 1.0), device)
-            self.register_buffer("knots", knots)
-            self.h = h
-            self.spline_order = spline_order
-            n_basis = grid_size + spline_order
-            bound = 1.0 / np.sqrt(n_in)
-            kw = dict(device=device, dtype=torch.float32)
-            self.base_weight = nn.Parameter(
-                (torch.rand(n_out, n_in, generator=generator, **kw) * 2 - 1) * bound)
-            # small random splines: the network starts close to its SiLU part, as in pykan
-            self.coef = nn.Parameter(
-                (torch.rand(n_out, n_in, n_basis, generator=generator, **kw) * 2 - 1) * (0.1 * bound))
-            self.spline_scale = nn.Parameter(torch.ones(n_out, n_in, **kw))
-
-        def basis(self, x):
-            return uniform_basis(torch, x, self.knots, self.spline_order, self.h)
-
-        def effective_coef(self):
-            return self.spline_scale.unsqueeze(-1) * self.coef
-
-        def forward_parts(self, silu_x, basis):
-            n = silu_x.shape[0]
-            coef = self.effective_coef().reshape(self.coef.shape[0], -1)
-            return silu_x @ self.base_weight.T + basis.reshape(n, -1) @ coef.T
-
-        def forward(self, x):
-            return self.forward_parts(F.silu(x), self.basis(x))
-
-        def contributions(self, x):
-            """Per-edge outputs phi_oj(x_nj), shape (n, n_in, n_out)."""
-            spline = torch.einsum("nim,oim->nio", self.basis(x), self.effective_coef())
-            return F.silu(x).unsqueeze(-1) * self.base_weight.T.unsqueeze(0) + spline
-
-    class KAN(nn.Module):
-        def __init__(self, widths, grid_size, spline_order, generator, device):
-            super().__init__()
-            self.layers = nn.ModuleList(
-                KANLayer(a, b, grid_size, spline_order, generator, device)
-                for a, b in zip(widths[:-1], widths[1:])
-            )
-
-        def head(self, hidden):
-            for layer in self.layers[1:]:
-                hidden = layer(hidden)
-            return hidden
-
-        def forward(self, x):
-            return self.head(self.layers[0](x))
-
-    _MODULES["KAN"] = KAN
-    return KAN
 
 
 class KANSelector(BaseRanker):
@@ -412,7 +182,7 @@ class KANSelector(BaseRanker):
         self._check_params()
         torch = import_torch(f"{type(self).__name__}")
         seed = seed_from(self.random_state)
-        device = resolve_device(torch, self.device)
+        device = torch_device(torch, self.device)
         folds = self._folds(X, y, seed)
         per_fold, losses = [], []
         with torch_threads(torch, self.n_threads, work=X.size * len(folds)):
@@ -455,7 +225,7 @@ class KANSelector(BaseRanker):
     def _fold_setup(self, torch, X, y, train, test, gen, device):
         """Scaled tensors, loss and freshly initialised network of one fold."""
         F = torch.nn.functional
-        KAN = _kan_network_class(torch)
+        KAN = kan_network_class(torch)
         lo = X[train].min(axis=0)
         span = X[train].max(axis=0) - lo
         span[span == 0] = 1.0  # a constant column maps to -1 and stays uninformative
@@ -546,7 +316,7 @@ class KANSelector(BaseRanker):
                     s, b, t = silu_all[:, idx], basis_all[:, idx], yt_all[:, idx]
                     w = torch.full((1, len(idx)), 1.0 / len(idx), device=device)
                 with torch.no_grad():
-                    opt.step(_kan_gradients(torch, params, s, b, t, w, classification, knots, h, order))
+                    opt.step(kan_gradients(torch, params, s, b, t, w, classification, knots, h, order))
         with torch.no_grad():
             for f, net in enumerate(nets):
                 for li, layer in enumerate(net.layers):
