@@ -470,7 +470,8 @@ def read_table(source, *, sep=None, columns=None, nrows=None) -> pd.DataFrame:
     Raises
     ------
     featkit.exceptions.InputError
-        Missing file, a directory, an unknown extension, an empty file, a
+        Missing file, a broken link, a named pipe or device, a directory,
+        an unknown extension, an empty file, a
         header without rows, a ragged text file (naming the line), duplicate
         column names (naming them); :class:`~featkit.exceptions.UnknownNameError`
         for a name in ``columns`` that is not in the table.

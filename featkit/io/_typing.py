@@ -216,9 +216,13 @@ def infer_column_types(frame: pd.DataFrame, *, categorical_int_max: int = 0) -> 
         - ``"boolean"``: bool dtype (or an object column of True/False);
         - ``"datetime"``: datetime/period/timedelta dtype, or text that is all
           ISO 8601 dates -- used as seconds;
+        - ``"numeric"`` (checked first for text): text that is numbers, with
+          decimal commas or thousands separators, or with at most 5% stray
+          cells read as missing -- see
+          :func:`featkit.io._numeric_text.parse_numeric_text`; the note says so;
         - ``"id"``: text, category or integer values unique per row, no value
-          missing, at least 20 rows -- not used (``keep_id`` in
-          :func:`prepare_features` ranks it anyway);
+          missing, at least 20 rows, and not text that is mostly numbers --
+          not used (``keep_id`` in :func:`prepare_features` ranks it anyway);
         - ``"categorical"``: text / object / category dtype, and integer columns
           with at most ``categorical_int_max`` distinct values;
         - ``"numeric"``: the other numbers.
