@@ -37,6 +37,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import InputError
+from .utils._input import check_fit_input
 from .utils._task import check_target, infer_task
 
 __all__ = ["BaseRanker", "canonical_column_order", "degenerate_reason", "ranking_from_scores",
@@ -299,6 +300,8 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         self._set_scores(scores)
 
     def _validate_fit_input(self, X, y):
+        # Before scikit-learn's validation, whose messages name no column.
+        check_fit_input(X, y if self._requires_target and self._task_aware else None, type(self).__name__)
         finite = "allow-nan" if self._allow_nan else True
         if self._requires_target:
             X, y = validate_data(

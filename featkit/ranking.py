@@ -474,14 +474,14 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
     RankingResult
     """
     from .base import degenerate_reason, ranking_from_scores
+    from .io._read import existing_file
     from .io._types import ColumnInfo
     from .results import MethodResult, RankingResult
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t_start = time.perf_counter()
     specs, notes = resolve_methods(methods, supervised=target is not None)
-    if not Path(path).is_file():
-        raise InputError(f"No such file: {str(path)!r}.")
+    path = existing_file(path)  # names a broken link or a pipe, not just "no such file"
     cannot = [s.name for s in specs if not s.streaming]
     if cannot:
         raise InputError(f"Method{'s' if len(cannot) > 1 else ''} {', '.join(cannot)} cannot stream a file.")

@@ -8,7 +8,14 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import InputError, UnknownNameError, suggest_names
-from ._read import _check_names, existing_file, read_header, table_format
+from ._read import (
+    _check_names,
+    batches_naming_ragged_line,
+    existing_file,
+    header_line_count,
+    read_header,
+    table_format,
+)
 
 __all__ = ["iter_batches"]
 
@@ -83,7 +90,8 @@ def _csv_batches(path: Path, compression, default_sep, columns):
         return pcsv.open_csv(
             source,
             read_options=pcsv.ReadOptions(
-                block_size=_CSV_BLOCK_BYTES, column_names=names, skip_rows=1, encoding=encoding
+                block_size=_CSV_BLOCK_BYTES, column_names=names, skip_rows=header_line_count(names),
+                encoding=encoding,
             ),
             parse_options=pcsv.ParseOptions(delimiter=sep),
             convert_options=pcsv.ConvertOptions(
@@ -91,10 +99,10 @@ def _csv_batches(path: Path, compression, default_sep, columns):
             ),
         )
 
-    try:
-        schema = open_reader().schema
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"Cannot parse {str(path)!r} as a table: {str(exc).strip()}") from None
+    def first_block():
+        yield open_reader().schema
+
+    schema = next(batches_naming_ragged_line(first_block, path, compression, encoding, sep, len(names)))
     # Types come from the first block only: an integer column may hold a decimal
     # further down, and a column empty so far may hold anything, so widen both.
     widened = {}
@@ -103,11 +111,9 @@ def _csv_batches(path: Path, compression, default_sep, columns):
             widened[field.name] = pa.float64()
         elif pa.types.is_null(field.type):
             widened[field.name] = pa.string()
-    try:
-        reader = open_reader(widened or None)
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"Cannot parse {str(path)!r} as a table: {str(exc).strip()}") from None
-    return reader
+    return batches_naming_ragged_line(
+        lambda: open_reader(widened or None), path, compression, encoding, sep, len(names)
+    )
 
 
 def iter_batches(path, *, batch_size=16384, columns=None) -> Iterator[pd.DataFrame]:

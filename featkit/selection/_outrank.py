@@ -638,7 +638,7 @@ def _arrow_batches(path, batch_size, columns=None):
     the reference) or a Parquet / Feather file, never holding the whole file."""
     import pyarrow as pa
 
-    from ..io._read import _open_text, detect_separator, table_format
+    from ..io._read import batches_naming_ragged_line, header_line_count, read_header, table_format
 
     fmt, compression, default_sep = table_format(path)
     if compression == "zip":
@@ -646,24 +646,25 @@ def _arrow_batches(path, batch_size, columns=None):
     if fmt == "csv":
         import pyarrow.csv as pacsv
 
-        with _open_text(path, compression, "utf-8") as fh:
-            header = fh.readline()
-        if not header.strip():
-            raise InputError(f"The file {str(path)!r} is empty.")
-        sep = detect_separator(header, default_sep)
-        import csv
-
-        names = next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
+        names, sep, encoding, _ = read_header(path, compression, default_sep)
         convert = pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names},
             include_columns=list(columns) if columns is not None else None,
             strings_can_be_null=True,
         )
-        stream = pa.input_stream(str(path), compression="detect")
-        reader = pacsv.open_csv(stream, read_options=pacsv.ReadOptions(block_size=1 << 22),
-                                parse_options=pacsv.ParseOptions(delimiter=sep),
-                                convert_options=convert)
-        source = iter(reader)
+        # The header was parsed already (a quoted name may span lines); pyarrow
+        # skips physical lines, so skip as many as the header record took.
+        read = pacsv.ReadOptions(block_size=1 << 22, column_names=names,
+                                 skip_rows=header_line_count(names),
+                                 encoding="utf8" if encoding == "utf-8-sig" else encoding)
+
+        def open_reader():
+            stream = pa.input_stream(str(path), compression="detect")
+            return pacsv.open_csv(stream, read_options=read,
+                                  parse_options=pacsv.ParseOptions(delimiter=sep),
+                                  convert_options=convert)
+
+        source = batches_naming_ragged_line(open_reader, path, compression, encoding, sep, len(names))
     elif fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -689,16 +690,11 @@ def _arrow_batches(path, batch_size, columns=None):
 
 
 def _file_columns(path):
-    from ..io._read import _open_text, detect_separator, table_format
+    from ..io._read import read_header, table_format
 
     fmt, compression, default_sep = table_format(path)
     if fmt == "csv":
-        import csv
-
-        with _open_text(path, compression, "utf-8") as fh:
-            header = fh.readline()
-        sep = detect_separator(header, default_sep)
-        return next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
+        return read_header(path, compression, default_sep)[0]
     if fmt == "parquet":
         import pyarrow.parquet as pq
 
@@ -785,10 +781,9 @@ def _as_float(col):
 
 def _stream_batches(path, target, batch_size, drop, subsample, random_state, n_bins, progress):
     """Shared file reader of the streaming scorers: features, a batch iterator, counters."""
-    from pathlib import Path
+    from ..io._read import existing_file
 
-    if not Path(path).is_file():
-        raise InputError(f"No such file: {str(path)!r}.")
+    path = existing_file(path)
     names = _file_columns(path)
     dupes = sorted({c for c in names if names.count(c) > 1})
     if dupes:
@@ -843,6 +838,11 @@ def _stream_batches(path, target, batch_size, drop, subsample, random_state, n_b
             yield pa.concat_tables(pending)
 
     def codes_of(table):
+        if len(state["classes"]) < 2:  # two labels are all the check below needs
+            import pyarrow.compute as pc
+
+            labels = pc.unique(table.column(target)).drop_null()
+            state["classes"].update(labels.slice(0, 2).to_pylist())
         before = missing.copy()
         out = _table_codes(table, features, target, n_bins, counters, missing)
         state["rows"] += table.num_rows
@@ -851,6 +851,7 @@ def _stream_batches(path, target, batch_size, drop, subsample, random_state, n_b
 
     def batches():
         state["coverage"] = []
+        state["classes"] = set()
         previous = None
         for table in kept_rows():
             if previous is not None:
@@ -861,6 +862,17 @@ def _stream_batches(path, target, batch_size, drop, subsample, random_state, n_b
         tracker.close()
 
     return features, batches, counters, missing, state, tracker
+
+
+def _check_two_classes(state, target):
+    """Refuse a one-class target as the in-memory path does (every score would be 0)."""
+    classes = state.get("classes", set())
+    if len(classes) < 2:
+        only = f" (only {next(iter(classes))!r})" if classes else ""
+        raise InputError(
+            f"The target {target!r} has {len(classes)} class{'es' if len(classes) != 1 else ''}{only}; "
+            "classification needs at least 2."
+        )
 
 
 def _file_extra(features, counters, missing, tracker, state, task_note):
@@ -937,6 +949,7 @@ def outrank_file(path, target, *, batch_size=16384, random_state=0, drop=(), pro
     results = [_score_batch(*b) for b in batches()]
     if not results:
         raise InputError(f"The file {str(path)!r} has fewer than 2 data rows.")
+    _check_two_classes(state, target)
     scores = np.median(np.vstack([r[0] for r in results]), axis=0)
     label_score = float(np.median([r[1] for r in results]))
     extra = _file_extra(features, counters, missing, tracker, state,
@@ -968,6 +981,7 @@ def outrank_3mr_file(path, target, *, batch_size=16384, random_state=0, drop=(),
         return batches()
 
     fitted = _fit_3mr(fresh, len(features), max_pairs, None)
+    _check_two_classes(state, target)
     d = len(features)
     scores = np.empty(d)
     scores[fitted["order_"]] = 1.0 - np.arange(d) / d
