@@ -55,8 +55,6 @@ def fail(msg: str):
 # two-character one) is dropped whole, so no "[31m" residue is left behind.
 _ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
                       r"|\x9b[0-?]*[ -/]*[@-~]")
-# numpy >= 2 scalar reprs such as np.int64(1) or np.str_('a'): users see the value.
-_NUMPY_REPR = re.compile(r"\bnp\.(?:[a-z]+\d*_?)\(((?:[^()]|\([^()]*\))*)\)")
 
 
 def clean_text(text, *, keep_newlines=False) -> str:
@@ -94,7 +92,9 @@ def plain_message(text) -> str:
     >>> plain_message("only one class: np.int64(1) and np.str_('a')")
     "only one class: 1 and 'a'"
     """
-    return clean_text(_NUMPY_REPR.sub(r"\1", str(text)))
+    from featkit.exceptions import plain_values
+
+    return clean_text(plain_values(text))
 
 
 def error_line(exc: BaseException) -> str:

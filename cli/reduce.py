@@ -6,7 +6,18 @@ from pathlib import Path
 
 import typer
 
-from ._common import check_writable, console, fail, handle_errors, progress, split_list
+from ._common import (
+    check_not_input,
+    check_seed,
+    check_writable,
+    clean_text,
+    console,
+    fail,
+    handle_errors,
+    progress,
+    quiet_warnings,
+    split_list,
+)
 
 OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
 STREAM_SUFFIXES = {".csv", ".tsv", ".parquet"}
@@ -118,13 +129,13 @@ def _batches(path, batch_size, columns=None):
         raise InputError(f"Cannot read {str(path)!r} as Parquet: {exc}") from None
 
 
-def _stream(data, output, est, *, batch_size, drop, keep, budget, report):
+def _stream(data, output, est, *, batch_size, drop, keep, budget, report, group, raw_names):
     """Two passes over the file: partial_fit, then transform; the output written batch by batch."""
     import numpy as np
     import pyarrow as pa
 
     from featkit._array import check_memory, memory_budget_bytes
-    from featkit.io import atomic_path
+    from featkit.io._cells import neutralise_formula_cells
 
     first = next(iter(_batches(data, 1024)))
     used, skipped = _numeric_columns(first, drop, keep)
@@ -149,27 +160,29 @@ def _stream(data, output, est, *, batch_size, drop, keep, budget, report):
     prefix = type(est).__name__.lower()
     suffix = output.suffix.lower()
     done = 0
-    with atomic_path(output) as tmp:
-        writer = None
-        try:
-            for i, frame in enumerate(_batches(data, batch_size, columns)):
-                Z = est.transform(_matrix(frame, used, False, where=f" in the batch starting at row {done}"))
-                out = _score_frame(frame, list(keep), np.asarray(Z), prefix)
-                if suffix == ".parquet":
-                    import pyarrow.parquet as pq
+    tmp = group.temp(output)
+    writer = None
+    try:
+        for i, frame in enumerate(_batches(data, batch_size, columns)):
+            Z = est.transform(_matrix(frame, used, False, where=f" in the batch starting at row {done}"))
+            out = _score_frame(frame, list(keep), np.asarray(Z), prefix)
+            if suffix != ".parquet" and not raw_names:
+                out = neutralise_formula_cells(out)
+            if suffix == ".parquet":
+                import pyarrow.parquet as pq
 
-                    table = pa.Table.from_pandas(out, preserve_index=False)
-                    if writer is None:
-                        writer = pq.ParquetWriter(tmp, table.schema)
-                    writer.write_table(table)
-                else:
-                    out.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
-                               sep="\t" if suffix == ".tsv" else ",")
-                done += len(frame)
-                report("transform (pass 2 of 2)", i + 1, None)
-        finally:
-            if writer is not None:
-                writer.close()
+                table = pa.Table.from_pandas(out, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+            else:
+                out.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
+                           sep="\t" if suffix == ".tsv" else ",")
+            done += len(frame)
+            report("transform (pass 2 of 2)", i + 1, None)
+    finally:
+        if writer is not None:
+            writer.close()
     limit = memory_budget_bytes(budget)
     return used, skipped, n_rows, limit
 
@@ -199,7 +212,11 @@ def reduce_command(
                                       help="Memory the work may take, e.g. 2GiB (default: "
                                            "FEATKIT_MEMORY_BUDGET or half the free memory)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (randomized solver, ppca)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or summary."),
+    raw_names: bool = typer.Option(False, "--raw-names",
+                                   help="Write --keep text as it is in a .csv/.tsv output, even cells a "
+                                        "spreadsheet would run as a formula (default: a leading ')."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="Nothing on stderr but errors: no progress, summary or warnings."),
 ):
     """Project a table on its principal components and save the scores (one row per input row)."""
     for value, choices, option in ((method, METHODS, "--method"), (solver, SOLVERS, "--solver"),
@@ -212,6 +229,7 @@ def reduce_command(
         fail(f"--n-components must be at least 1, got {n_components}.")
     if batch_size is not None and batch_size < 2:
         fail(f"--batch-size must be at least 2, got {batch_size}.")
+    check_seed(seed)
     from featkit._array import memory_budget_bytes
     from featkit.io._read import existing_file
 
@@ -224,22 +242,24 @@ def reduce_command(
         fail(f"--method {method} needs every row in memory (the file is {'streamed' if stream else 'larger than the memory budget'}); "
              "use --method pca to stream, or reduce a sample of the rows.")
     output = check_writable(output, STREAM_SUFFIXES if streamed else OUTPUT_SUFFIXES, "scores")
-    if output.resolve() == data.resolve():
-        fail(f"--output {str(output)!r} is the input file; choose another name.")
+    check_not_input(output, [data], "--output")
     drop_cols, keep_cols = split_list(drop), split_list(keep)
     est = _make_estimator(method, n_components, solver=solver, device=device, whiten=whiten, seed=seed,
                           budget=budget)
+    from featkit.io._atomic import commit_group
+
     msg = console()
-    with progress(not quiet) as report:
+    with quiet_warnings(quiet), progress(not quiet) as report, commit_group() as group:
         if streamed:
             used, skipped, n_rows, _ = _stream(data, output, est, batch_size=batch_size, drop=drop_cols,
-                                               keep=keep_cols, budget=budget, report=report)
+                                               keep=keep_cols, budget=budget, report=report,
+                                               group=group, raw_names=raw_names)
         else:
             import numpy as np
 
             from featkit.io import read_table
 
-            from ._common import write_frame_atomic
+            from ._common import write_frame
 
             frame = read_table(data)
             used, skipped = _numeric_columns(frame, drop_cols, keep_cols)
@@ -247,16 +267,17 @@ def reduce_command(
             report("fit", 0, 1)
             Z = np.asarray(est.fit_transform(X))
             report("fit", 1, 1)
-            write_frame_atomic(_score_frame(frame, keep_cols, Z, type(est).__name__.lower()), output)
+            write_frame(_score_frame(frame, keep_cols, Z, type(est).__name__.lower()), output,
+                        group=group, raw_names=raw_names)
             n_rows = X.shape[0]
     if not quiet:
         if skipped:
-            msg.print(f"note: non-numeric column(s) not used: {', '.join(skipped[:10])}"
-                      + (" ..." if len(skipped) > 10 else ""))
+            msg.print(clean_text(f"note: non-numeric column(s) not used: {', '.join(skipped[:10])}"
+                                 + (" ..." if len(skipped) > 10 else "")), markup=False)
         if auto_stream and not stream:
             msg.print("note: the file is larger than the memory budget: streamed in batches")
         msg.print(_summary(est, n_rows, len(used), streamed))
-        msg.print(f"wrote {output}")
+        msg.print(f"wrote {clean_text(output)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from ..exceptions import FeatkitError, InputError
+from ..exceptions import FeatkitError, InputError, plain_values
 
 __all__ = ["evaluate_ranking", "default_top_k"]
 
@@ -146,10 +146,14 @@ def evaluate_ranking(result, X, y, *, task, random_state=0, max_features=None, c
         max_f = min(d, 50) if max_features is None else max_features
         from ._curves import k_grid
 
-        curves = selection_curves(rankings, X[rows], y[rows], task=task, ks=k_grid(d, max_f, max_points=12),
-                                  cv=cv, model=curve_model, random_state=random_state,
-                                  time_budget=0.4 * time_budget)
-        if curves["truncated"]:
+        try:
+            curves = selection_curves(rankings, X[rows], y[rows], task=task,
+                                      ks=k_grid(d, max_f, max_points=12), cv=cv, model=curve_model,
+                                      random_state=random_state, time_budget=0.4 * time_budget)
+        except (FeatkitError, ValueError) as exc:
+            # A tiny table (3 rows, one row of a class) cannot be cross-validated.
+            notes.append(f"Selection curves skipped ({n} rows): {' '.join(plain_values(exc).split())}")
+        if curves is not None and curves["truncated"]:
             notes.append("The selection curves stopped early (time budget); larger k are missing.")
         seconds["curves"] = time.perf_counter() - t
     elif y is None:
