@@ -24,9 +24,6 @@ import pytest
 from featkit.exceptions import InputError
 from featkit_cli.app import main
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
 @pytest.fixture()
 def table(tmp_path):
     rng = np.random.RandomState(0)
@@ -380,10 +377,9 @@ def test_report_on_malformed_json(capsys, tmp_path, content):
     assert not (tmp_path / "r.html").exists()
 
 
-def _tiny(tmp_path, name, y, n=None):
+def _tiny(tmp_path, name, y):
     rng = np.random.RandomState(1)
-    n = len(y)
-    df = pd.DataFrame(rng.normal(size=(n, 3)), columns=["a", "b", "c"])
+    df = pd.DataFrame(rng.normal(size=(len(y), 3)), columns=["a", "b", "c"])
     df["y"] = y
     path = tmp_path / name
     df.to_csv(path, index=False)
