@@ -9,12 +9,18 @@ from pathlib import Path
 import typer
 
 from ._common import (
+    check_not_input,
+    check_seed,
     check_writable,
+    clean_text,
     console,
     fail,
     handle_errors,
     parse_params,
+    plain_message,
+    print_results,
     progress,
+    quiet_warnings,
     split_list,
     stdout_console,
 )
@@ -97,7 +103,11 @@ def rank_command(
     stream_threshold: str = typer.Option("1GiB", "--stream-threshold",
                                          help="Stream files larger than this when every method can."),
     batch_size: int = typer.Option(16384, "--batch-size", help="Rows per batch when streaming."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or messages on stderr."),
+    raw_names: bool = typer.Option(False, "--raw-names",
+                                   help="Write names as they are in a .csv/.tsv output, even those a "
+                                        "spreadsheet would run as a formula (default: a leading ')."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="Nothing on stderr but errors: no progress, messages or warnings."),
 ):
     """Rank every column of DATA with several methods and print a consensus table.
 
@@ -115,10 +125,13 @@ def rank_command(
             fail(f"{name} must be at least 1, got {value}.")
     if categorical_int_max < 0:
         fail(f"--categorical-int-max must be 0 or more, got {categorical_int_max}.")
+    check_seed(seed)
     if output is not None:
         check_writable(output, OUTPUT_SUFFIXES, "the ranking")
+        check_not_input(output, [data], "--output")
     if report is not None:
         check_writable(report, REPORT_SUFFIXES, "the report")
+        check_not_input(report, [data], "--report")
     if output is not None and report is not None and output.resolve() == report.resolve():
         fail("--output and --report name the same file.")
     params = parse_params(param)
@@ -131,14 +144,14 @@ def rank_command(
                       or categorical_int_max):
         fail("--stream works with --target, --method, --drop, --seed, --batch-size, --top and "
              "--output only.")
-    write_report = None
+    render_report = None
     if report is not None:
         try:
-            from featkit.report import write_report
+            from featkit.report import render_report
         except ImportError as exc:
             fail(f"The HTML report is not available: {exc}.")
 
-    with progress(not quiet) as cb:
+    with quiet_warnings(quiet), progress(not quiet) as cb:
         if streaming:
             result = rank_file_streaming(data, target, methods=methods, drop=drop_cols,
                                          batch_size=batch_size, random_state=seed,
@@ -155,20 +168,28 @@ def rank_command(
         "--drop": drop, "--sample": sample, "--seed": seed, "--aggregation":
         None if aggregation == "mean_rank" else aggregation, "--model": model,
         "--keep-id": keep_id, "--param": param, "--stream": stream,
-        "--output": output, "--report": report,
+        "--output": output, "--report": report, "--raw-names": raw_names,
     })
 
-    print_ranking(result, top)
-    err = console()
-    if output is not None:
-        result.save(output)
-        if not quiet:
-            err.print(f"Wrote the ranking of {len(result.features)} features to {output}",
+    from featkit.io import commit_group
+
+    # All or nothing: every output is written to a temporary file and the table
+    # printed first; the files are renamed into place only when all succeeded.
+    with commit_group() as group:
+        if output is not None:
+            result.save(output, raw_names=raw_names, group=group)
+        if render_report is not None:
+            html = render_report(result)
+            with open(group.temp(report), "w", encoding="utf-8") as fh:
+                fh.write(html)
+        print_results(print_ranking, result, top)
+    if not quiet:
+        err = console()
+        if output is not None:
+            err.print(f"Wrote the ranking of {len(result.features)} features to {clean_text(output)}",
                       markup=False)
-    if write_report is not None:
-        write_report(result, report)
-        if not quiet:
-            err.print(f"Wrote the report to {report}", markup=False)
+        if render_report is not None:
+            err.print(f"Wrote the report to {clean_text(report)}", markup=False)
 
 
 def _fmt(value) -> str:
@@ -203,8 +224,8 @@ def print_ranking(result, top=None) -> None:
         consensus_head = f"consensus\n({result.aggregation.replace('_', ' ')})"
         sign = -1.0  # the score is minus the mean / median rank; show the rank itself
     what = f"target {result.target!r}, {result.task}" if result.target else "no target"
-    table = Table(title=Text(f"featkit ranking: {len(result.features)} features, {result.n_rows:,} rows, "
-                             f"{what}"), title_justify="left")
+    table = Table(title=Text(clean_text(f"featkit ranking: {len(result.features)} features, "
+                                        f"{result.n_rows:,} rows, {what}")), title_justify="left")
     table.add_column("rank", justify="right")
     table.add_column("feature", overflow="fold")
     table.add_column(consensus_head, justify="right")
@@ -222,7 +243,7 @@ def print_ranking(result, top=None) -> None:
             cells.append(f"{_fmt(m.scores[i])} ({_fmt_rank(m.ranking[i])})")
         cells += [c.kind if c else "", f"{100 * c.missing_frac:.1f}" if c else "",
                   c.note if c else ""]
-        table.add_row(*(Text(cell) for cell in cells))
+        table.add_row(*(Text(clean_text(cell)) for cell in cells))
     out.print(table)
     if top is not None and top < len(order):
         out.print(f"Showing the best {top} of {len(order)} ranked features"
@@ -231,10 +252,10 @@ def print_ranking(result, top=None) -> None:
     excluded = [c for c in result.columns if not c.used
                 and not any(repr(c.name) in note for note in result.notes)]
     if excluded:
-        out.print("Not ranked: " + "; ".join(
-            f"{c.name} ({c.note or c.kind})" for c in excluded), markup=False)
+        out.print(plain_message("Not ranked: " + "; ".join(
+            f"{c.name} ({c.note or c.kind})" for c in excluded)), markup=False)
     for note in result.notes:
-        out.print(f"note: {note}", markup=False)
+        out.print(f"note: {plain_message(note)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,18 @@ from pathlib import Path
 
 import typer
 
-from ._common import check_writable, console, fail, handle_errors, progress, split_list
+from ._common import (
+    check_not_input,
+    check_seed,
+    check_writable,
+    clean_text,
+    console,
+    fail,
+    handle_errors,
+    progress,
+    quiet_warnings,
+    split_list,
+)
 
 REPORT_SUFFIXES = {".html", ".htm"}
 MODELS = ("lightgbm", "xgboost")
@@ -24,12 +35,21 @@ def _load_saved(path: Path):
             data = json.load(fh)
     except json.JSONDecodeError as exc:
         fail(f"{str(path)!r} is not valid JSON ({exc.msg}, line {exc.lineno}).")
+    except (UnicodeDecodeError, RecursionError) as exc:
+        fail(f"{str(path)!r} is not valid JSON ({type(exc).__name__}).")
     if not isinstance(data, dict) or not {"features", "methods", "consensus_rank"} <= set(data):
         fail(f"{str(path)!r} is not a ranking saved by `featkit rank --output ranking.json`.")
+    # Any malformed part (a list where a mapping belongs, a string for a number)
+    # surfaces as one of these while rebuilding or rendering the result.
+    malformed = (KeyError, TypeError, ValueError, AttributeError, IndexError)
     try:
-        return RankingResult.from_dict(data)
-    except (KeyError, TypeError, ValueError) as exc:
+        result = RankingResult.from_dict(data)
+        from featkit.report import render_report
+
+        render_report(result)
+    except malformed as exc:
         fail(f"{str(path)!r} is not a complete featkit ranking ({type(exc).__name__}: {exc}).")
+    return result
 
 
 def report_command(
@@ -45,7 +65,8 @@ def report_command(
     sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     title: str = typer.Option(None, "--title", help="Page title."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or messages on stderr."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="Nothing on stderr but errors: no progress, messages or warnings."),
 ):
     """Write a self-contained HTML report (opens offline in any browser).
 
@@ -58,9 +79,9 @@ def report_command(
         fail(f"--model {model!r} is not one of {', '.join(MODELS)}.")
     if sample is not None and sample < 1:
         fail(f"--sample must be at least 1, got {sample}.")
+    check_seed(seed)
     check_writable(output, REPORT_SUFFIXES, "the report")
-    if Path(data).exists() and Path(output).exists() and Path(data).resolve() == Path(output).resolve():
-        fail("The report would overwrite its input.")
+    check_not_input(output, [data], "--output")
 
     if Path(data).suffix.lower() == ".json":
         if any(v is not None for v in (target, method, model, drop, sample)):
@@ -72,7 +93,7 @@ def report_command(
     else:
         from featkit.ranking import rank_features
 
-        with progress(not quiet) as cb:
+        with quiet_warnings(quiet), progress(not quiet) as cb:
             result = rank_features(
                 data, target, methods=split_list(method) or None, task=task, drop=split_list(drop),
                 sample=sample, random_state=seed, model=model, evaluate=True, progress=cb,
@@ -85,11 +106,15 @@ def report_command(
                 parts += [flag, str(value)]
         result.meta["command"] = shlex.join(parts)
 
-    from featkit.report import write_report
+    from featkit.io import commit_group
+    from featkit.report import render_report
 
-    write_report(result, output, title=title)
+    with quiet_warnings(quiet), commit_group() as group:
+        html = render_report(result, title=title)
+        with open(group.temp(output), "w", encoding="utf-8") as fh:
+            fh.write(html)
     if not quiet:
-        console().print(f"Wrote the report to {output}")
+        console().print(f"Wrote the report to {clean_text(output)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

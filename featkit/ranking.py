@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .exceptions import InputError, missing_extra
+from .exceptions import InputError, missing_extra, plain_values
 from .registry import REGISTRY, MethodSpec, get_method
 
 __all__ = ["rank_features", "rank_file_streaming", "default_methods", "resolve_methods",
@@ -125,14 +125,41 @@ def _make_estimator(spec: MethodSpec, task, random_state, n_jobs, user_params):
     return est
 
 
-def _check_params(params, specs):
-    # A misspelt method name is an error; parameters of a registered method that
-    # is not run this time are ignored, so one set of settings serves many runs.
+def _check_params(params, specs, random_state=0):
+    """Fail before any work on a parameter for a method not run, an unknown name,
+    or a value of the wrong kind (text where the default is a number)."""
     if not params:
         return {}
-    for name in params:
-        get_method(name)
+    run = {s.name: s for s in specs}
+    for name, values in params.items():
+        get_method(name)  # a misspelt method name lists the valid ones
+        if name not in run:
+            raise InputError(
+                f"Parameters were given for method '{name}', which is not run "
+                f"(methods run: {', '.join(run)}); add it to the methods or drop the parameters."
+            )
+        _make_estimator(run[name], None, random_state, None, values)  # unknown names fail here
+        defaults = run[name].make(task="auto", random_state=random_state).get_params(deep=False)
+        for key, value in (values or {}).items():
+            default = defaults.get(key)
+            numeric_default = isinstance(default, (int, float)) and not isinstance(default, bool)
+            if numeric_default and isinstance(value, str):
+                raise InputError(
+                    f"Parameter {name}.{key}={value!r} is not valid: a number is expected "
+                    f"(default {default!r})."
+                )
     return params
+
+
+def _invalid_parameter(spec_name, user_params, exc):
+    """scikit-learn's InvalidParameterError for a user's parameter, as featkit's error."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    if not isinstance(exc, InvalidParameterError) or not user_params:
+        return None
+    return InputError(f"Parameter of method '{spec_name}' is not valid "
+                      f"({', '.join(f'{k}={v!r}' for k, v in user_params.items())}): "
+                      f"{plain_values(exc)}")
 
 
 # ------------------------------------------------------------------ helpers
@@ -314,7 +341,7 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         raise InputError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {aggregation!r}.")
     # Method names are checked before the data is read, so a typo fails at once.
     specs, notes = resolve_methods(methods, supervised=target is not None)
-    params = _check_params(params, specs)
+    params = _check_params(params, specs, random_state)
     n_steps = 1 + len(specs) + (model is not None) + bool(evaluate)
     step = 0
 
@@ -344,7 +371,7 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
                                                random_state=random_state)
         return encoded[kind]
 
-    method_results = {}
+    method_results, skipped = {}, []
     for spec in specs:
         _step(progress, spec.name, step, n_steps)
         t0 = time.perf_counter()
@@ -353,10 +380,23 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         else:
             Xm = encoding("numeric_nan" if spec.allow_nan else "numeric_imputed")
         est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
-        # names let identical columns be told apart in the canonical column order
-        est.fit(pd.DataFrame(Xm, columns=features, copy=False), y if spec.needs_target else None)
-        method_results[spec.name] = _method_result(spec.name, est, time.perf_counter() - t0)
+        try:
+            # names let identical columns be told apart in the canonical column order
+            est.fit(pd.DataFrame(Xm, columns=features, copy=False), y if spec.needs_target else None)
+        except ValueError as exc:
+            # Too few rows, a class with one row, ...: the other methods may still rank.
+            error = _invalid_parameter(spec.name, params.get(spec.name), exc)
+            if error is not None:
+                raise error from None
+            skipped.append(f"{spec.name} ({' '.join(plain_values(exc).split())})")
+        else:
+            method_results[spec.name] = _method_result(spec.name, est, time.perf_counter() - t0)
         step += 1
+    if skipped:
+        if not method_results:
+            raise InputError(f"No method could rank this table ({prepared.n_rows} rows): "
+                             + "; ".join(skipped))
+        notes.append(f"Skipped on this table ({prepared.n_rows} rows): " + "; ".join(skipped) + ".")
 
     sections = {}
     if model is not None:
@@ -411,6 +451,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         "started": started.isoformat(timespec="seconds"),
         "seconds_total": round(time.perf_counter() - t_start, 3),
     }
+    if isinstance(data, (str, os.PathLike)):
+        result.source_path = os.path.abspath(data)  # save() refuses to write over it
     return result
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .io._atomic import atomic_path
+from .io._atomic import commit_group, same_file
 from .io._types import ColumnInfo
 
 __all__ = ["MethodResult", "RankingResult"]
@@ -88,6 +88,9 @@ class RankingResult:
         Further findings the report shows when present, filled by the library:
         "evaluation" (selection curves, stability, agreement), "attribution"
         (SHAP / gain), "decomposition" (explained variance, loadings).
+    source_path : str or None
+        The file the table was read from, when it was read from a file;
+        :meth:`save` refuses to write over it. Not saved with the result.
     """
 
     features: list
@@ -102,6 +105,7 @@ class RankingResult:
     notes: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
     sections: dict = field(default_factory=dict)
+    source_path: str | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ views
     def column(self, name: str) -> ColumnInfo:
@@ -207,12 +211,35 @@ class RankingResult:
         )
 
     # ------------------------------------------------------------------ files
-    def save(self, path) -> Path:
+    def save(self, path, *, raw_names=False, group=None) -> Path:
         """Write the ranking to ``path`` (.csv, .tsv, .json or .parquet), atomically.
 
         CSV / TSV / Parquet hold :meth:`to_frame`; JSON holds :meth:`to_dict`
         (strict JSON: +inf / -inf are stored as the strings ``"inf"`` / ``"-inf"``,
         NaN as ``null``; :meth:`from_dict` reads them back).
+
+        Parameters
+        ----------
+        path : str or path-like
+            The file to write; never the file the table was read from.
+        raw_names : bool, default=False
+            In CSV / TSV, text cells that a spreadsheet would run as a formula
+            (starting with ``= + - @``, a tab or a carriage return) get a
+            leading ``'``; True writes them as they are. JSON and Parquet
+            always hold the raw names.
+        group : commit group or None, default=None
+            A :func:`featkit.io._atomic.commit_group`: the file is renamed into
+            place together with the group's other outputs. None renames it
+            as soon as it is written.
+
+        Returns
+        -------
+        Path
+
+        Raises
+        ------
+        InputError
+            For an unknown suffix, or when ``path`` is the source table.
         """
         from .exceptions import InputError
 
@@ -222,15 +249,29 @@ class RankingResult:
             raise InputError(
                 f"Cannot write {path.name!r}: use a .csv, .tsv, .json or .parquet file name."
             )
-        with atomic_path(path) as tmp:
-            if suffix == ".json":
-                with open(tmp, "w", encoding="utf-8") as fh:
-                    json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
-            elif suffix == ".parquet":
-                self.to_frame().to_parquet(tmp, index=False)
-            else:
-                self.to_frame().to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
+        if self.source_path is not None and same_file(path, self.source_path):
+            raise InputError(f"Cannot write the ranking to {str(path)!r}: it is the input table.")
+        if group is None:
+            with commit_group() as own:
+                self._write(own.temp(path), suffix, raw_names)
+        else:
+            self._write(group.temp(path), suffix, raw_names)
         return path
+
+    def _write(self, tmp, suffix, raw_names):
+        if suffix == ".json":
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
+            return
+        frame = self.to_frame()
+        if suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+            return
+        if not raw_names:
+            from .io._cells import neutralise_formula_cells
+
+            frame = neutralise_formula_cells(frame)
+        frame.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
 
 
 def _column_notes(c: ColumnInfo | None) -> dict:

@@ -37,7 +37,7 @@ def frame():
 def test_consensus_is_the_mean_rank_of_the_methods(frame):
     # l1 keeps one feature (5 of 6 tied at 0, degenerate): included on request here
     result = rank_features(frame, "y", methods=["f_test", "l1", "random_forest"],
-                           params=FAST, include_degenerate=True)
+                           params={"random_forest": FAST["random_forest"]}, include_degenerate=True)
     assert list(result.methods) == ["f_test", "l1", "random_forest"]
     assert result.features == ["strong", "weak", "noise1", "noise2", "noise3", "colour"]
     rankings = np.array([m.ranking for m in result.methods.values()])
@@ -74,7 +74,7 @@ def test_borda_orders_like_the_mean_rank(frame):
 
 
 def test_same_seed_same_result(frame):
-    kw = dict(methods=["mutual_info", "permutation"], params=FAST)
+    kw = dict(methods=["mutual_info", "permutation"], params={"permutation": FAST["permutation"]})
     a = rank_features(frame, "y", random_state=3, **kw)
     b = rank_features(frame, "y", random_state=3, **kw)
     for name in a.methods:
@@ -106,8 +106,14 @@ def test_method_parameters_are_checked(frame):
         rank_features(frame, "y", methods=["random_forest"], params={"random_forest": {"n_trees": 3}})
     with pytest.raises(UnknownNameError, match="randomforest"):
         rank_features(frame, "y", methods=["f_test"], params={"randomforest": {"n_estimators": 3}})
-    # settings of a registered method that is not run are ignored
-    rank_features(frame, "y", methods=["f_test"], params={"random_forest": {"n_estimators": 3}})
+    # settings for a method that is not run are a mistake, not silently ignored
+    with pytest.raises(InputError, match="'random_forest', which is not run"):
+        rank_features(frame, "y", methods=["f_test"], params={"random_forest": {"n_estimators": 3}})
+    # a value of the wrong kind or range names the method and the parameter
+    with pytest.raises(InputError, match="random_forest.n_estimators='abc'"):
+        rank_features(frame, "y", methods=["random_forest"], params={"random_forest": {"n_estimators": "abc"}})
+    with pytest.raises(InputError, match="'random_forest'.*n_estimators=-5"):
+        rank_features(frame, "y", methods=["random_forest"], params={"random_forest": {"n_estimators": -5}})
 
 
 def test_task_override_and_sample(frame):
@@ -292,7 +298,8 @@ def test_full_benchmark_consensus_and_id_column():
 
     bench = make_benchmark(600, random_state=0)
     result = rank_features(bench.frame, bench.target, methods=["f_test", "mutual_info",
-                                                               "random_forest"], params=FAST)
+                                                               "random_forest"],
+                           params={"random_forest": FAST["random_forest"]})
     signal = _mean_ranks(result.consensus_rank, result.features, bench.truth,
                          {"informative", "redundant", "repeated"})
     noise = _mean_ranks(result.consensus_rank, result.features, bench.truth, {"noise"})

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 
-from ..exceptions import FeatkitError, InputError
+from ..exceptions import FeatkitError, InputError, plain_values
 
 __all__ = ["evaluate_ranking", "default_top_k"]
 
@@ -157,7 +157,7 @@ def evaluate_ranking(result, X, y, *, task, random_state=0, max_features=None, c
                                       refit=refit)
         except (FeatkitError, ValueError) as exc:
             # A tiny table (3 rows, one row of a class) cannot be cross-validated.
-            notes.append(f"Selection curves skipped ({n} rows): {' '.join(str(exc).split())}")
+            notes.append(f"Selection curves skipped ({n} rows): {' '.join(plain_values(exc).split())}")
     if curves is not None:
         for name, err in curves["refit_errors"].items():
             optimistic[name] = f"refitting it in a fold failed ({err})"

@@ -7,8 +7,9 @@ the target and leaves out what cannot be ranked, and :func:`encode_numeric` /
 input column.
 """
 
-from ._atomic import atomic_path
+from ._atomic import atomic_path, commit_group, remove_pending_temps, same_file
 from ._batches import iter_batches
+from ._cells import neutralise_formula_cells
 from ._encode import encode_discrete, encode_numeric
 from ._prepare import PreparedData, prepare_features
 from ._read import read_table
@@ -21,10 +22,14 @@ __all__ = [
     "PreparedData",
     "RANKED_KINDS",
     "atomic_path",
+    "commit_group",
     "encode_discrete",
     "encode_numeric",
     "infer_column_types",
     "iter_batches",
+    "neutralise_formula_cells",
     "prepare_features",
     "read_table",
+    "remove_pending_temps",
+    "same_file",
 ]
