@@ -221,3 +221,45 @@ def test_boruta_equals_borutapy_with_the_same_estimator():
         np.testing.assert_array_equal(ours.confirmed_, ref.support_)
         np.testing.assert_array_equal(ours.support_weak_, ref.support_weak_)
         np.testing.assert_array_equal(ours.boruta_ranking_, ref.ranking_)
+
+
+# ------------------------------------------- graph rankers: Fisher denominator
+def test_ecfs_and_inffs_s_keep_mi_of_within_class_constant_columns():
+    """The reference sets a zero Fisher denominator to 10000 (not 0/0 = NaN):
+    a column constant within both classes keeps its mutual-information term."""
+    from sklearn.datasets import load_digits
+
+    from featkit.selection import ECFS, InfFS
+    from featkit.stats import fisher_ratio, muteinf
+
+    X, y = load_digits(return_X_y=True)
+    keep = y < 2
+    X, y = X[keep].astype(float), y[keep]
+    X = np.column_stack([X, np.where(y == 1, 3.0, 1.0)])  # constant within each class
+    within = X[y == 0].var(0, ddof=1) + X[y == 1].var(0, ddof=1)
+    assert (within == 0).sum() == 13
+    fi = fisher_ratio(X, y)
+    assert np.all(np.isfinite(fi))
+    assert fi[-1] == pytest.approx(4 / 10000)
+    mi = muteinf(X, y)
+    with pytest.warns(UserWarning, match="constant"):
+        ecfs = ECFS().fit(X, y)
+    zero = within == 0
+    np.testing.assert_allclose(ecfs.relevance_[zero], np.abs(fi[zero] + mi[zero]) / 2)
+    assert np.all(ecfs.relevance_[zero] > 0)
+    # InfFS_S: the dense reference graph with the same Fisher rule, both alphas
+    d = X.shape[1]
+    mm = (mi - mi.min()) / (mi.max() - mi.min())
+    ff = (fi - fi.min()) / (fi.max() - fi.min())
+    s = X.std(0, ddof=1)
+    SD = np.maximum.outer(s, s)
+    SD = (SD - SD.min()) / (SD.max() - SD.min())
+    for alpha in ((1 / 3, 1 / 3, 1 / 3), (0.6, 0.3, 0.1)):
+        G = (alpha[0] * (mm[None, :] + ff[:, None]) / 2 + alpha[1] * (mm[None, :] + SD) / 2
+             + alpha[2] * (SD + ff[:, None]) / 2)
+        e = 5e-6 * d
+        rho = G.sum(1).max()
+        w = np.linalg.solve(np.eye(d) - (1 - e) / rho * G / (rho + e), np.ones(d))
+        with pytest.warns(UserWarning, match="constant"):
+            ours = InfFS(supervised=True, alpha=alpha).fit(X, y).scores_
+        assert np.abs(ours - w).max() / np.abs(w).max() < 1e-12
