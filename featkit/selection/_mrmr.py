@@ -121,14 +121,12 @@ class MRMR(BaseRanker):
     --------
     >>> import numpy as np
     >>> from featkit.selection import MRMR
-    >>> rng = np.random.default_rng(0)
-    >>> signal = rng.normal(size=200)
-    >>> X = np.column_stack([signal + 0.1 * rng.normal(size=200),
-    ...                      signal + 0.1 * rng.normal(size=200),
-    ...                      rng.normal(size=200) + 0.5 * signal])
-    >>> y = (signal > 0).astype(int)
-    >>> MRMR(max_steps=2).fit(X, y).selection_order_.tolist()
-    [0, 2]
+    >>> a = np.arange(8.0)                     # the most relevant column
+    >>> y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    >>> b = a + np.array([0, 0, 0, 0.5, -0.5, 0, 0, 0])   # nearly a copy of a
+    >>> c = np.array([1.0, 1, 0, 0, 2, 2, 1, 1])          # less relevant, not redundant
+    >>> MRMR().fit(np.column_stack([b, a, c]), y).selection_order_.tolist()
+    [1, 2, 0]
     """
 
     _requires_target = True
