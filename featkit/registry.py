@@ -34,7 +34,8 @@ class MethodSpec:
     needs_target : bool
         Supervised (needs ``y``) or not.
     family : str
-        "baseline", "graph", "information", "neural", "decomposition", "consensus".
+        "baseline", "graph", "information", "neighbours", "wrapper", "neural",
+        "decomposition", "consensus".
     extra : str or None
         The ``featkit[extra]`` that provides its dependencies (None: core only).
     requires : tuple of str
@@ -180,6 +181,26 @@ _register(MethodSpec(
     "Skrlj & Mramor, RecSys 2023 (outrank package, MI-numba-3mr)",
     needs_target=True, family="information", input="categorical", allow_nan=True,
     streaming="featkit.selection._outrank:outrank_3mr_file",
+))
+
+# --- selectors users ask for by name (mRMR, ReliefF, Boruta) -----------------
+_register(MethodSpec(
+    "mrmr", f"{_BASE}._mrmr:MRMR",
+    "Minimum-redundancy maximum-relevance: greedy F statistic / mean |correlation| with the chosen.",
+    "Peng, Long & Ding, TPAMI 2005; Zhao et al., DSAA 2019 (mrmr-selection mrmr_classif / _regression)",
+    needs_target=True, family="information",
+))
+_register(MethodSpec(
+    "relieff", f"{_BASE}._relieff:ReliefF",
+    "ReliefF (classification) / RReliefF (regression): feature differences to k nearest hits and misses.",
+    "Kononenko, ECML 1994; Robnik-Sikonja & Kononenko, Mach. Learn. 2003 (skrebate ReliefF)",
+    needs_target=True, family="neighbours",
+))
+_register(MethodSpec(
+    "boruta", f"{_BASE}._boruta:Boruta",
+    "Boruta: all-relevant selection, importance tested against shuffled shadow features.",
+    "Kursa & Rudnicki, J. Stat. Softw. 2010 (BorutaPy)",
+    needs_target=True, family="wrapper",
 ))
 
 # --- neural (KAN, Sequential Attention) -------------------------------------

@@ -20,6 +20,7 @@ FAST_PARAMS = {
     "mutual_info": {"random_state": 0},
     "l1": {"random_state": 0},
     "consensus": {"methods": ("f_test", "variance"), "random_state": 0},
+    "boruta": {"max_iter": 4, "random_state": 0},
     # neural (featkit[neural]): a few epochs of a tiny network keep each fit near 0.1 s
     **{f"kan_{s}": {"hidden_size": 2, "grid_size": 3, "epochs": 5, "n_splits": 2,
                     "random_state": 0, "n_threads": 1} for s in ("l1", "l2", "si", "ko")},

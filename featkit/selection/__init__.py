@@ -1,21 +1,26 @@
 """Feature rankers and selectors, one contract (:class:`featkit.base.BaseRanker`)."""
 
+from ._boruta import Boruta
 from ._consensus import ConsensusRanker, aggregate_rankings
 from ._ecfs import ECFS
 from ._forest import PermutationRanker, RandomForestRanker
 from ._inffs import InfFS
 from ._l1 import L1Ranker
+from ._mrmr import MRMR
 from ._outrank import OutRank, OutRank3MR
 from ._pca_rankers import PCALoadingsRanker, PFARanker
+from ._relieff import ReliefF
 from ._univariate import FTestRanker, MutualInfoRanker
 from ._variance import VarianceRanker
 
 __all__ = [
+    "Boruta",
     "ConsensusRanker",
     "ECFS",
     "FTestRanker",
     "InfFS",
     "L1Ranker",
+    "MRMR",
     "MutualInfoRanker",
     "OutRank",
     "OutRank3MR",
@@ -23,6 +28,7 @@ __all__ = [
     "PFARanker",
     "PermutationRanker",
     "RandomForestRanker",
+    "ReliefF",
     "VarianceRanker",
     "aggregate_rankings",
 ]

@@ -1,0 +1,265 @@
+"""mRMR, ReliefF and Boruta: hand-checked numbers, the published definitions,
+and (when the packages are installed) parity with mrmr-selection, skrebate and
+BorutaPy."""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine, make_classification
+from sklearn.feature_selection import f_classif
+
+from featkit.exceptions import InputError
+from featkit.selection import MRMR, Boruta, ReliefF
+
+
+# ------------------------------------------------------------------ mRMR
+def mrmr_from_definition(X, y, steps):
+    """The greedy quotient recomputed from scratch at every step."""
+    rel = np.nan_to_num(f_classif(X, y)[0])
+    C = np.clip(np.abs(np.nan_to_num(np.corrcoef(X, rowvar=False))), 0.001, None)
+    chosen = []
+    for _ in range(steps):
+        best, best_score = None, -np.inf
+        for j in range(X.shape[1]):
+            if j in chosen or rel[j] <= 0:
+                continue
+            red = np.mean(C[j, chosen]) if chosen else 1.0
+            score = rel[j] / (np.inf if chosen and red == 1.0 else red)
+            if score > best_score:
+                best, best_score = j, score
+        chosen.append(best)
+    return chosen
+
+
+def test_mrmr_hand_example_skips_the_near_duplicate():
+    # a and its near copy b are the most relevant; c is less relevant but
+    # uncorrelated with a, so mRMR takes c before b.
+    a = np.array([0.0, 1, 2, 3, 4, 5, 6, 7])
+    y = np.array([0, 0, 0, 0, 1, 1, 1, 1])
+    b = a + np.array([0, 0, 0, 0.5, -0.5, 0, 0, 0])
+    c = np.array([1.0, 1, 0, 0, 2, 2, 1, 1])
+    X = np.column_stack([b, a, c])
+    F = f_classif(X, y)[0]  # 12.617, 19.2, 6.0
+    r = np.abs(np.corrcoef(X, rowvar=False))  # r_ba = 0.994, r_ac = 0.309, r_bc = 0.233
+    sel = MRMR().fit(X, y)
+    assert sel.selection_order_.tolist() == [1, 2, 0]
+    # step 1: F alone; step 2: c (6 / 0.309 = 19.4) beats b (12.6 / 0.994 = 12.7);
+    # step 3: b over the mean of its two correlations
+    np.testing.assert_allclose(
+        sel.mrmr_scores_, [F[1], F[2] / r[1, 2], F[0] / ((r[0, 1] + r[0, 2]) / 2)], rtol=1e-12
+    )
+    assert sel.scores_.tolist() == [1.0, 3.0, 2.0]
+
+
+def test_mrmr_rank_one_update_equals_the_definition():
+    X, y = make_classification(300, 40, n_informative=6, n_redundant=10, random_state=3)
+    for steps in (5, 40):  # the per-step column path and the precomputed matrix path
+        assert MRMR(max_steps=steps).fit(X, y).selection_order_.tolist() == \
+            mrmr_from_definition(X, y, steps)
+
+
+def test_mrmr_options_and_auto_cut():
+    X, y = make_classification(200, 12, n_informative=4, random_state=0)
+    sel = MRMR(max_steps=4, denominator="max", redundancy="spearman").fit(X, y)
+    assert sel.get_support().sum() == 4
+    assert set(np.flatnonzero(sel.get_support())) == set(sel.selection_order_.tolist())
+    for rel in ("mi", "rf"):
+        order = MRMR(max_steps=3, relevance=rel, random_state=0).fit(X, y).selection_order_
+        assert len(set(order.tolist())) == 3
+    with pytest.raises(InputError, match="relevance"):
+        MRMR(relevance="chi2").fit(X, y)
+    with pytest.raises(InputError, match="max_steps"):
+        MRMR(max_steps=0).fit(X, y)
+
+
+def test_mrmr_zero_relevance_is_never_chosen():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 20)
+    X = np.column_stack([y + rng.normal(size=40), np.ones(40)])
+    sel = MRMR().fit(X, y)
+    assert sel.selection_order_.tolist() == [0]
+    assert sel.scores_[1] == 0
+
+
+def test_mrmr_equals_mrmr_selection():
+    mrmr = pytest.importorskip("mrmr")
+    X, y = load_breast_cancer(return_X_y=True)
+    df = pd.DataFrame(X, columns=[f"c{i}" for i in range(X.shape[1])])
+    ref = mrmr.mrmr_classif(df, pd.Series(y), K=30, show_progress=False, n_jobs=1)
+    assert MRMR(max_steps=30).fit(X, y).selection_order_.tolist() == [int(c[1:]) for c in ref]
+    Xr, yr = load_diabetes(return_X_y=True)
+    dfr = pd.DataFrame(Xr, columns=[f"c{i}" for i in range(Xr.shape[1])])
+    ref = mrmr.mrmr_regression(dfr, pd.Series(yr), K=10, show_progress=False, n_jobs=1)
+    assert MRMR(max_steps=10).fit(Xr, yr).selection_order_.tolist() == [int(c[1:]) for c in ref]
+
+
+# --------------------------------------------------------------- ReliefF
+def test_relieff_six_rows_by_hand():
+    # Both columns continuous (threshold 0), scaled by their range 10; k = 1.
+    # Nearest hit / miss of each row (L1 on scaled values) and the diffs are
+    # worked out in the comments: W = mean over rows of diff(miss) - diff(hit).
+    X = np.array([[0, 5], [1, 0], [3, 10], [6, 2], [8, 9], [10, 4]], dtype=float)
+    y = np.array([0, 0, 0, 1, 1, 1])
+    # hits/misses: r0 (r1, r3), r1 (r0, r3), r2 (r0, r4), r3 (r5, r1), r4 (r5, r2), r5 (r3, r0)
+    # f0: .5 + .4 + .2 + .1 + .3 + .6 = 2.1 ; f1: -.2 - .3 - .4 + 0 - .4 - .1 = -1.4
+    w = ReliefF(n_neighbors=1, discrete_threshold=0).fit(X, y).scores_
+    np.testing.assert_allclose(w, [2.1 / 6, -1.4 / 6], atol=1e-12)
+
+
+def test_relieff_finds_an_interaction_and_blocks_agree():
+    rng = np.random.default_rng(1)
+    X = rng.integers(0, 2, size=(120, 6)).astype(float)
+    y = np.logical_xor(X[:, 2], X[:, 4]).astype(int)
+    full = ReliefF(n_neighbors=5).fit(X, y)
+    assert set(np.argsort(-full.scores_)[:2]) == {2, 4}
+    assert full.discrete_.all()
+    blocked = ReliefF(n_neighbors=5, memory_budget=20_000).fit(X, y)
+    np.testing.assert_allclose(blocked.scores_, full.scores_, atol=1e-12)
+
+
+def rrelieff_from_definition(X, y, k):
+    n, d = X.shape
+    span = X.max(0) - X.min(0)
+    Xs = (X - X.min(0)) / span
+    ys = (y - y.min()) / (y.max() - y.min())
+    ndc, nda, ndcda = 0.0, np.zeros(d), np.zeros(d)
+    for i in range(n):
+        dist = np.abs(Xs - Xs[i]).sum(1)
+        dist[i] = np.inf
+        for j in np.argsort(dist, kind="stable")[:k]:
+            dc = abs(ys[i] - ys[j])
+            da = np.abs(Xs[i] - Xs[j])
+            ndc += dc / k
+            nda += da / k
+            ndcda += dc * da / k
+    return ndcda / ndc - (nda - ndcda) / (n - ndc)
+
+
+def test_rrelieff_regression_equals_the_published_formula():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(80, 4))
+    y = 3 * X[:, 1] + 0.1 * rng.normal(size=80)
+    w = ReliefF(n_neighbors=5, discrete_threshold=0).fit(X, y).scores_
+    np.testing.assert_allclose(w, rrelieff_from_definition(X, y, 5), atol=1e-10)
+    assert int(np.argmax(w)) == 1
+
+
+def test_relieff_equals_skrebate():
+    skrebate = pytest.importorskip("skrebate")
+    rng = np.random.default_rng(0)
+    Xd = rng.integers(0, 3, size=(150, 6)).astype(float)
+    yd = (Xd[:, 0] + Xd[:, 1] > 2).astype(int)
+    X_wine, y_wine = load_wine(return_X_y=True)
+    small = rng.normal(size=(40, 5))
+    cases = [
+        (load_breast_cancer(return_X_y=True)[0][:250], load_breast_cancer(return_X_y=True)[1][:250]),
+        (X_wine, y_wine),  # three classes
+        (Xd, yd),  # discrete only: Hamming distances, many tied neighbours
+        (np.hstack([Xd[:, :3], rng.normal(size=(150, 3))]), yd),  # mixed
+        (small, np.r_[np.zeros(35), np.ones(5)].astype(int)),  # a class smaller than k
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for X, y in cases:
+            for k in (3, 10):
+                ref = skrebate.ReliefF(n_neighbors=k).fit(X.copy(), y).feature_importances_
+                ours = ReliefF(n_neighbors=k).fit(X, y).scores_
+                np.testing.assert_allclose(ours, ref, atol=1e-6)
+
+
+# ---------------------------------------------------------------- Boruta
+def known_truth(seed=0):
+    X, y = make_classification(400, 15, n_informative=4, n_redundant=0, n_repeated=0,
+                               shuffle=False, random_state=seed)
+    return X, y, set(range(4))
+
+
+def test_boruta_confirms_the_informative_features():
+    X, y, truth = known_truth()
+    sel = Boruta(max_iter=40, random_state=0).fit(X, y)
+    assert set(np.flatnonzero(sel.confirmed_)) == truth
+    assert set(np.flatnonzero(sel.get_support())) == truth
+    assert (sel.boruta_ranking_[sel.confirmed_] == 1).all()
+    assert (sel.boruta_ranking_[~sel.confirmed_ & ~sel.support_weak_] >= 2).all()
+    # ranking_ orders the features as BorutaPy's ranking does
+    assert np.all(np.diff(sel.ranking_[np.argsort(sel.boruta_ranking_, kind="stable")]) >= 0)
+    assert sel.importance_history_.shape == (sel.n_iter_, 15)
+    assert np.isfinite(sel.shadow_threshold_)
+    again = Boruta(max_iter=40, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(again.scores_, sel.scores_)
+
+
+def test_boruta_parameters_and_estimators():
+    X, y, truth = known_truth(1)
+    one_step = Boruta(max_iter=20, two_step=False, perc=90, random_state=0).fit(X, y)
+    assert truth <= set(np.flatnonzero(one_step.confirmed_ | one_step.support_weak_)) | truth
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.linear_model import LogisticRegression
+
+    Xr, yr = load_diabetes(return_X_y=True)
+    reg = Boruta(estimator=RandomForestRegressor(n_estimators=20, max_depth=4), max_iter=10,
+                 random_state=0).fit(Xr, yr)
+    assert reg.task_ == "regression" and reg.scores_.shape == (10,)
+    with pytest.raises(InputError, match="feature_importances_"):
+        Boruta(estimator=LogisticRegression(), max_iter=3, random_state=0).fit(X, y)
+    for bad in ({"perc": 0}, {"alpha": 1.5}, {"max_iter": 1}, {"estimator": "xgb"}):
+        with pytest.raises(InputError):
+            Boruta(**bad).fit(X, y)
+
+
+def test_boruta_equals_borutapy_with_the_same_estimator():
+    boruta = pytest.importorskip("boruta")
+    from sklearn.ensemble import RandomForestClassifier
+
+    for X, y in (known_truth(2)[:2], load_breast_cancer(return_X_y=True)):
+        rf = RandomForestClassifier(n_estimators=30, max_depth=5, n_jobs=1)
+        ref = boruta.BorutaPy(rf, n_estimators=30, max_iter=20, random_state=3).fit(X, y)
+        ours = Boruta(estimator=RandomForestClassifier(n_estimators=30, max_depth=5, n_jobs=1),
+                      max_iter=20, random_state=3).fit(X, y)
+        np.testing.assert_array_equal(ours.confirmed_, ref.support_)
+        np.testing.assert_array_equal(ours.support_weak_, ref.support_weak_)
+        np.testing.assert_array_equal(ours.boruta_ranking_, ref.ranking_)
+
+
+# ------------------------------------------- graph rankers: Fisher denominator
+def test_ecfs_and_inffs_s_keep_mi_of_within_class_constant_columns():
+    """The reference sets a zero Fisher denominator to 10000 (not 0/0 = NaN):
+    a column constant within both classes keeps its mutual-information term."""
+    from sklearn.datasets import load_digits
+
+    from featkit.selection import ECFS, InfFS
+    from featkit.stats import fisher_ratio, muteinf
+
+    X, y = load_digits(return_X_y=True)
+    keep = y < 2
+    X, y = X[keep].astype(float), y[keep]
+    X = np.column_stack([X, np.where(y == 1, 3.0, 1.0)])  # constant within each class
+    within = X[y == 0].var(0, ddof=1) + X[y == 1].var(0, ddof=1)
+    assert (within == 0).sum() == 13
+    fi = fisher_ratio(X, y)
+    assert np.all(np.isfinite(fi))
+    assert fi[-1] == pytest.approx(4 / 10000)
+    mi = muteinf(X, y)
+    with pytest.warns(UserWarning, match="constant"):
+        ecfs = ECFS().fit(X, y)
+    zero = within == 0
+    np.testing.assert_allclose(ecfs.relevance_[zero], np.abs(fi[zero] + mi[zero]) / 2)
+    assert np.all(ecfs.relevance_[zero] > 0)
+    # InfFS_S: the dense reference graph with the same Fisher rule, both alphas
+    d = X.shape[1]
+    mm = (mi - mi.min()) / (mi.max() - mi.min())
+    ff = (fi - fi.min()) / (fi.max() - fi.min())
+    s = X.std(0, ddof=1)
+    SD = np.maximum.outer(s, s)
+    SD = (SD - SD.min()) / (SD.max() - SD.min())
+    for alpha in ((1 / 3, 1 / 3, 1 / 3), (0.6, 0.3, 0.1)):
+        G = (alpha[0] * (mm[None, :] + ff[:, None]) / 2 + alpha[1] * (mm[None, :] + SD) / 2
+             + alpha[2] * (SD + ff[:, None]) / 2)
+        e = 5e-6 * d
+        rho = G.sum(1).max()
+        w = np.linalg.solve(np.eye(d) - (1 - e) / rho * G / (rho + e), np.ones(d))
+        with pytest.warns(UserWarning, match="constant"):
+            ours = InfFS(supervised=True, alpha=alpha).fit(X, y).scores_
+        assert np.abs(ours - w).max() / np.abs(w).max() < 1e-12
