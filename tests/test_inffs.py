@@ -330,3 +330,9 @@ def test_gpu_request_without_gpu_is_a_clear_error(monkeypatch):
             InfFS(device="gpu").fit(X)
     finally:
         gpu_available.cache_clear()
+
+
+def test_target_tag_follows_supervised():
+    # the tag comes from BaseRanker through the _requires_target property
+    assert InfFS(supervised=True).__sklearn_tags__().target_tags.required is True
+    assert InfFS().__sklearn_tags__().target_tags.required is False

@@ -12,7 +12,6 @@ import numpy as np
 __all__ = [
     "factorize",
     "factorize_columns",
-    "count_distinct",
     "quantile_codes",
     "binned_codes",
     "AUTO_BINS",
@@ -192,21 +191,6 @@ def factorize_columns(X, n_bins=None, *, return_values=False):
     if return_values:
         return codes, ks, n_missing, values
     return codes, ks, n_missing
-
-
-def count_distinct(col) -> int:
-    """Distinct non-missing values of a 1-d numeric column."""
-    col = np.asarray(col)
-    if col.dtype.kind == "f":
-        col = col[~np.isnan(col)]
-    if col.size == 0:
-        return 0
-    direct = _direct_codes(col, max(4 * col.size, 1024))
-    if direct is not None:
-        return int(np.count_nonzero(np.bincount(direct[0], minlength=direct[1])))
-    import pandas as pd
-
-    return int(pd.unique(col).size)
 
 
 def _xlogx(counts: np.ndarray) -> np.ndarray:
