@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._binning import quantile_bin_codes
+
 __all__ = [
     "factorize",
     "factorize_columns",
@@ -71,14 +73,8 @@ def quantile_codes(values, n_bins: int):
     present = arr[finite]
     if present.size == 0 or np.unique(present).size <= n_bins:
         return None
-    edges = np.unique(np.quantile(present, np.linspace(0, 1, n_bins + 1)[1:-1]))
-    codes = np.searchsorted(edges, arr, side="right").astype(np.int64)
-    # Compact the bins actually used so that k is the number of categories seen.
-    used, codes_present = np.unique(codes[finite], return_inverse=True)
-    out = np.empty(arr.shape[0], dtype=np.int64)
-    out[finite] = codes_present
-    out[~finite] = used.size
-    return out
+    # dense codes: k is the number of categories seen
+    return quantile_bin_codes(arr, n_bins)
 
 
 # Bins of a continuous column under ``n_bins="auto"``.
