@@ -136,16 +136,22 @@ def inffs_u(X, alpha=0.5, cut=True):
     return inffs_core_2020(alpha * sigma_term(X) + (1 - alpha) * one_minus_abs_spearman(X), cut)
 
 
-def inffs_s(X, y, mi, alpha=(1 / 3, 1 / 3, 1 / 3), cut=True):
-    """InfFS_S.m: mutual information ``mi``, Fisher ratio and variance, repmat'ed into a graph."""
+def inffs_s_graph(X, y, mi, alpha=(1 / 3, 1 / 3, 1 / 3), fisher_ratio=None):
+    """InfFS_S.m's graph: mutual information ``mi``, Fisher ratio (the binary one
+    unless ``fisher_ratio`` is given) and variance, repmat'ed."""
     d = X.shape[1]
     mi = minmax(np.nan_to_num(mi, nan=0.0, posinf=0.0))
-    fi = minmax(np.nan_to_num(fisher(X, y), nan=0.0, posinf=0.0))
+    fi = fisher(X, y) if fisher_ratio is None else fisher_ratio
+    fi = minmax(np.nan_to_num(fi, nan=0.0, posinf=0.0))
     SD = sigma_term(X)
     MI = np.tile(mi, (d, 1))
     FI = np.tile(fi, (d, 1))
-    G = alpha[0] * (MI + FI.T) / 2 + alpha[1] * (MI + SD.T) / 2 + alpha[2] * (SD + FI.T) / 2
-    return inffs_core_2020(G, cut)
+    return alpha[0] * (MI + FI.T) / 2 + alpha[1] * (MI + SD.T) / 2 + alpha[2] * (SD + FI.T) / 2
+
+
+def inffs_s(X, y, mi, alpha=(1 / 3, 1 / 3, 1 / 3), cut=True, fisher_ratio=None):
+    """InfFS_S.m: the 2020 solver on :func:`inffs_s_graph`."""
+    return inffs_core_2020(inffs_s_graph(X, y, mi, alpha, fisher_ratio), cut)
 
 
 def inffs_2016(X, y=None, alpha=0.5):
@@ -162,12 +168,16 @@ def inffs_2016(X, y=None, alpha=0.5):
     return S.sum(1)
 
 
+def ecfs_kernel(X, y, mi, alpha=0.5, fisher_ratio=None):
+    """ECFS.m's kernel: ``alpha minmax(v v') + (1 - alpha) sigma`` with ``v = |fisher + mi| / 2``."""
+    fi = fisher(X, y) if fisher_ratio is None else fisher_ratio
+    v = np.abs(fi + mi) / 2
+    return alpha * minmax(np.outer(v, v)) + (1 - alpha) * sigma_term(X)
+
+
 def ecfs(X, y, mi, alpha=0.5, fisher_ratio=None):
     """ECFS.m with a full symmetric eigendecomposition instead of eigs:
     ``(|leading eigenvector|, its eigenvalue)``."""
-    fi = fisher(X, y) if fisher_ratio is None else fisher_ratio
-    v = np.abs(fi + mi) / 2
-    K = alpha * minmax(np.outer(v, v)) + (1 - alpha) * sigma_term(X)
-    w, V = np.linalg.eigh(K)
+    w, V = np.linalg.eigh(ecfs_kernel(X, y, mi, alpha, fisher_ratio))
     top = np.argmax(np.abs(w))
     return np.abs(V[:, top]), w[top]

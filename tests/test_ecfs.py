@@ -143,7 +143,11 @@ def test_array_api_strict_kernels_give_same_scores():
 def test_report_extra_small_d():
     X, y = random_data()
     extra = ECFS().fit(X, y).report_extra()
-    assert extra["method"] == "EC-FS" and len(extra["affinity"]) == X.shape[1]
+    assert extra["method"] == "EC-FS" and extra["alpha"] == 0.5
+    mi = muteinf(X, y)
+    np.testing.assert_allclose(extra["affinity"], ref.ecfs_kernel(X, y, mi), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(extra["relevance"], np.abs(ref.fisher(X, y) + mi) / 2, rtol=1e-10)
+    assert extra["eigenvalue"] == pytest.approx(ref.ecfs(X, y, mi)[1], rel=1e-10)
 
 
 def test_array_api_strict_and_torch_inputs():

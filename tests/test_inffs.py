@@ -13,7 +13,7 @@ import _reference as ref
 from featkit.exceptions import InputError, MemoryBudgetError
 from featkit.selection import InfFS
 from featkit.selection._inffs import matlab_hist_cut
-from featkit.stats import muteinf
+from featkit.stats import fisher_ratio, muteinf, regression_fisher_ratio
 
 
 # --------------------------------------------------------- dense reference
@@ -184,9 +184,17 @@ def test_multiclass_and_regression_extensions_run():
     y3 = np.digitize(X[:, 0], [-1, 1])
     est = InfFS(supervised=True).fit(X, y3)
     assert est.task_ == "classification" and est.ranking_[0] <= 3
+    # the reference graph with the extended kernels (each checked against loops in test_stats_graph)
+    want, cut = ref.inffs_s(X, y3, muteinf(X, y3, n_classes=3), fisher_ratio=fisher_ratio(X, y3, 3))
+    assert_weights(est.scores_, want, offset=1.0)
+    assert est.auto_subset_size_ == cut
     yr = X[:, 1] * 2 + 0.1 * np.random.default_rng(0).normal(size=120)
     est = InfFS(supervised=True).fit(X, yr)
     assert est.task_ == "regression" and np.all(np.isfinite(est.scores_))
+    want, cut = ref.inffs_s(X, yr, muteinf(X, yr, task="regression"),
+                            fisher_ratio=regression_fisher_ratio(X, yr))
+    assert_weights(est.scores_, want, offset=1.0)
+    assert est.ranking_[1] == 1  # y follows column 1
 
 
 def test_matlab_hist_cut_hand_checked():
@@ -215,7 +223,10 @@ def test_bad_parameters():
 def test_report_extra():
     X, y = random_data()
     extra = InfFS(supervised=True).fit(X, y).report_extra()
-    assert extra["auto_subset_size"] >= 1 and len(extra["affinity"]) == X.shape[1]
+    assert extra["method"] == "Inf-FS 2020 (supervised)"
+    assert extra["alpha"] == pytest.approx([1 / 3] * 3)
+    np.testing.assert_allclose(extra["affinity"], ref.inffs_s_graph(X, y, muteinf(X, y)), rtol=1e-10, atol=1e-12)
+    assert extra["auto_subset_size"] == ref_inffs_s(X, y)[1]
 
 
 @pytest.mark.parametrize("kw", [{}, {"supervised": True}, {"variant": "2016"},
