@@ -234,8 +234,6 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         Supervised methods need ``y``.
     _allow_nan : bool
         The method handles missing values itself.
-    _nondeterministic : bool
-        Results may vary between runs even with a fixed seed.
     _task_aware : bool
         ``y`` is checked and encoded through ``task`` (classification targets
         become codes 0..k-1, ``classes_`` is not set because a selector is not
@@ -254,9 +252,7 @@ class BaseRanker(SelectorMixin, BaseEstimator):
 
     _requires_target = False
     _allow_nan = False
-    _nondeterministic = False
     _task_aware = True
-    _validate_dtype = "numeric"
     _columnwise = False
     _feature_attributes: dict = {}
 
@@ -305,7 +301,7 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         finite = "allow-nan" if self._allow_nan else True
         if self._requires_target:
             X, y = validate_data(
-                self, X, y, ensure_all_finite=finite, dtype=self._validate_dtype, y_numeric=False,
+                self, X, y, ensure_all_finite=finite, dtype="numeric", y_numeric=False,
                 ensure_min_samples=2,
             )
             if self._task_aware:
@@ -313,7 +309,7 @@ class BaseRanker(SelectorMixin, BaseEstimator):
                 y, _ = check_target(y, self.task_)
         else:
             X = validate_data(
-                self, X, ensure_all_finite=finite, dtype=self._validate_dtype, ensure_min_samples=2
+                self, X, ensure_all_finite=finite, dtype="numeric", ensure_min_samples=2
             )
         return X, y
 
@@ -340,7 +336,7 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         self.support_ = np.zeros(scores.shape[0], dtype=bool)
         self.support_[kept] = True
 
-    def _fit_scores(self, X, y, **fit_params):  # pragma: no cover - abstract
+    def _fit_scores(self, X, y, **fit_params):
         raise NotImplementedError
 
     def _auto_support_size(self) -> int | None:
@@ -357,5 +353,4 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = self._requires_target
         tags.input_tags.allow_nan = self._allow_nan
-        tags.non_deterministic = self._nondeterministic
         return tags

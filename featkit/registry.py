@@ -145,7 +145,6 @@ _register(MethodSpec(
 ))
 
 # --- graph rankers (Inf-FS, EC-FS) ------------------------------------------
-# (entries for inffs / ecfs go here)
 _register(MethodSpec(
     "inffs", f"{_BASE}._inffs:InfFS",
     "Infinite Feature Selection, unsupervised: weight of all graph paths through a feature "
@@ -167,7 +166,6 @@ _register(MethodSpec(
 ))
 
 # --- information-theoretic (OutRank) ----------------------------------------
-# (entries for outrank / outrank_3mr go here)
 _register(MethodSpec(
     "outrank", f"{_BASE}._outrank:OutRank",
     "Cardinality-aware mutual information: MI with the target less a same-cardinality noise copy's.",
@@ -204,7 +202,6 @@ _register(MethodSpec(
 ))
 
 # --- neural (KAN, Sequential Attention) -------------------------------------
-# (entries for kan_* / sequential_attention go here)
 _NEURAL = dict(needs_target=True, family="neural", extra="neural", requires=("torch",))
 _KAN_REF = "Akazan & Mbingui 2025, arXiv 2509.23366; KAN: Liu et al. 2024"
 for _score, _what in (("l1", "mean |first-layer edge output|"), ("l2", "RMS first-layer edge output"),
@@ -228,7 +225,6 @@ for _name, _variant, _what in (
     ))
 
 # --- decomposition-based rankers (PCA loadings, PFA) ------------------------
-# (entries for pca_loadings / pfa go here)
 _register(MethodSpec(
     "pca_loadings", f"{_BASE}._pca_rankers:PCALoadingsRanker",
     "Explained-variance-weighted squared PCA loadings (share of retained variance per feature).",

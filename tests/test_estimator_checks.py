@@ -4,12 +4,15 @@ A method added to the registry is checked here without anyone adding a test.
 Methods whose extra is not installed are skipped (with the reason shown).
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
-from sklearn.base import clone
+from sklearn.base import BaseEstimator, clone
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from featkit.exceptions import MissingExtraError
 from featkit.registry import REGISTRY
 
 # Small, fast settings per method for the checks (the estimators' defaults are
@@ -57,9 +60,17 @@ def test_sklearn_compatible(estimator, check):
 
 
 def test_missing_extras_are_reported():
-    missing = [s.name for s in REGISTRY.values() if not s.is_installed()]
-    if missing:
-        pytest.skip(f"not installed here (estimator checks skipped): {missing}")
+    # every entry either imports, or names the pip install that would make it import
+    for spec in REGISTRY.values():
+        if spec.is_installed():
+            assert issubclass(spec.estimator_class(), BaseEstimator), spec.name
+        else:
+            with pytest.raises(MissingExtraError, match=rf"featkit\[{spec.extra or 'all'}\]"):
+                spec.estimator_class()
+    absent = dataclasses.replace(REGISTRY["f_test"], requires=("no_such_module_xyz",), extra="neural")
+    assert not absent.is_installed()
+    with pytest.raises(MissingExtraError, match=r"'no_such_module_xyz'.*featkit\[neural\]"):
+        absent.estimator_class()
 
 
 @pytest.mark.parametrize("name", [s.name for s in _installed_specs()])

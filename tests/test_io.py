@@ -508,6 +508,20 @@ def test_encode_numeric_with_prepared_data():
     data = prepare_features(frame.assign(target=y), "target", keep_id=True)
     out = encode_numeric(data.X, data.columns, data.y, data.task)
     assert out.shape == (120, 3) and np.isfinite(out).all()
+    # the m-estimate of the docstring, by hand: the rows of the other folds that
+    # share the row's category, smoothed towards the overall share of class 1
+    from featkit.io._encode import TARGET_ENCODING_SMOOTHING as m
+    from featkit.io._encode import _fold_ids
+
+    target = (np.asarray(data.y) == np.unique(data.y)[1]).astype(float)
+    folds = _fold_ids(target[:, None], "classification", 0)
+    prior = target.mean()
+    for j, name in enumerate(data.X.columns):
+        cats = data.X[name].astype(str).to_numpy()
+        want = [(target[other].sum() + m * prior) / (other.sum() + m)
+                for i in range(120) for other in [(cats == cats[i]) & (folds != folds[i])]]
+        np.testing.assert_allclose(out[:, j], want, rtol=1e-12)
+    assert np.allclose(out[:, list(data.X.columns).index("unique")], prior)  # own label never used
     with pytest.raises(InputError, match="rows"):
         encode_numeric(data.X, data.columns, data.y[:10])
 

@@ -127,7 +127,9 @@ def test_task_override_and_sample(frame):
 
 def test_drop_removes_the_column(frame):
     result = rank_features(frame, "y", methods=["f_test"], drop=["noise1"])
-    assert "noise1" not in result.features
+    assert sorted(result.features) == ["colour", "noise2", "noise3", "strong", "weak"]
+    assert len(result.methods["f_test"].ranking) == 5
+    assert "noise1" in rank_features(frame, "y", methods=["f_test"]).features  # dropped, not absent
 
 
 def test_progress_reports_every_step(frame):

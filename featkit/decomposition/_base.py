@@ -295,11 +295,6 @@ def n_components_for_variance(explained_variance, fraction: float) -> int:
     return int(min(np.searchsorted(ratio, fraction, side="right") + 1, ev.size))
 
 
-def nan_safe_float(x) -> float:
-    value = float(x)
-    return value if math.isfinite(value) else float("nan")
-
-
 class LinearAxesMixin(TransformerMixin):
     """What a decomposer with ``components_`` and ``mean_`` shares: the output
     width, ``transform`` (``(X - mean_) @ components_.T``, in the namespace and

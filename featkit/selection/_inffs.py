@@ -582,8 +582,3 @@ class InfFS(DeviceInputMixin, BaseRanker):
             out["affinity"] = self.affinity_.tolist()
         return out
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = bool(self.supervised)
-        return tags
-

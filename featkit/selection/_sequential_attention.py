@@ -452,8 +452,6 @@ class _Engine:
                 step += 1
         if group:
             last = self._select(self.k)
-        elif remaining > 0 and not reference:  # pragma: no cover - every phase has a step
-            last = self._select(remaining)
         elif reference:
             # the last phase trained with k features; its remaining attention ranks the rest
             last = self._criterion().cpu().double().numpy() * (1 - self.selected.cpu().numpy())

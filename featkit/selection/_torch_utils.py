@@ -64,7 +64,7 @@ SMALL_WORK = 1_000_000
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
+    except AttributeError:  # macOS and Windows have no CPU affinity call
         return os.cpu_count() or 1
 
 

@@ -305,8 +305,7 @@ class KANSelector(BaseRanker):
         lr = self.learning_rate
         if lr == "auto":
             lr = min(0.01, 0.05 / np.sqrt(first.base_weight.shape[1]))
-        if len(layers) != 2:  # pragma: no cover - the network is always [d, hidden, outputs]
-            raise RuntimeError("the hand-written KAN gradients are for two layers")
+        # kan_gradients is written for the two layers of [d, hidden_size, outputs] built in _fold_setup
         opt = FlatAdam(torch, [p for layer in layers for p in layer], lr, self.weight_decay)
         params = opt.params
         full = self.batch_size is None or self.batch_size >= min(sizes)
