@@ -17,8 +17,9 @@ that also scores and orders every feature:
 A ranking never depends on the order of the input columns: :meth:`BaseRanker.fit`
 fits on the columns put in a canonical order (by a fingerprint of their
 contents, then their names, see :func:`canonical_column_order`) and maps the
-scores, and every per-feature fitted attribute the subclass declares in
-``_feature_attributes``, back to the input order.
+scores, and every per-feature fitted attribute the subclass declares (in
+``_feature_attributes``, or as a finding over the features in ``_findings``,
+see :mod:`featkit.findings`), back to the input order.
 
 Subclasses implement :meth:`BaseRanker._fit_scores` and, when the method has a
 cut of its own, :meth:`BaseRanker._auto_support_size`.
@@ -37,6 +38,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import InputError
+from .findings import declared_layouts
 from .utils._input import check_fit_input
 from .utils._task import check_target, infer_task
 
@@ -247,7 +249,12 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         (last axis is the features), ``"matrix"`` (features x features),
         ``"indices"`` (values are feature indices), ``"dict"`` (a dict of
         vectors). Fitted models (``estimator_``) stay in canonical order; the
-        order is ``canonical_order_``.
+        order is ``canonical_order_``. Findings over the features (``_findings``)
+        are mapped by their kind's layout and need no entry here.
+    _findings : dict of str -> featkit.findings.Finding
+        Fitted attributes that are findings for the report (an affinity
+        matrix, a selection order, a scalar, ...), each with its kind and a
+        title; the engine collects them (:func:`featkit.findings.collect_findings`).
     """
 
     _requires_target = False
@@ -255,6 +262,7 @@ class BaseRanker(SelectorMixin, BaseEstimator):
     _task_aware = True
     _columnwise = False
     _feature_attributes: dict = {}
+    _findings: dict = {}
 
     # ----------------------------------------------------------------- fitting
     def fit(self, X, y=None, **fit_params):
@@ -288,7 +296,8 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         Xc = take(X, order) if take is not None else X[:, order]
         scores = np.asarray(self._fit_scores(Xc, y, **fit_params), dtype=np.float64).reshape(-1)
         inverse = np.argsort(order)
-        for name, kind in self._feature_attributes.items():
+        layouts = {**self._feature_attributes, **declared_layouts(self._findings)}
+        for name, kind in layouts.items():
             if hasattr(self, name):
                 setattr(self, name, _to_input_order(getattr(self, name), kind, order, inverse))
         if scores.shape[0] == order.shape[0]:

@@ -74,11 +74,16 @@ class MethodSpec:
         """True when every module in ``requires`` can be imported."""
         return all(importlib.util.find_spec(mod) is not None for mod in self.requires)
 
-    def estimator_class(self):
-        """Import and return the estimator class (raises a clear error on a missing extra)."""
+    def check_installed(self) -> None:
+        """Raise :class:`~featkit.exceptions.MissingExtraError` naming the
+        ``pip install "featkit[...]"`` to run when a module in ``requires`` is missing."""
         for mod in self.requires:
             if importlib.util.find_spec(mod) is None:
                 raise missing_extra(mod, self.extra or "all", f"Method '{self.name}'")
+
+    def estimator_class(self):
+        """Import and return the estimator class (raises a clear error on a missing extra)."""
+        self.check_installed()
         module, cls = self.estimator.split(":")
         return getattr(importlib.import_module(module), cls)
 

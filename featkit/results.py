@@ -14,8 +14,10 @@ from pathlib import Path
 
 import numpy as np
 
+from .findings import findings_from_dict
 from .io._atomic import commit_group, same_file
 from .io._types import ColumnInfo
+from .sections import Sections
 
 __all__ = ["MethodResult", "RankingResult"]
 
@@ -38,9 +40,10 @@ class MethodResult:
         Wall time of the fit, encoding included.
     params : dict
         The estimator's parameters.
-    extra : dict
-        Method-specific findings for the report (an affinity matrix, a selection
-        order, an attention history, ...); JSON-serialisable values or arrays.
+    findings : dict of str -> featkit.findings.FindingValue
+        What the method found beyond its scores, as its estimator declares
+        (``_findings``): an affinity matrix, a selection order, an attention
+        history, a scalar, ...; each with its kind, which the report renders.
     degenerate : str or None
         Why the scores cannot order the features (all tied, or a network no
         better than a constant predictor), None when they can; a degenerate
@@ -53,7 +56,7 @@ class MethodResult:
     support: np.ndarray | None = None
     seconds: float = 0.0
     params: dict = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
+    findings: dict = field(default_factory=dict)
     degenerate: str | None = None
 
 
@@ -84,10 +87,10 @@ class RankingResult:
         Things the user should know (columns excluded, encodings used, ...).
     meta : dict
         Reproducibility facts: command line, versions, seed, source file, timings.
-    sections : dict
+    sections : featkit.sections.Sections
         Further findings the report shows when present, filled by the library:
-        "evaluation" (selection curves, stability, agreement), "attribution"
-        (SHAP / gain), "decomposition" (explained variance, loadings).
+        ``evaluation`` (selection curves, stability, agreement), ``attribution``
+        (SHAP / gain), ``decomposition`` (explained variance, loadings).
     source_path : str or None
         The file the table was read from, when it was read from a file;
         :meth:`save` refuses to write over it. Not saved with the result.
@@ -104,8 +107,12 @@ class RankingResult:
     aggregation: str = "mean_rank"
     notes: list = field(default_factory=list)
     meta: dict = field(default_factory=dict)
-    sections: dict = field(default_factory=dict)
+    sections: Sections = field(default_factory=Sections)
     source_path: str | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self):
+        if isinstance(self.sections, dict):  # the dict form of results made before sections were typed
+            self.sections = Sections.from_dict(self.sections)
 
     # ------------------------------------------------------------------ views
     def column(self, name: str) -> ColumnInfo:
@@ -176,25 +183,31 @@ class RankingResult:
             "consensus_rank": self.consensus_rank,
             "methods": {
                 name: {"scores": m.scores, "ranking": m.ranking, "support": m.support,
-                       "seconds": m.seconds, "params": m.params, "extra": m.extra,
+                       "seconds": m.seconds, "params": m.params,
+                       "findings": {k: v.to_dict() for k, v in m.findings.items()},
                        "degenerate": m.degenerate}
                 for name, m in self.methods.items()
             },
             "notes": list(self.notes),
             "meta": self.meta,
-            "sections": self.sections,
+            "sections": self.sections.to_dict(),
         })
 
     @classmethod
     def from_dict(cls, d: dict) -> "RankingResult":
-        """Rebuild a result saved with :meth:`to_dict` / ``save(...json)``."""
+        """Rebuild a result saved with :meth:`to_dict` / ``save(...json)``.
+
+        Results saved before findings were declared hold an untyped ``"extra"``
+        per method instead; it is not read (nothing says what its values are).
+        """
         methods = {
             name: MethodResult(
                 name=name,
                 scores=_float_array(m["scores"]),
                 ranking=_float_array(m["ranking"]),
                 support=None if m.get("support") is None else np.asarray(m["support"], dtype=bool),
-                seconds=m.get("seconds", 0.0), params=m.get("params", {}), extra=m.get("extra", {}),
+                seconds=m.get("seconds", 0.0), params=m.get("params", {}),
+                findings=findings_from_dict(m.get("findings")),
                 degenerate=m.get("degenerate"),
             )
             for name, m in d["methods"].items()
@@ -207,7 +220,8 @@ class RankingResult:
             consensus_score=_float_array(d["consensus_score"]),
             consensus_rank=_float_array(d["consensus_rank"]),
             aggregation=d.get("aggregation", "mean_rank"),
-            notes=list(d.get("notes", [])), meta=d.get("meta", {}), sections=d.get("sections", {}),
+            notes=list(d.get("notes", [])), meta=d.get("meta", {}),
+            sections=Sections.from_dict(d.get("sections")),
         )
 
     # ------------------------------------------------------------------ files

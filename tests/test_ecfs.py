@@ -140,10 +140,14 @@ def test_array_api_strict_kernels_give_same_scores():
     np.testing.assert_allclose(np.abs(np.asarray(vec)), np.abs(vec_np), atol=1e-10)
 
 
-def test_report_extra_small_d():
+def test_findings_small_d():
+    from featkit.findings import collect_findings
+
     X, y = random_data()
-    extra = ECFS().fit(X, y).report_extra()
-    assert extra["method"] == "EC-FS" and extra["alpha"] == 0.5
+    found = collect_findings(ECFS().fit(X, y))
+    assert [found[k].kind for k in ("eigenvalue_", "relevance_", "affinity_")] == [
+        "scalar", "feature_vector", "feature_matrix"]
+    extra = {k.rstrip("_"): v.value for k, v in found.items()}
     mi = muteinf(X, y)
     np.testing.assert_allclose(extra["affinity"], ref.ecfs_kernel(X, y, mi), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(extra["relevance"], np.abs(ref.fisher(X, y) + mi) / 2, rtol=1e-10)

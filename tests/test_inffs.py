@@ -220,11 +220,15 @@ def test_bad_parameters():
         InfFS(supervised=True).fit(X)
 
 
-def test_report_extra():
+def test_findings():
+    from featkit.findings import collect_findings
+
     X, y = random_data()
-    extra = InfFS(supervised=True).fit(X, y).report_extra()
-    assert extra["method"] == "Inf-FS 2020 (supervised)"
-    assert extra["alpha"] == pytest.approx([1 / 3] * 3)
+    est = InfFS(supervised=True).fit(X, y)
+    found = collect_findings(est)
+    assert found["solver_"].kind == "note" and found["solver_"].value == est.solver_
+    extra = {k.rstrip("_"): v.value for k, v in found.items()}
+    assert extra["alpha"].tolist() == pytest.approx([1 / 3] * 3)
     np.testing.assert_allclose(extra["affinity"], ref.inffs_s_graph(X, y, muteinf(X, y)), rtol=1e-10, atol=1e-12)
     assert extra["auto_subset_size"] == ref_inffs_s(X, y)[1]
 

@@ -210,7 +210,7 @@ def test_normalized_view_puts_label_at_one():
     assert est.label_score_ >= raw.max()
     norm = OutRank(batch_size=600, normalize=True).fit(frame.drop(columns="y"), frame["y"])
     np.testing.assert_allclose(norm.scores_, est.normalized_scores_)
-    extra = est.report_extra()
+    extra = {"label": est.labels_}
     assert extra["label"][2] == f"row_id-({est.cardinality_[2]}; 100)"
     gappy = frame["gappy"].iloc[:2400]  # the scored rows (a last batch of 200 is ignored)
     # the reference's label: mean of per-batch coverage %, rounded to 0.1, then truncated
@@ -361,8 +361,11 @@ def test_3mr_pair_cap_keeps_most_relevant_pairs_and_says_so(tmp_path):
     X, y = frame.drop(columns="y"), frame["y"]
     est = OutRank3MR(batch_size=1300, max_pairs=3).fit(X, y)
     assert est.pairs_capped_ and "3 of 10" in est.note_
-    assert est.report_extra()["note"] == est.note_
-    assert est.report_extra()["order"] == [X.columns[i] for i in est.order_]
+    from featkit.findings import collect_findings
+
+    found = collect_findings(est)
+    assert found["note_"].value == est.note_
+    assert [X.columns[i] for i in found["order_"].value] == [X.columns[i] for i in est.order_]
     top3 = set(np.argsort(-est.relevance_)[:3].tolist())
     assert all(set(p) <= top3 for p in est.pairs_.tolist())
     path = tmp_path / "t.csv"

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from featkit.exceptions import InputError, MissingExtraError, UnknownNameError
+from featkit.findings import Finding
 from featkit.ranking import (
     default_methods,
     rank_features,
@@ -153,7 +154,10 @@ def test_meta_records_versions_seed_and_timing(frame, tmp_path):
 
 # --------------------------------------------------------------- registry hooks
 class _ExtraRanker:
-    """A stand-in estimator with report_extra(), registered only inside a test."""
+    """A stand-in estimator with a declared finding, registered only inside a test."""
+
+    _findings = {"order_": Finding("feature_order", "order"),
+                 "mean_abs_": Finding("scalar", "mean of |x|")}
 
     def __init__(self, random_state=None):
         self.random_state = random_state
@@ -170,10 +174,8 @@ class _ExtraRanker:
         self.scores_ = X.std(axis=0)
         self.ranking_ = np.argsort(np.argsort(-self.scores_)) + 1
         self.seen_dtype_ = str(X.dtype)
+        self.order_ = np.argsort(-self.scores_)
         return self
-
-    def report_extra(self):
-        return {"order": np.argsort(-self.scores_).tolist()}
 
 
 def _fake_streaming_scorer(path, target, *, batch_size, random_state, drop, progress):
@@ -205,10 +207,10 @@ def fake_methods(monkeypatch):
         family="neural", requires=("no_such_module_xyz",), extra="neural"))
 
 
-def test_report_extra_is_stored(frame, fake_methods):
+def test_declared_findings_are_stored(frame, fake_methods):
     result = rank_features(frame, "y", methods=["fake_extra", "f_test"])
     m = result.methods["fake_extra"]
-    assert m.extra["order"][0] == int(np.argmin(m.ranking))
+    assert m.findings["order_"].value[0] == int(np.argmin(m.ranking))
 
 
 def test_missing_extra_names_the_install_command(frame, fake_methods):
@@ -241,7 +243,7 @@ def test_streaming_dispatch(tmp_path, fake_methods):
     assert result.methods["fake_stream"].ranking.tolist() == [2, 1, 3]
     assert result.consensus_rank.tolist() == [2, 1, 3]
     assert result.n_rows == 500 and result.task == "classification"
-    assert result.methods["fake_stream"].extra == {"mean_abs": True}
+    assert {k: v.value for k, v in result.methods["fake_stream"].findings.items()} == {"mean_abs_": True}
     assert any("500 rows" in c[0] for c in calls)  # rows read were reported
     assert result.meta["streaming"] is True
 
@@ -268,7 +270,7 @@ def test_model_attribution_is_wired(frame, monkeypatch):
                     "seed": 5}
     assert result.methods["lightgbm_shap"].ranking.tolist() == [6, 5, 4, 3, 2, 1]
     assert result.methods["lightgbm_gain"].ranking.tolist() == [1, 2, 3, 4, 5, 6]
-    assert result.sections["attribution"] == {"model": "lightgbm"}
+    assert result.sections.attribution.model == "lightgbm"
     assert len(result.methods) == 3  # the importances join the consensus
     with pytest.raises(InputError, match="model must be one of"):
         rank_features(frame, "y", methods=["f_test"], model="catboost")

@@ -89,7 +89,8 @@ class AttributionResult:
     model_: object = None
 
     def to_section(self, max_rows: int = 500) -> dict:
-        """A JSON-ready summary for ``RankingResult.sections["attribution"]``.
+        """A JSON-ready summary for ``RankingResult.sections.attribution``
+        (:class:`featkit.sections.AttributionSection`).
 
         Keeps at most ``max_rows`` explained rows, enough for the report's
         beeswarm and dependence plots.

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._array import to_numpy
 from ..base import BaseRanker
+from ..findings import Finding
 from ..stats import leading_eigenvector
 from ._inffs import (
     _AFFINITY_REPORT_MAX,
@@ -96,7 +97,11 @@ class ECFS(DeviceInputMixin, BaseRanker):
     """
 
     _requires_target = True
-    _feature_attributes = {"relevance_": "vector", "affinity_": "matrix"}
+    _findings = {
+        "eigenvalue_": Finding("scalar", "Leading eigenvalue of the kernel"),
+        "relevance_": Finding("feature_vector", "Relevance |Fisher + MI| / 2"),
+        "affinity_": Finding("feature_matrix", "Kernel between features"),
+    }
 
     def __init__(self, n_features_to_select="auto", alpha=0.5, standardize=False, task="auto",
                  device="auto"):
@@ -145,11 +150,3 @@ class ECFS(DeviceInputMixin, BaseRanker):
                 [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)], axis=1
             )
         return np.where(perfect_predictor_columns(X, y, task), np.inf, scores)
-
-    def report_extra(self) -> dict:
-        """Eigenvalue, relevance vector and (small d) the kernel, for the report."""
-        out = {"method": "EC-FS", "alpha": float(self.alpha), "eigenvalue": self.eigenvalue_,
-               "relevance": self.relevance_.tolist()}
-        if self.affinity_ is not None:
-            out["affinity"] = self.affinity_.tolist()
-        return out

@@ -23,6 +23,7 @@ import numpy as np
 from .._array import check_memory, get_namespace, is_foreign_array, memory_budget_bytes, nbytes_of
 from .._array import resolve_device, to_device, to_numpy, validate_foreign_array
 from ..base import BaseRanker
+from ..findings import Finding
 from ..exceptions import InputError
 from ..stats import (
     MaxKernel,
@@ -421,7 +422,12 @@ class InfFS(DeviceInputMixin, BaseRanker):
     """
 
     _task_aware = True
-    _feature_attributes = {"affinity_": "matrix"}
+    _findings = {
+        "alpha_": Finding("values", "Mixing weights alpha"),
+        "solver_": Finding("note", "Solver"),
+        "auto_subset_size_": Finding("scalar", "Size of the automatic subset"),
+        "affinity_": Finding("feature_matrix", "Graph between features"),
+    }
 
     def __init__(self, n_features_to_select="auto", variant="2020", supervised=False, alpha=None,
                  standardize=False, task="auto", device="auto", memory_budget=None):
@@ -569,16 +575,3 @@ class InfFS(DeviceInputMixin, BaseRanker):
 
     def _auto_support_size(self):
         return self.auto_subset_size_
-
-    def report_extra(self) -> dict:
-        """What the HTML report can show: variant, alpha, solver, the cut and (small d) the graph."""
-        out = {
-            "method": f"Inf-FS {self.variant} ({'supervised' if self.supervised else 'unsupervised'})",
-            "alpha": list(self.alpha_) if isinstance(self.alpha_, tuple) else self.alpha_,
-            "solver": self.solver_,
-            "auto_subset_size": self.auto_subset_size_,
-        }
-        if self.affinity_ is not None:
-            out["affinity"] = self.affinity_.tolist()
-        return out
-

@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from ..base import BaseRanker
+from ..findings import Finding
 from ..exceptions import InputError, UnknownNameError, suggest_names
 from ..stats._contingency import (
     chance_corrected_mi,
@@ -263,10 +264,15 @@ class _OutRankBase(BaseRanker):
     _allow_nan = True
     _task_aware = False  # the label is used as its raw values, like the reference
     _feature_attributes = {
-        "cardinality_": "vector", "coverage_": "vector", "_label_coverage": "vector",
-        "batch_scores_": "columns", "raw_scores_": "vector", "normalized_scores_": "vector",
+        "_label_coverage": "vector", "batch_scores_": "columns", "raw_scores_": "vector",
         # 3MR: pairs_ hold feature indices; redundancy_ / relation_ follow pairs_
-        "relevance_": "vector", "order_": "indices", "gain_": "vector", "pairs_": "indices",
+        "gain_": "vector", "pairs_": "indices",
+    }
+    _findings = {
+        "cardinality_": Finding("feature_vector", "Distinct values per column"),
+        "coverage_": Finding("feature_vector", "Share of rows with a value"),
+        "labels_": Finding("feature_text", "name-(cardinality; coverage %)"),
+        "n_batches_": Finding("scalar", "Batches scored"),
     }
 
     def fit(self, X, y=None, **fit_params):
@@ -285,7 +291,12 @@ class _OutRankBase(BaseRanker):
         self
         """
         X = _codes_for_text_columns(X)
-        return super().fit(X, y, **fit_params)
+        super().fit(X, y, **fit_params)
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            names = [f"x{j}" for j in range(self.n_features_in_)]
+        self.labels_ = _labels(names, self.cardinality_, self._label_coverage)
+        return self
 
     def _batches(self, X, y):
         """Per-batch ``(codes, ks, y_codes, k_y)`` of the rows this fit uses;
@@ -314,29 +325,6 @@ class _OutRankBase(BaseRanker):
                                      dtype=np.int64)
         self.coverage_ = 1.0 - missing / max(n_scored, 1)
         self._label_coverage = np.mean(batch_cov, axis=0) if batch_cov else np.full(d, 100.0)
-
-    def report_extra(self) -> dict:
-        """Per-column cardinality and coverage next to the scores (for the CLI / report)."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "scores_")
-        names = getattr(self, "feature_names_in_", None)
-        if names is None:
-            names = [f"x{j}" for j in range(self.n_features_in_)]
-        extra = {
-            "cardinality": [int(c) for c in self.cardinality_],
-            "coverage": [float(c) for c in self.coverage_],
-            "label": _labels(names, self.cardinality_, self._label_coverage),
-            "n_batches": int(self.n_batches_),
-        }
-        if hasattr(self, "normalized_scores_"):
-            extra["normalized_scores"] = [float(v) for v in self.normalized_scores_]
-        if hasattr(self, "order_"):
-            extra["order"] = [str(names[i]) for i in self.order_]
-            extra["relevance"] = [float(v) for v in self.relevance_]
-            extra["pairs_capped"] = self.pairs_capped_
-            extra["note"] = self.note_
-        return extra
 
     def _auto_support_size(self):
         # Keep the features that beat a same-cardinality random feature.
@@ -453,6 +441,8 @@ class OutRank(_OutRankBase):
         Distinct non-missing values of each column (all rows).
     coverage_ : ndarray of shape (n_features,)
         Fraction of rows where the column is not missing.
+    labels_ : list of str
+        The reference's ``name-(cardinality; coverage %)`` label of each column.
     ranking_, support_, n_features_in_, feature_names_in_
         See :class:`featkit.base.BaseRanker`.
 
@@ -476,9 +466,15 @@ class OutRank(_OutRankBase):
     [0.172, 0.0, 0.0]
     >>> est.get_support().tolist()
     [True, False, False]
-    >>> est.report_extra()["label"]          # name-(cardinality; coverage %)
+    >>> est.labels_                          # name-(cardinality; coverage %)
     ['x0-(2; 100)', 'x1-(2000; 100)', 'x2-(5; 100)']
     """
+
+    _findings = {
+        **_OutRankBase._findings,
+        "normalized_scores_": Finding("feature_vector", "Scores scaled with the label's own score"),
+        "label_score_": Finding("scalar", "The label's own score (its entropy)"),
+    }
 
     def __init__(self, n_features_to_select="auto", batch_size=16384, subsample=None,
                  n_bins="auto", normalize=False, random_state=None, n_jobs=None):
@@ -552,7 +548,7 @@ class OutRank3MR(_OutRankBase):
         Raw median redundancy / relation scores of ``pairs_``.
     pairs_capped_ : bool
     note_ : str
-    n_batches_, cardinality_, coverage_, ranking_, support_, n_features_in_, feature_names_in_
+    n_batches_, cardinality_, coverage_, labels_, ranking_, support_, n_features_in_, feature_names_in_
         See :class:`OutRank` and :class:`featkit.base.BaseRanker`.
 
     Examples
@@ -569,6 +565,14 @@ class OutRank3MR(_OutRankBase):
     >>> est.get_support().tolist()            # its duplicate is redundant
     [True, False, False, True]
     """
+
+    _findings = {
+        **_OutRankBase._findings,
+        "order_": Finding("feature_order", "3MR order"),
+        "relevance_": Finding("feature_vector", "Relevance to the label"),
+        "pairs_capped_": Finding("scalar", "Pairs capped"),
+        "note_": Finding("note", "Pairs scored"),
+    }
 
     def __init__(self, n_features_to_select="auto", batch_size=16384, subsample=None,
                  n_bins="auto", max_pairs=10000, random_state=None, n_jobs=None):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ..base import BaseRanker, resolve_n_features
 from ..exceptions import InputError
+from ..findings import Finding
 
 __all__ = ["PCALoadingsRanker", "PFARanker"]
 
@@ -22,7 +23,7 @@ def _standardize(X, standardize):
 
 
 def _pca_axes(X, n_components, standardize):
-    """(components (k, d), explained variance (k,)) of the PCA that the rankers read."""
+    """(components (k, d), explained variance (k,), its ratio (k,)) of the PCA that the rankers read."""
     from ..decomposition import PCA
 
     if n_components is not None and not (
@@ -37,9 +38,10 @@ def _pca_axes(X, n_components, standardize):
     if isinstance(n_components, numbers.Integral):
         n_components = min(int(n_components), limit)
     if np.allclose(Z, 0):
-        return np.zeros((1, Z.shape[1])), np.zeros(1)
+        return np.zeros((1, Z.shape[1])), np.zeros(1), np.zeros(1)
     pca = PCA(n_components, solver="covariance_eigh").fit(Z)
-    return np.asarray(pca.components_), np.asarray(pca.explained_variance_)
+    return (np.asarray(pca.components_), np.asarray(pca.explained_variance_),
+            np.asarray(pca.explained_variance_ratio_))
 
 
 class PCALoadingsRanker(BaseRanker):
@@ -69,6 +71,7 @@ class PCALoadingsRanker(BaseRanker):
     support_ : ndarray of shape (n_features,)
     components_ : ndarray of shape (n_components_, n_features)
     explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
     n_components_ : int
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -86,6 +89,7 @@ class PCALoadingsRanker(BaseRanker):
 
     _task_aware = False
     _feature_attributes = {"components_": "columns"}
+    _findings = {"n_components_": Finding("scalar", "Components read")}
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, standardize=True):
         self.n_features_to_select = n_features_to_select
@@ -93,8 +97,9 @@ class PCALoadingsRanker(BaseRanker):
         self.standardize = standardize
 
     def _fit_scores(self, X, y=None):
-        comps, ev = _pca_axes(X, self.n_components, self.standardize)
+        comps, ev, ratio = _pca_axes(X, self.n_components, self.standardize)
         self.components_, self.explained_variance_ = comps, ev
+        self.explained_variance_ratio_ = ratio
         self.n_components_ = int(comps.shape[0])
         total = ev.sum()
         if total <= 0:
@@ -103,11 +108,6 @@ class PCALoadingsRanker(BaseRanker):
 
     def _auto_support_size(self):
         return min(self.n_components_, self.n_features_in_)
-
-    def report_extra(self) -> dict:
-        """Explained variance of the components read (for the report)."""
-        return {"n_components": self.n_components_,
-                "explained_variance": [float(v) for v in self.explained_variance_]}
 
 
 class PFARanker(BaseRanker):
@@ -151,6 +151,9 @@ class PFARanker(BaseRanker):
         Index of the feature chosen for each cluster.
     n_clusters_ : int
     n_components_ : int
+    components_ : ndarray of shape (n_components_, n_features)
+        The principal axes the features were clustered in.
+    explained_variance_, explained_variance_ratio_ : ndarray of shape (n_components_,)
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
 
@@ -167,7 +170,12 @@ class PFARanker(BaseRanker):
     """
 
     _task_aware = False
-    _feature_attributes = {"labels_": "vector", "representatives_": "indices"}
+    _feature_attributes = {"representatives_": "indices", "components_": "columns"}
+    _findings = {
+        "n_components_": Finding("scalar", "Components read"),
+        "n_clusters_": Finding("scalar", "Clusters of features"),
+        "labels_": Finding("feature_groups", "Cluster of each feature"),
+    }
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, n_clusters=None, standardize=True,
                  n_init=10, random_state=None):
@@ -182,7 +190,9 @@ class PFARanker(BaseRanker):
         from sklearn.cluster import KMeans
 
         d = X.shape[1]
-        comps, ev = _pca_axes(X, self.n_components, self.standardize)
+        comps, ev, ratio = _pca_axes(X, self.n_components, self.standardize)
+        self.components_, self.explained_variance_ = comps, ev
+        self.explained_variance_ratio_ = ratio
         self.n_components_ = q = int(comps.shape[0])
         if self.n_clusters is not None:
             if not (isinstance(self.n_clusters, numbers.Integral) and 1 <= self.n_clusters <= d):
@@ -210,8 +220,3 @@ class PFARanker(BaseRanker):
 
     def _auto_support_size(self):
         return self.n_clusters_
-
-    def report_extra(self) -> dict:
-        """Clusters of features (for the report)."""
-        return {"n_components": self.n_components_, "n_clusters": self.n_clusters_,
-                "labels": [int(v) for v in self.labels_]}

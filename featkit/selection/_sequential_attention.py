@@ -33,6 +33,7 @@ import numpy as np
 
 from .._array import torch_device
 from ..base import BaseRanker, resolve_n_features
+from ..findings import Finding
 from ..exceptions import InputError
 from ._torch_utils import (
     as_tensor,
@@ -152,7 +153,10 @@ class SequentialAttentionSelector(BaseRanker):
     """
 
     _requires_target = True
-    _feature_attributes = {"selection_order_": "indices", "attention_history_": "columns"}
+    _findings = {
+        "selection_order_": Finding("feature_order", "Order in which the features were chosen"),
+        "attention_history_": Finding("feature_history", "Scores at each selection step"),
+    }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
                  hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,
@@ -271,17 +275,6 @@ class SequentialAttentionSelector(BaseRanker):
         scores = 0.999 * scores / top if top > 0 else np.zeros(d)
         scores[order] = 1.0 + (len(order) - np.arange(len(order))) / len(order)
         return scores
-
-    def report_extra(self) -> dict:
-        """Selection order and the per-step scores, for the report."""
-        names = getattr(self, "feature_names_in_", None)
-        features = [str(f) for f in names] if names is not None else list(range(self.n_features_in_))
-        return {
-            "variant": self.variant,
-            "features": features,
-            "selection_order": [features[i] for i in self.selection_order_],
-            "attention_history": self.attention_history_.tolist(),
-        }
 
 
 class _Engine:

@@ -20,6 +20,7 @@ import numpy as np
 
 from ..._array import check_memory, memory_budget_bytes, torch_device
 from ...base import BaseRanker
+from ...findings import Finding
 from ...exceptions import InputError
 from .._torch_utils import (
     as_tensor,
@@ -126,7 +127,10 @@ class KANSelector(BaseRanker):
     """
 
     _requires_target = True
-    _feature_attributes = {"all_scores_": "dict"}
+    _findings = {
+        "all_scores_": Finding("feature_vectors", "Scores of every KAN criterion"),
+        "fold_losses_": Finding("values", "Held-out loss per fold"),
+    }
 
     def __init__(self, n_features_to_select="auto", metric="l1", importance="activation", task="auto",
                  hidden_size=8, grid_size=5, spline_order=3, n_splits=5, epochs=200,
@@ -404,15 +408,3 @@ class KANSelector(BaseRanker):
         }
         scores = {key: value.detach().cpu().numpy() for key, value in scores.items()}
         return scores, base_loss_sum / nv
-
-    def report_extra(self) -> dict:
-        """Scores of every KAN criterion and the held-out losses, for the report."""
-        names = getattr(self, "feature_names_in_", None)
-        features = [str(f) for f in names] if names is not None else list(range(self.n_features_in_))
-        return {
-            "features": features,
-            "metric": self.metric,
-            "importance": self.importance,
-            "all_scores": {k: np.asarray(v).tolist() for k, v in self.all_scores_.items()},
-            "fold_losses": self.fold_losses_.tolist(),
-        }
