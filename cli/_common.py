@@ -111,9 +111,16 @@ def error_line(exc: BaseException) -> str:
 def _known_errors():
     from featkit.exceptions import FeatkitError
 
+    known = (FeatkitError, CommandError, OSError)
     # Any OSError from the system (no space left, read-only file system, ...)
     # is a condition the user fixes, not a bug: one line, not a traceback.
-    return (FeatkitError, CommandError, OSError)
+    # scikit-learn's InvalidParameterError is a bad value the user gave to a
+    # scikit-learn estimator; when scikit-learn was never imported none can
+    # have been raised, and importing it here would slow every error down.
+    validation = sys.modules.get("sklearn.utils._param_validation")
+    if validation is not None:
+        known += (validation.InvalidParameterError,)
+    return known
 
 
 def report_error(exc: BaseException) -> None:
