@@ -236,30 +236,6 @@ def check_writable(path, suffixes, what="output") -> Path:
     return path
 
 
-def write_frame(frame, path, *, group, raw_names=False) -> Path:
-    """Write a DataFrame to .csv / .tsv / .json / .parquet as part of a commit group.
-
-    CSV / TSV text cells that a spreadsheet would run as a formula get a
-    leading ``'`` unless ``raw_names``.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".parquet", ".json", ".csv", ".tsv"):
-        fail(f"Cannot write {str(path)!r}: use .csv, .tsv, .json or .parquet.")
-    tmp = group.temp(path)
-    if suffix == ".parquet":
-        frame.to_parquet(tmp, index=False)
-    elif suffix == ".json":
-        frame.to_json(tmp, orient="records", indent=1)
-    else:
-        if not raw_names:
-            from featkit.io import neutralise_formula_cells
-
-            frame = neutralise_formula_cells(frame)
-        frame.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
-    return path
-
-
 class _Reporter:
     """``progress(label, done, total)`` callback driving a rich progress bar."""
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ._constants import ATTRIBUTION_MODELS
 from .exceptions import InputError, missing_extra, plain_values
 from .registry import REGISTRY, MethodSpec, get_method
 
@@ -28,7 +29,6 @@ __all__ = ["rank_features", "rank_file_streaming", "default_methods", "resolve_m
 # Modules whose versions are recorded in ``meta["versions"]`` when installed.
 _OPTIONAL_MODULES = ("torch", "xgboost", "lightgbm", "shap", "cupy", "dask", "polars")
 _DISTRIBUTIONS = {"sklearn": "scikit-learn", "cupy": "cupy-cuda12x"}
-ATTRIBUTION_MODELS = ("lightgbm", "xgboost")
 
 
 # ----------------------------------------------------------------- methods

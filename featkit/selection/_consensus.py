@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
+from .._constants import AGGREGATIONS
 from ..base import BaseRanker, degenerate_reason
 from ..exceptions import InputError
 from ..utils._param_validation import TASK_CONSTRAINT, StrOptions
 
-AGGREGATIONS = ("mean_rank", "median_rank", "borda")
 
 
 def aggregate_rankings(rankings, how: str = "mean_rank") -> np.ndarray:
