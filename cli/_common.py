@@ -111,9 +111,16 @@ def error_line(exc: BaseException) -> str:
 def _known_errors():
     from featkit.exceptions import FeatkitError
 
+    known = (FeatkitError, CommandError, OSError)
     # Any OSError from the system (no space left, read-only file system, ...)
     # is a condition the user fixes, not a bug: one line, not a traceback.
-    return (FeatkitError, CommandError, OSError)
+    # scikit-learn's InvalidParameterError is a bad value the user gave to a
+    # scikit-learn estimator; when scikit-learn was never imported none can
+    # have been raised, and importing it here would slow every error down.
+    validation = sys.modules.get("sklearn.utils._param_validation")
+    if validation is not None:
+        known += (validation.InvalidParameterError,)
+    return known
 
 
 def report_error(exc: BaseException) -> None:
@@ -226,30 +233,6 @@ def check_writable(path, suffixes, what="output") -> Path:
         fail(f"Cannot write {what} {str(path)!r}: it is a folder.")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         fail(f"Cannot write {what} {str(path)!r}: permission denied.")
-    return path
-
-
-def write_frame(frame, path, *, group, raw_names=False) -> Path:
-    """Write a DataFrame to .csv / .tsv / .json / .parquet as part of a commit group.
-
-    CSV / TSV text cells that a spreadsheet would run as a formula get a
-    leading ``'`` unless ``raw_names``.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".parquet", ".json", ".csv", ".tsv"):
-        fail(f"Cannot write {str(path)!r}: use .csv, .tsv, .json or .parquet.")
-    tmp = group.temp(path)
-    if suffix == ".parquet":
-        frame.to_parquet(tmp, index=False)
-    elif suffix == ".json":
-        frame.to_json(tmp, orient="records", indent=1)
-    else:
-        if not raw_names:
-            from featkit.io import neutralise_formula_cells
-
-            frame = neutralise_formula_cells(frame)
-        frame.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
     return path
 
 

@@ -7,6 +7,8 @@ import shlex
 from pathlib import Path
 
 import typer
+from featkit import AGGREGATIONS, TASKS, parse_size
+from featkit import ATTRIBUTION_MODELS as MODELS
 
 from ._common import (
     check_not_input,
@@ -27,26 +29,14 @@ from ._common import (
 
 OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
 REPORT_SUFFIXES = {".html", ".htm"}
-TASKS = ("auto", "classification", "regression")
-AGGREGATIONS = ("mean_rank", "median_rank", "borda")
-MODELS = ("lightgbm", "xgboost")
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
-               "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-               "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}
 
 
-def parse_size(text: str) -> int:
-    """``"1GiB"`` / ``"500M"`` / ``"1048576"`` -> bytes."""
-    t = text.strip().lower().replace(" ", "")
-    num = t.rstrip("kmgtib")
-    unit = t[len(num):]
+def _threshold_bytes(text: str) -> int:
+    """``--stream-threshold`` in bytes (GB = 1e9, GiB = 2**30: featkit's one size reading)."""
     try:
-        value = float(num)
+        return parse_size(text)
     except ValueError:
-        value = math.nan
-    if unit not in _SIZE_UNITS or not value >= 0:
         fail(f"--stream-threshold {text!r}: give a size such as 500M or 1GiB.")
-    return int(value * _SIZE_UNITS[unit])
 
 
 def _choice(value, choices, option):
@@ -137,7 +127,7 @@ def rank_command(
     params = parse_params(param)
     methods = split_list(method) or None
     drop_cols = split_list(drop)
-    threshold = parse_size(stream_threshold)
+    threshold = _threshold_bytes(stream_threshold)
 
     streaming = should_stream(data, methods, threshold_bytes=threshold, force=stream)
     if streaming and (model or report or sample or params or keep_id or task != "auto"

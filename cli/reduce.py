@@ -125,7 +125,7 @@ def reduce_command(
         if streamed:
             _write_streamed(reduction, output, group, raw_names)
         else:
-            from ._common import write_frame
+            from featkit.io import write_frame
 
             write_frame(next(reduction.score_frames()), output, group=group, raw_names=raw_names)
     if not quiet:

@@ -8,6 +8,8 @@ import shlex
 from pathlib import Path
 
 import typer
+from featkit import ATTRIBUTION_MODELS as MODELS
+from featkit import TASKS
 
 from ._common import (
     check_not_input,
@@ -23,8 +25,6 @@ from ._common import (
 )
 
 REPORT_SUFFIXES = {".html", ".htm"}
-MODELS = ("lightgbm", "xgboost")
-TASKS = ("auto", "classification", "regression")
 
 
 def _load_saved(path: Path):

@@ -29,17 +29,17 @@ from __future__ import annotations
 
 import hashlib
 import math
-import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import InputError
 from .findings import declared_layouts
 from .utils._input import check_fit_input
+from .utils._param_validation import N_FEATURES_CONSTRAINT, ParamValidationMixin, validate_params
 from .utils._task import check_target, infer_task
 
 __all__ = ["BaseRanker", "canonical_column_order", "degenerate_reason", "ranking_from_scores",
@@ -193,17 +193,23 @@ def resolve_n_features(n_features_to_select, n_features: int, auto_size: int | N
     """How many features to keep for ``n_features_to_select``.
 
     ``auto_size`` is the method's own cut (None when it has none: half is kept).
+    A value outside ``N_FEATURES_CONSTRAINT`` (the constraint that
+    :meth:`BaseRanker.fit` checks first) raises
+    :class:`~featkit.utils._param_validation.InvalidParameterError`.
+
+    Examples
+    --------
+    >>> resolve_n_features("auto", 10, None), resolve_n_features(0.25, 10, 4), resolve_n_features(3, 10, 4)
+    (5, 3, 3)
     """
     value = n_features_to_select
+    validate_params({"n_features_to_select": value},
+                    {"n_features_to_select": N_FEATURES_CONSTRAINT}, "resolve_n_features")
     if isinstance(value, str):
-        if value != "auto":
-            raise InputError(
-                f"n_features_to_select must be an int, a fraction in (0, 1] or 'auto', got {value!r}."
-            )
         size = auto_size if auto_size is not None else math.ceil(n_features / 2)
-    elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        if value < 1:
-            raise InputError(f"n_features_to_select must be >= 1, got {value}.")
+    elif isinstance(value, float):
+        size = math.ceil(value * n_features)
+    else:
         if value > n_features:
             warnings.warn(
                 f"n_features_to_select={value} is more than the {n_features} features; keeping all.",
@@ -211,20 +217,10 @@ def resolve_n_features(n_features_to_select, n_features: int, auto_size: int | N
                 stacklevel=3,
             )
         size = value
-    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-        if not 0 < value <= 1:
-            raise InputError(
-                f"A fractional n_features_to_select must be in (0, 1], got {value}."
-            )
-        size = math.ceil(value * n_features)
-    else:
-        raise InputError(
-            f"n_features_to_select must be an int, a fraction in (0, 1] or 'auto', got {value!r}."
-        )
     return int(min(max(size, 1), n_features))
 
 
-class BaseRanker(SelectorMixin, BaseEstimator):
+class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
     """Base class of featkit's feature rankers.
 
     Subclasses set the class attributes below, keep ``__init__`` to storing
@@ -243,6 +239,10 @@ class BaseRanker(SelectorMixin, BaseEstimator):
     _columnwise : bool
         Each score depends on its own column only, bit for bit, so the fit may
         skip the reordering into canonical order (ties at the cut still use it).
+    _parameter_constraints : dict of str -> list
+        scikit-learn constraints of the parameters, checked first in ``fit``;
+        a subclass extends the base's (``{**BaseRanker._parameter_constraints,
+        ...}``), which holds ``n_features_to_select``.
     _feature_attributes : dict of str -> str
         Fitted attributes computed in canonical column order that ``fit`` maps
         back to input order: ``"vector"`` (one value per feature), ``"columns"``
@@ -263,8 +263,12 @@ class BaseRanker(SelectorMixin, BaseEstimator):
     _columnwise = False
     _feature_attributes: dict = {}
     _findings: dict = {}
+    _parameter_constraints: dict = {"n_features_to_select": N_FEATURES_CONSTRAINT}
 
     # ----------------------------------------------------------------- fitting
+    # Nested validation stays on: rankers wrap scikit-learn estimators (forest,
+    # L1, Boruta's) whose own checks must still see the user's values.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, **fit_params):
         """Score every feature, rank them and choose the subset to keep.
 

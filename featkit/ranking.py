@@ -20,13 +20,13 @@ import numpy as np
 
 from ._engine import (_attribution, _consensus, _decomposition, _Encodings, _evaluation, _meta,
                       _method_result, _prepare, _source_name)
+from ._constants import ATTRIBUTION_MODELS
 from .exceptions import InputError, missing_extra, plain_values
 from .registry import REGISTRY, MethodSpec, get_method
 
 __all__ = ["rank_features", "rank_file_streaming", "default_methods", "resolve_methods",
            "should_stream"]
 
-ATTRIBUTION_MODELS = ("lightgbm", "xgboost")
 
 
 # ----------------------------------------------------------------- methods

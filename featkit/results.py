@@ -256,36 +256,25 @@ class RankingResult:
             For an unknown suffix, or when ``path`` is the source table.
         """
         from .exceptions import InputError
+        from .io import frame_suffix, write_frame
 
         path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in {".csv", ".tsv", ".json", ".parquet"}:
-            raise InputError(
-                f"Cannot write {path.name!r}: use a .csv, .tsv, .json or .parquet file name."
-            )
+        suffix = frame_suffix(path)
         if self.source_path is not None and same_file(path, self.source_path):
             raise InputError(f"Cannot write the ranking to {str(path)!r}: it is the input table.")
+        if suffix != ".json":
+            return write_frame(self.to_frame(), path, group=group, raw_names=raw_names)
+        # JSON holds the whole result (methods, notes, columns), not only the table
         if group is None:
             with commit_group() as own:
-                self._write(own.temp(path), suffix, raw_names)
+                self._write_json(own.temp(path))
         else:
-            self._write(group.temp(path), suffix, raw_names)
+            self._write_json(group.temp(path))
         return path
 
-    def _write(self, tmp, suffix, raw_names):
-        if suffix == ".json":
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
-            return
-        frame = self.to_frame()
-        if suffix == ".parquet":
-            frame.to_parquet(tmp, index=False)
-            return
-        if not raw_names:
-            from .io._cells import neutralise_formula_cells
-
-            frame = neutralise_formula_cells(frame)
-        frame.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
+    def _write_json(self, tmp):
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump(self.to_dict(), fh, indent=1, allow_nan=False)
 
 
 def _column_notes(c: ColumnInfo | None) -> dict:

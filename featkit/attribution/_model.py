@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._constants import ATTRIBUTION_MODELS
 from ..exceptions import InputError, missing_extra
 from ..utils._task import check_target, infer_task
 
 __all__ = ["AttributionResult", "model_attribution", "MODELS"]
 
-MODELS = ("lightgbm", "xgboost")
+MODELS = ATTRIBUTION_MODELS
 
 # Boosting rounds are capped; early stopping on the held-out rows picks the number.
 _MAX_ROUNDS = 1000

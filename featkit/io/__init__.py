@@ -15,9 +15,11 @@ from ._prepare import PreparedData, prepare_features
 from ._read import read_table
 from ._types import KINDS, RANKED_KINDS, ColumnInfo
 from ._typing import infer_column_types
+from ._write import FRAME_SUFFIXES, frame_suffix, write_frame
 
 __all__ = [
     "ColumnInfo",
+    "FRAME_SUFFIXES",
     "KINDS",
     "PreparedData",
     "RANKED_KINDS",
@@ -25,6 +27,7 @@ __all__ = [
     "commit_group",
     "encode_discrete",
     "encode_numeric",
+    "frame_suffix",
     "infer_column_types",
     "iter_batches",
     "neutralise_formula_cells",
@@ -32,4 +35,5 @@ __all__ = [
     "read_table",
     "remove_pending_temps",
     "same_file",
+    "write_frame",
 ]

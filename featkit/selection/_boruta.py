@@ -13,7 +13,7 @@ small extremely-randomised forest, far cheaper than BorutaPy's usual forest.
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from scipy import stats
@@ -22,6 +22,7 @@ from sklearn.utils import check_random_state
 
 from ..base import BaseRanker
 from ..exceptions import InputError
+from ..utils._param_validation import TASK_CONSTRAINT, HasMethods, Interval, StrOptions
 
 __all__ = ["Boruta"]
 
@@ -146,6 +147,19 @@ class Boruta(BaseRanker):
 
     _requires_target = True
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        # feature_importances_ exists only once fitted: checked after the first fit
+        "estimator": [HasMethods(["fit"]), StrOptions({"lightgbm"}), None],
+        "perc": [Interval(Real, 0, 100, closed="right")],
+        "alpha": [Interval(Real, 0, 1, closed="right")],
+        "two_step": ["boolean"],
+        "max_iter": [Interval(Integral, 2, None, closed="left")],
+        "task": TASK_CONSTRAINT,
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
+
     def __init__(self, n_features_to_select="auto", estimator=None, perc=100, alpha=0.05,
                  two_step=True, max_iter=100, task="auto", random_state=None, n_jobs=None):
         self.n_features_to_select = n_features_to_select
@@ -158,30 +172,14 @@ class Boruta(BaseRanker):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _check_params(self):
-        p = self.perc
-        if isinstance(p, bool) or not isinstance(p, numbers.Real) or not 0 < p <= 100:
-            raise InputError(f"perc must be a number in (0, 100], got {p!r}.")
-        a = self.alpha
-        if isinstance(a, bool) or not isinstance(a, numbers.Real) or not 0 < a <= 1:
-            raise InputError(f"alpha must be a number in (0, 1], got {a!r}.")
-        m = self.max_iter
-        if isinstance(m, bool) or not isinstance(m, numbers.Integral) or m < 2:
-            raise InputError(f"max_iter must be an int >= 2, got {m!r}.")
-
     def _make_estimator(self):
         if self.estimator is None:
             return _default_estimator(self.task_, self.n_jobs)
-        if isinstance(self.estimator, str):
-            if self.estimator != "lightgbm":
-                raise InputError(f"estimator must be an estimator, 'lightgbm' or None, got {self.estimator!r}.")
+        if self.estimator == "lightgbm":
             return _lightgbm_estimator(self.task_, self.n_jobs)
-        if not hasattr(self.estimator, "fit"):
-            raise InputError(f"estimator must have fit() and feature_importances_, got {self.estimator!r}.")
         return clone(self.estimator)
 
     def _fit_scores(self, X, y):
-        self._check_params()
         X = np.asarray(X, dtype=np.float64)
         est = self._make_estimator()
         is_lgbm = type(est).__module__.split(".")[0] == "lightgbm"

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
+from .._constants import AGGREGATIONS
 from ..base import BaseRanker, degenerate_reason
 from ..exceptions import InputError
+from ..utils._param_validation import TASK_CONSTRAINT, StrOptions
 
-AGGREGATIONS = ("mean_rank", "median_rank", "borda")
 
 
 def aggregate_rankings(rankings, how: str = "mean_rank") -> np.ndarray:
@@ -88,6 +89,15 @@ class ConsensusRanker(BaseRanker):
     # each member puts the columns in canonical order itself; the aggregation is per column
     _columnwise = True
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "methods": ["array-like"],
+        "aggregation": [StrOptions(set(AGGREGATIONS))],
+        "task": TASK_CONSTRAINT,
+        "random_state": ["random_state"],
+        "include_degenerate": ["boolean"],
+    }
+
     def __init__(self, methods=("f_test", "mutual_info", "random_forest", "l1"),
                  aggregation="mean_rank", n_features_to_select="auto", task="auto",
                  random_state=None, include_degenerate=False):
@@ -101,7 +111,7 @@ class ConsensusRanker(BaseRanker):
     def _members(self):
         from ..registry import make_estimator
 
-        if isinstance(self.methods, str) or not len(self.methods):
+        if not len(self.methods):
             raise InputError("methods must be a non-empty list of method names or estimators.")
         members = {}
         for m in self.methods:
@@ -119,8 +129,6 @@ class ConsensusRanker(BaseRanker):
         return members
 
     def _fit_scores(self, X, y):
-        if self.aggregation not in AGGREGATIONS:
-            raise InputError(f"aggregation must be one of {AGGREGATIONS}, got {self.aggregation!r}.")
         self.estimators_ = {}
         self.rankings_ = {}
         self.degenerate_ = {}

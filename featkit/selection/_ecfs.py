@@ -10,6 +10,8 @@ comes from Lanczos on O(d log d) products; no d x d matrix is formed.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
 from .._array import to_numpy
@@ -20,13 +22,13 @@ from ._inffs import (
     _AFFINITY_REPORT_MAX,
     DeviceInputMixin,
     _SigmaTerm,
-    check_alpha_scalar,
     perfect_predictor_columns,
     prepare_input,
     supervised_relevance,
     target_like,
     warn_constant_columns,
 )
+from ..utils._param_validation import DEVICE_CONSTRAINT, TASK_CONSTRAINT, Interval
 
 __all__ = ["ECFS"]
 
@@ -103,6 +105,14 @@ class ECFS(DeviceInputMixin, BaseRanker):
         "affinity_": Finding("feature_matrix", "Kernel between features"),
     }
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "standardize": ["boolean"],
+        "task": TASK_CONSTRAINT,
+        "device": DEVICE_CONSTRAINT,
+    }
+
     def __init__(self, n_features_to_select="auto", alpha=0.5, standardize=False, task="auto",
                  device="auto"):
         self.n_features_to_select = n_features_to_select
@@ -112,7 +122,7 @@ class ECFS(DeviceInputMixin, BaseRanker):
         self.device = device
 
     def _fit_scores(self, X, y):
-        alpha = check_alpha_scalar(self.alpha)
+        alpha = float(self.alpha)
         Xd, xp, device = prepare_input(self, X)
         n, d = Xd.shape
         task = self.task_

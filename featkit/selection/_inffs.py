@@ -17,8 +17,10 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from numbers import Real
 
 import numpy as np
+from sklearn.base import _fit_context
 
 from .._array import check_memory, get_namespace, is_foreign_array, memory_budget_bytes, nbytes_of
 from .._array import resolve_device, to_device, to_numpy, validate_foreign_array
@@ -34,6 +36,13 @@ from ..stats import (
     neumann_solve,
     regression_fisher_ratio,
     unit_columns,
+)
+from ..utils._param_validation import (
+    DEVICE_CONSTRAINT,
+    MEMORY_BUDGET_CONSTRAINT,
+    TASK_CONSTRAINT,
+    Interval,
+    StrOptions,
 )
 
 __all__ = ["InfFS", "matlab_hist_cut"]
@@ -218,6 +227,8 @@ class DeviceInputMixin:
     the original array.
     """
 
+    # the graph rankers wrap no estimator: nothing nested to validate
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         if not is_foreign_array(X):
             return super().fit(X, y)
@@ -304,12 +315,6 @@ def prepare_input(est, X):
         sd = xp.where(sd > 0, sd, xp.ones_like(sd))
         Xd = (Xd - mu) / sd
     return Xd, xp, device
-
-
-def check_alpha_scalar(alpha, name="alpha"):
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha <= 1:
-        raise InputError(f"{name} must be a number in [0, 1], got {alpha!r}.")
-    return float(alpha)
 
 
 # -------------------------------------------------------------- estimator
@@ -429,6 +434,18 @@ class InfFS(DeviceInputMixin, BaseRanker):
         "affinity_": Finding("feature_matrix", "Graph between features"),
     }
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "variant": [StrOptions({"2020", "2016"})],
+        "supervised": ["boolean"],
+        # three per-term weights (supervised 2020 variant): checked in fit
+        "alpha": [Interval(Real, 0, 1, closed="both"), "array-like", None],
+        "standardize": ["boolean"],
+        "task": TASK_CONSTRAINT,
+        "device": DEVICE_CONSTRAINT,
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+    }
+
     def __init__(self, n_features_to_select="auto", variant="2020", supervised=False, alpha=None,
                  standardize=False, task="auto", device="auto", memory_budget=None):
         self.n_features_to_select = n_features_to_select
@@ -449,23 +466,20 @@ class InfFS(DeviceInputMixin, BaseRanker):
         three = self.variant == "2020" and self.supervised
         if self.alpha is None:
             return (1 / 3, 1 / 3, 1 / 3) if three else 0.5
-        if three:
-            a = self.alpha
-            if isinstance(a, numbers.Real) and not isinstance(a, bool):
-                a = (a, a, a)
-            try:
-                a = tuple(check_alpha_scalar(v, "each alpha") for v in a)
-            except TypeError:
-                raise InputError(f"alpha must be three numbers in [0, 1], got {self.alpha!r}.") from None
-            if len(a) != 3:
-                raise InputError(f"alpha must be three numbers in [0, 1], got {self.alpha!r}.")
-            return a
-        return check_alpha_scalar(self.alpha)
+        if isinstance(self.alpha, numbers.Real):  # in [0, 1]: the constraint checked it
+            return (float(self.alpha),) * 3 if three else float(self.alpha)
+        # a sequence: one weight per term, which only the supervised 2020 variant has
+        try:
+            a = np.asarray(self.alpha, dtype=np.float64)
+        except (TypeError, ValueError):
+            a = np.full(0, np.nan)
+        if not three or a.shape != (3,) or not np.all((a >= 0) & (a <= 1)):
+            what = "three numbers" if three else "a number"
+            raise InputError(f"alpha must be {what} in [0, 1], got {self.alpha!r}.")
+        return tuple(float(v) for v in a)
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        if self.variant not in ("2020", "2016"):
-            raise InputError(f"variant must be '2020' or '2016', got {self.variant!r}.")
         alpha = self._resolve_alpha()
         self.alpha_ = alpha
         Xd, xp, device = prepare_input(self, X)

@@ -11,6 +11,7 @@ from sklearn.linear_model import LassoCV, LogisticRegressionCV
 from sklearn.preprocessing import StandardScaler
 
 from ..base import BaseRanker
+from ..utils._param_validation import TASK_CONSTRAINT
 
 
 def _l1_logistic_cv(n_classes, random_state):
@@ -60,6 +61,12 @@ class L1Ranker(BaseRanker):
     """
 
     _requires_target = True
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", random_state=None):
         self.n_features_to_select = n_features_to_select

@@ -11,8 +11,8 @@ candidate against every chosen feature.
 
 from __future__ import annotations
 
-import numbers
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.feature_selection import (
@@ -24,8 +24,8 @@ from sklearn.feature_selection import (
 
 from .._array import memory_budget_bytes
 from ..base import BaseRanker
-from ..exceptions import InputError
 from ..stats import average_ranks, unit_columns
+from ..utils._param_validation import MEMORY_BUDGET_CONSTRAINT, TASK_CONSTRAINT, Interval, StrOptions
 
 __all__ = ["MRMR"]
 
@@ -131,6 +131,17 @@ class MRMR(BaseRanker):
 
     _requires_target = True
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "max_steps": [Interval(Integral, 1, None, closed="left"), None],
+        "relevance": [StrOptions(set(_RELEVANCE))],
+        "redundancy": [StrOptions(set(_REDUNDANCY))],
+        "denominator": [StrOptions(set(_DENOMINATOR))],
+        "task": TASK_CONSTRAINT,
+        "random_state": ["random_state"],
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+    }
+
     def __init__(self, n_features_to_select="auto", max_steps=None, relevance="f",
                  redundancy="pearson", denominator="mean", task="auto", random_state=None,
                  memory_budget=None):
@@ -143,18 +154,7 @@ class MRMR(BaseRanker):
         self.random_state = random_state
         self.memory_budget = memory_budget
 
-    def _check_params(self):
-        for name, allowed in (("relevance", _RELEVANCE), ("redundancy", _REDUNDANCY),
-                              ("denominator", _DENOMINATOR)):
-            if getattr(self, name) not in allowed:
-                raise InputError(f"{name} must be one of {allowed}, got {getattr(self, name)!r}.")
-        steps = self.max_steps
-        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, numbers.Integral)
-                                  or steps < 1):
-            raise InputError(f"max_steps must be a positive int or None, got {steps!r}.")
-
     def _fit_scores(self, X, y):
-        self._check_params()
         X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
         rel = _relevance(X, y, self.task_, self.relevance, self.random_state)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import numbers
+from numbers import Integral
 
 import numpy as np
 
 from ..base import BaseRanker, resolve_n_features
 from ..exceptions import InputError
 from ..findings import Finding
+from ..utils._param_validation import Interval, RealNotInt, StrOptions
 
 __all__ = ["PCALoadingsRanker", "PFARanker"]
 
@@ -26,13 +28,6 @@ def _pca_axes(X, n_components, standardize):
     """(components (k, d), explained variance (k,), its ratio (k,)) of the PCA that the rankers read."""
     from ..decomposition import PCA
 
-    if n_components is not None and not (
-        (isinstance(n_components, numbers.Integral) and not isinstance(n_components, bool) and n_components >= 1)
-        or (isinstance(n_components, numbers.Real) and 0 < n_components < 1)
-    ):
-        raise InputError(
-            f"n_components must be an int >= 1, a share of variance in (0, 1) or None, got {n_components!r}."
-        )
     Z = _standardize(np.asarray(X, dtype=np.float64), standardize)
     limit = min(Z.shape)
     if isinstance(n_components, numbers.Integral):
@@ -90,6 +85,13 @@ class PCALoadingsRanker(BaseRanker):
     _task_aware = False
     _feature_attributes = {"components_": "columns"}
     _findings = {"n_components_": Finding("scalar", "Components read")}
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "standardize": ["boolean"],
+    }
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, standardize=True):
         self.n_features_to_select = n_features_to_select
@@ -177,6 +179,17 @@ class PFARanker(BaseRanker):
         "labels_": Finding("feature_groups", "Cluster of each feature"),
     }
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "standardize": ["boolean"],
+        # at most the number of features: checked in fit
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, n_features_to_select="auto", n_components=0.9, n_clusters=None, standardize=True,
                  n_init=10, random_state=None):
         self.n_features_to_select = n_features_to_select
@@ -195,7 +208,7 @@ class PFARanker(BaseRanker):
         self.explained_variance_ratio_ = ratio
         self.n_components_ = q = int(comps.shape[0])
         if self.n_clusters is not None:
-            if not (isinstance(self.n_clusters, numbers.Integral) and 1 <= self.n_clusters <= d):
+            if self.n_clusters > d:
                 raise InputError(f"n_clusters must be an int between 1 and {d}, got {self.n_clusters!r}.")
             p = int(self.n_clusters)
         else:

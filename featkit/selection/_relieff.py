@@ -11,15 +11,15 @@ over blocks of instances whose size follows a memory budget.
 
 from __future__ import annotations
 
-import numbers
 import sys
+from numbers import Integral
 
 import numpy as np
 from scipy.spatial.distance import cdist, pdist, squareform
 
 from .._array import memory_budget_bytes
 from ..base import BaseRanker
-from ..exceptions import InputError
+from ..utils._param_validation import MEMORY_BUDGET_CONSTRAINT, TASK_CONSTRAINT, Interval
 
 __all__ = ["ReliefF"]
 
@@ -159,6 +159,14 @@ class ReliefF(BaseRanker):
 
     _requires_target = True
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "discrete_threshold": [Interval(Integral, 0, None, closed="left")],
+        "task": TASK_CONSTRAINT,
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+    }
+
     def __init__(self, n_features_to_select="auto", n_neighbors=10, discrete_threshold=10,
                  task="auto", memory_budget=None):
         self.n_features_to_select = n_features_to_select
@@ -169,11 +177,7 @@ class ReliefF(BaseRanker):
 
     def _fit_scores(self, X, y):
         k = self.n_neighbors
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
-            raise InputError(f"n_neighbors must be a positive int, got {k!r}.")
         thr = self.discrete_threshold
-        if isinstance(thr, bool) or not isinstance(thr, numbers.Integral) or thr < 0:
-            raise InputError(f"discrete_threshold must be a non-negative int, got {thr!r}.")
         X = np.asarray(X, dtype=np.float64)
         n, d = X.shape
         feats = _Features(X, int(thr))

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
 from ..base import BaseRanker
+
+from ..utils._param_validation import Interval
 
 
 class VarianceRanker(BaseRanker):
@@ -44,6 +48,11 @@ class VarianceRanker(BaseRanker):
 
     _allow_nan = True
     _columnwise = True  # nanvar along axis 0 is exact per column
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "threshold": [Interval(Real, None, None, closed="neither")],
+    }
 
     def __init__(self, n_features_to_select="auto", threshold=0.0):
         self.n_features_to_select = n_features_to_select

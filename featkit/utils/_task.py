@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._constants import TASKS
 from ..exceptions import InputError
 from ._input import check_label_types, check_magnitude, plain_value
 
-TASKS = ("auto", "classification", "regression")
 
 # An integer target with at most this many distinct values is a class label.
 MAX_CLASSES_INTEGER_TARGET = 20

@@ -15,6 +15,7 @@ only inside ``fit``.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 
@@ -22,10 +23,16 @@ from ..._array import check_memory, memory_budget_bytes, torch_device
 from ...base import BaseRanker
 from ...findings import Finding
 from ...exceptions import InputError
+from ...utils._param_validation import (
+    NON_NEGATIVE,
+    POSITIVE,
+    TASK_CONSTRAINT,
+    TORCH_DEVICE_CONSTRAINT,
+    Interval,
+    StrOptions,
+)
 from .._torch_utils import (
     as_tensor,
-    check_positive_float,
-    check_positive_int,
     import_torch,
     make_generator,
     seed_from,
@@ -132,6 +139,25 @@ class KANSelector(BaseRanker):
         "fold_losses_": Finding("values", "Held-out loss per fold"),
     }
 
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "metric": [StrOptions(set(KAN_SCORES))],
+        "importance": [StrOptions(set(_IMPORTANCE))],
+        "task": TASK_CONSTRAINT,
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "grid_size": [Interval(Integral, 1, None, closed="left")],
+        "spline_order": [Interval(Integral, 0, None, closed="left")],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [POSITIVE, StrOptions({"auto"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "weight_decay": [NON_NEGATIVE],
+        # any int (seed_from folds it) or a NumPy generator, as before the constraints
+        "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
+        "n_threads": [Integral, None],
+        "device": TORCH_DEVICE_CONSTRAINT,
+    }
+
     def __init__(self, n_features_to_select="auto", metric="l1", importance="activation", task="auto",
                  hidden_size=8, grid_size=5, spline_order=3, n_splits=5, epochs=200,
                  learning_rate="auto", batch_size=None, weight_decay=0.0, random_state=None,
@@ -153,26 +179,13 @@ class KANSelector(BaseRanker):
         self.device = device
 
     # ------------------------------------------------------------ checking
-    def _check_params(self):
-        if self.metric not in KAN_SCORES:
-            raise InputError(f"metric must be one of {KAN_SCORES}, got {self.metric!r}.")
-        if self.importance not in _IMPORTANCE:
-            raise InputError(f"importance must be one of {_IMPORTANCE}, got {self.importance!r}.")
+    def _check_importance(self):
+        # the one check of two parameters together; each alone is a declared constraint
         if self.importance == "coefficient" and self.metric not in ("l1", "l2"):
             raise InputError(
                 f"importance='coefficient' defines only the 'l1' and 'l2' scores, not {self.metric!r}; "
                 "use importance='activation'."
             )
-        check_positive_int(self.hidden_size, "hidden_size")
-        check_positive_int(self.grid_size, "grid_size")
-        check_positive_int(self.spline_order, "spline_order", minimum=0)
-        check_positive_int(self.n_splits, "n_splits", minimum=2)
-        check_positive_int(self.epochs, "epochs")
-        if self.learning_rate != "auto":
-            check_positive_float(self.learning_rate, "learning_rate")
-        check_positive_float(self.weight_decay, "weight_decay", allow_zero=True)
-        if self.batch_size is not None:
-            check_positive_int(self.batch_size, "batch_size")
 
     def _folds(self, X, y, seed):
         from sklearn.model_selection import KFold, StratifiedKFold
@@ -191,7 +204,7 @@ class KANSelector(BaseRanker):
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        self._check_params()
+        self._check_importance()
         torch = import_torch(f"{type(self).__name__}")
         seed = seed_from(self.random_state)
         device = torch_device(torch, self.device)
