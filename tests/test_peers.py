@@ -213,14 +213,24 @@ def test_boruta_equals_borutapy_with_the_same_estimator():
     boruta = pytest.importorskip("boruta")
     from sklearn.ensemble import RandomForestClassifier
 
-    for X, y in (known_truth(2)[:2], load_breast_cancer(return_X_y=True)):
+    def borutapy(X, y):
         rf = RandomForestClassifier(n_estimators=30, max_depth=5, n_jobs=1)
-        ref = boruta.BorutaPy(rf, n_estimators=30, max_iter=20, random_state=3).fit(X, y)
+        return boruta.BorutaPy(rf, n_estimators=30, max_iter=20, random_state=3).fit(X, y)
+
+    for X, y in (known_truth(2)[:2], load_breast_cancer(return_X_y=True)):
         ours = Boruta(estimator=RandomForestClassifier(n_estimators=30, max_depth=5, n_jobs=1),
                       max_iter=20, random_state=3).fit(X, y)
-        np.testing.assert_array_equal(ours.confirmed_, ref.support_)
-        np.testing.assert_array_equal(ours.support_weak_, ref.support_weak_)
-        np.testing.assert_array_equal(ours.boruta_ranking_, ref.ranking_)
+        # featkit fits on the canonical column order (so a shuffled table gives the same
+        # answer); BorutaPy fed that same order draws the same shadows: equal decisions.
+        order = ours.canonical_order_
+        inverse = np.argsort(order)
+        ref = borutapy(X[:, order], y)
+        np.testing.assert_array_equal(ours.confirmed_, ref.support_[inverse])
+        np.testing.assert_array_equal(ours.support_weak_, ref.support_weak_[inverse])
+        np.testing.assert_array_equal(ours.boruta_ranking_, ref.ranking_[inverse])
+        # on the input order the shadows differ; the confirmed sets still agree (issue #16)
+        a, b = set(np.flatnonzero(ours.confirmed_)), set(np.flatnonzero(borutapy(X, y).support_))
+        assert len(a & b) / len(a | b) >= 0.8
 
 
 # ------------------------------------------- graph rankers: Fisher denominator
@@ -247,6 +257,11 @@ def test_ecfs_and_inffs_s_keep_mi_of_within_class_constant_columns():
     zero = within == 0
     np.testing.assert_allclose(ecfs.relevance_[zero], np.abs(fi[zero] + mi[zero]) / 2)
     assert np.all(ecfs.relevance_[zero] > 0)
+    # the last column determines the class: +inf (issue #11) over the reference's centrality
+    perfect = np.zeros(X.shape[1], dtype=bool)
+    perfect[-1] = True
+    assert ecfs.scores_[-1] == np.inf and np.isfinite(ecfs.reference_scores_[-1])
+    np.testing.assert_array_equal(ecfs.scores_[~perfect], ecfs.reference_scores_[~perfect])
     # InfFS_S: the dense reference graph with the same Fisher rule, both alphas
     d = X.shape[1]
     mm = (mi - mi.min()) / (mi.max() - mi.min())
@@ -261,5 +276,42 @@ def test_ecfs_and_inffs_s_keep_mi_of_within_class_constant_columns():
         rho = G.sum(1).max()
         w = np.linalg.solve(np.eye(d) - (1 - e) / rho * G / (rho + e), np.ones(d))
         with pytest.warns(UserWarning, match="constant"):
-            ours = InfFS(supervised=True, alpha=alpha).fit(X, y).scores_
-        assert np.abs(ours - w).max() / np.abs(w).max() < 1e-12
+            inffs = InfFS(supervised=True, alpha=alpha).fit(X, y)
+        assert np.abs(inffs.reference_scores_ - w).max() / np.abs(w).max() < 1e-12
+        assert inffs.scores_[-1] == np.inf
+        np.testing.assert_array_equal(inffs.scores_[~perfect], inffs.reference_scores_[~perfect])
+
+
+# ------------------------------------------------- column order of the findings
+def test_fitted_attributes_follow_the_input_column_order():
+    # A mixed table (4 discrete, 6 continuous columns) and the same table with its
+    # columns shuffled: every per-feature finding is the same finding, permuted.
+    X, y = make_classification(300, 10, n_informative=4, n_redundant=2, shuffle=False,
+                               random_state=5)
+    X[:, 6:] = np.round(X[:, 6:])  # few distinct values: discrete for ReliefF
+    perm = np.random.default_rng(0).permutation(X.shape[1])
+    pos = np.argsort(perm)  # pos[j]: where input column j lands in the shuffled table
+    cases = [
+        (MRMR(max_steps=6), ("relevance_",), "selection_order_"),
+        (ReliefF(n_neighbors=5), ("discrete_",), None),
+        (Boruta(max_iter=15, random_state=0),
+         ("confirmed_", "support_weak_", "boruta_ranking_", "decision_"), None),
+    ]
+    for est, vectors, order_attr in cases:
+        a = clone_fit(est, X, y)
+        b = clone_fit(est, X[:, perm], y)
+        for name in vectors:
+            np.testing.assert_array_equal(getattr(b, name), getattr(a, name)[perm], err_msg=name)
+        np.testing.assert_array_equal(b.scores_, a.scores_[perm])
+        if order_attr:
+            np.testing.assert_array_equal(getattr(b, order_attr), pos[getattr(a, order_attr)])
+        if isinstance(est, ReliefF):
+            assert np.flatnonzero(a.discrete_).tolist() == [6, 7, 8, 9]
+        if isinstance(est, Boruta):
+            np.testing.assert_array_equal(b.importance_history_, a.importance_history_[:, perm])
+
+
+def clone_fit(est, X, y):
+    from sklearn.base import clone
+
+    return clone(est).fit(X, y)

@@ -6,9 +6,11 @@ shuffled in column order with one ``RandomState`` (which also seeds the
 estimator), the model is fitted on real + shadow columns, and a feature scores
 a hit when its importance beats the ``perc`` percentile of the shadows'.
 Binomial tests with the two-step correction (Benjamini-Hochberg, then
-Bonferroni over the rounds) confirm or reject features. With the same
-estimator and seed the decisions are BorutaPy's; the default estimator is a
-small extremely-randomised forest, far cheaper than BorutaPy's usual forest.
+Bonferroni over the rounds) confirm or reject features. The columns are
+seen in featkit's canonical order (so the answer does not depend on the input
+order); with the same estimator and seed, BorutaPy given the columns in that
+order makes the same decisions. The default estimator is a small
+extremely-randomised forest, far cheaper than BorutaPy's usual forest.
 """
 
 from __future__ import annotations
@@ -145,6 +147,13 @@ class Boruta(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {
+        "confirmed_": "vector",
+        "support_weak_": "vector",
+        "boruta_ranking_": "vector",
+        "decision_": "vector",
+        "importance_history_": "columns",
+    }
 
     def __init__(self, n_features_to_select="auto", estimator=None, perc=100, alpha=0.05,
                  two_step=True, max_iter=100, task="auto", random_state=None, n_jobs=None):

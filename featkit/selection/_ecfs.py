@@ -63,6 +63,9 @@ class ECFS(DeviceInputMixin, BaseRanker):
         Eigenvector centrality ``|u|`` (unit norm); ``+inf`` for a column that
         determines the target exactly (zero within-class variance, or an exact
         linear function of a continuous target), the best possible score.
+    reference_scores_ : ndarray of shape (n_features,)
+        The reference's centralities ``|u|`` before the ``+inf`` of perfect
+        predictors (equal to ``scores_`` elsewhere).
     eigenvalue_ : float
         The leading eigenvalue of ``K``.
     relevance_ : ndarray of shape (n_features,)
@@ -96,7 +99,7 @@ class ECFS(DeviceInputMixin, BaseRanker):
     """
 
     _requires_target = True
-    _feature_attributes = {"relevance_": "vector", "affinity_": "matrix"}
+    _feature_attributes = {"relevance_": "vector", "affinity_": "matrix", "reference_scores_": "vector"}
 
     def __init__(self, n_features_to_select="auto", alpha=0.5, standardize=False, task="auto",
                  device="auto"):
@@ -144,6 +147,8 @@ class ECFS(DeviceInputMixin, BaseRanker):
             self.affinity_ = np.stack(
                 [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)], axis=1
             )
+        # the reference's centralities, kept because +inf below hides them for a perfect predictor
+        self.reference_scores_ = scores
         return np.where(perfect_predictor_columns(X, y, task), np.inf, scores)
 
     def report_extra(self) -> dict:

@@ -158,6 +158,7 @@ class ReliefF(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"discrete_": "vector"}
 
     def __init__(self, n_features_to_select="auto", n_neighbors=10, discrete_threshold=10,
                  task="auto", memory_budget=None):
