@@ -119,6 +119,45 @@ def test_relieff_finds_an_interaction_and_blocks_agree():
     np.testing.assert_allclose(blocked.scores_, full.scores_, atol=1e-12)
 
 
+def relieff_from_definition(X, y, k):
+    """ReliefF for continuous columns, one instance at a time (skrebate's rules)."""
+    n, d = X.shape
+    span = X.max(0) - X.min(0)
+    Xs = (X - X.min(0)) / span
+    classes = np.unique(y)
+    w = np.zeros(d)
+    for i in range(n):
+        dist = np.abs(Xs - Xs[i]).sum(1)
+        dist[i] = np.inf
+        order = np.argsort(dist, kind="stable")
+        hits = [j for j in order if y[j] == y[i]][:k]
+        if len(hits) < k:  # skrebate: the instance itself fills a small class's hit list
+            hits.append(i)
+        misses = {c: [j for j in order if y[j] == c][:k] for c in classes if c != y[i]}
+        n_miss = sum(len(m) for m in misses.values())
+        for c, m in misses.items():
+            share = len(m) / n_miss * (len(classes) - 1)
+            w += share * np.abs(X[m] - X[i]).sum(0) / span / n_miss / n
+        w -= np.abs(X[hits] - X[i]).sum(0) / span / len(hits) / n
+    return w
+
+
+def test_relieff_rare_class_needs_the_whole_sorted_row():
+    # 260 / 30 / 10 instances: the nearest 40 neighbours of most rows hold
+    # fewer than k members of the rare classes, so their whole row is scanned.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 5))
+    y = np.r_[np.zeros(260), np.ones(30), np.full(10, 2)].astype(int)
+    X[y == 2, 0] += 2.0
+    X[y == 1, 1] -= 1.5
+    ref = relieff_from_definition(X, y, 5)
+    full = ReliefF(n_neighbors=5, discrete_threshold=0).fit(X, y).scores_
+    np.testing.assert_allclose(full, ref, atol=1e-12)
+    blocked = ReliefF(n_neighbors=5, discrete_threshold=0, memory_budget=200_000).fit(X, y).scores_
+    np.testing.assert_allclose(blocked, ref, atol=1e-12)
+    assert np.argsort(-full)[:2].tolist() == [0, 1]
+
+
 def rrelieff_from_definition(X, y, k):
     n, d = X.shape
     span = X.max(0) - X.min(0)

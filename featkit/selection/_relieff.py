@@ -6,7 +6,11 @@ For classification the numbers are those of ``skrebate`` 0.8.4's
 on min-max scaled continuous columns, Hamming on discrete ones), its
 neighbour order (``numpy.argsort`` of a distance row with the instance itself
 at ``sys.maxsize``) and its normalisations. The computation is vectorised
-over blocks of instances whose size follows a memory budget.
+over blocks of instances whose size follows a memory budget: the distance
+matrix is built from the blocks on and above its diagonal, the neighbours of
+each class are read from a short prefix of each sorted row (the whole row only
+when the prefix lacks some class), and the feature differences are summed one
+neighbour slot at a time as matrix-vector products.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import numbers
 import sys
 
 import numpy as np
-from scipy.spatial.distance import cdist, pdist, squareform
+from scipy.spatial.distance import cdist
 
 from .._array import memory_budget_bytes
 from ..base import BaseRanker
@@ -43,47 +47,104 @@ class _Features:
         # in place and in this order, as skrebate scales (the distances then match bit for bit)
         xc -= self.lo[self.cont]
         self.xc = xc / self.span[self.cont]
-        self.xd = X[:, self.disc]
+        self.xd = np.ascontiguousarray(X[:, self.disc])
+        # raw columns for the diffs, each kind contiguous (one gather per neighbour slot)
+        self.raw_c = np.ascontiguousarray(X[:, self.cont])
+        self.span_c = self.span[self.cont]
+        self.std_c = self.std[self.cont]
 
-    def distances(self, rows=None):
-        """Distance rows of the instances ``rows`` (all when None), as skrebate builds them."""
+    def _pair(self, rows, cols):
+        """Distances between instances ``rows`` and ``cols`` (slices or index arrays)."""
         d = self.discrete.size
-        if rows is None:
-            def pair(A, metric):
-                return squareform(pdist(A, metric=metric))
-        else:
-            def pair(A, metric):
-                return cdist(A[rows], A, metric=metric)
         if self.cont.size == 0:
-            return pair(self.xd, "hamming")
+            return cdist(self.xd[rows], self.xd[cols], metric="hamming")
         if self.disc.size == 0:
-            return pair(self.xc, "cityblock")
+            return cdist(self.xc[rows], self.xc[cols], metric="cityblock")
         # skrebate scales the Hamming part by the total number of features (not the discrete ones)
-        return np.add(pair(self.xd, "hamming") * d, pair(self.xc, "cityblock"))
+        return np.add(cdist(self.xd[rows], self.xd[cols], metric="hamming") * d,
+                      cdist(self.xc[rows], self.xc[cols], metric="cityblock"))
 
-    def diffs(self, X, rows, nbrs):
-        """|diff| of each feature between instances ``rows`` and their neighbours ``nbrs``.
+    def distances(self, rows=None, block=1024):
+        """Distance rows of the instances ``rows`` (all when None), equal bit for bit
+        to skrebate's ``squareform(pdist(...))`` on the same column order (each
+        pair is summed by the same scipy kernel).
 
-        Shape ``(len(rows), nbrs.shape[1], n_features)``.
+        The full matrix is built from the blocks on and above the diagonal only
+        (distances are symmetric), which halves the work of a row-by-row ``cdist``.
         """
-        a = X[rows][:, None, :]
-        b = X[nbrs]
-        out = np.empty(b.shape)
-        raw = np.abs(a[..., self.cont] - b[..., self.cont])
-        if self.mixed:
-            # skrebate's ramp in mixed data: 1 beyond one (population) std, scaled difference below
-            scaled = np.where(raw > self.std[self.cont], 1.0, raw / self.span[self.cont])
-        else:
-            scaled = raw / self.span[self.cont]
-        out[..., self.cont] = scaled
-        out[..., self.disc] = a[..., self.disc] != b[..., self.disc]
+        if rows is not None:
+            return self._pair(rows, slice(None))
+        n = self.xc.shape[0]
+        out = np.empty((n, n))
+        for i0 in range(0, n, block):
+            i1 = min(i0 + block, n)
+            part = self._pair(slice(i0, i1), slice(i0, n))
+            out[i0:i1, i0:] = part
+            out[i1:, i0:i1] = part[:, i1 - i0:].T
+        return out
+
+    def weighted_diff_sum(self, rows, nbrs, weights):
+        """``sum_b sum_s weights[b, s] * diff(rows[b], nbrs[b, s])`` per feature.
+
+        One neighbour slot at a time: a ``(len(rows), n_features)`` gather and a
+        matrix-vector product, never a ``(rows, neighbours, features)`` array.
+        """
+        out = np.zeros(self.discrete.size)
+        cont = np.zeros(self.cont.size)
+        disc = np.zeros(self.disc.size)
+        a_c, a_d = self.raw_c[rows], self.xd[rows]
+        for s in range(nbrs.shape[1]):
+            w = weights[:, s]
+            live = w != 0
+            if not live.any():
+                continue
+            w, nb = w[live], nbrs[live, s]
+            if self.cont.size:
+                raw = np.abs(a_c[live] - self.raw_c[nb])
+                if self.mixed:
+                    # skrebate's ramp in mixed data: 1 beyond one (population) std, scaled difference below
+                    raw = np.where(raw > self.std_c, 1.0, raw / self.span_c)
+                cont += w @ raw
+            if self.disc.size:
+                disc += w @ (a_d[live] != self.xd[nb]).astype(np.float64)
+        # pure continuous data: the division by the range is the same for every pair
+        out[self.cont] = cont if self.mixed else cont / self.span_c
+        out[self.disc] = disc
         return out
 
 
-def _first_k(order_labels, wanted, k):
-    """Mask of the first ``k`` positions per row whose label is ``wanted`` (per row)."""
-    hit = order_labels == wanted[:, None]
-    return hit & (np.cumsum(hit, axis=1) <= k)
+def _class_neighbours(order, y, k, class_sizes):
+    """The first ``k`` instances of each class in each row of ``order``.
+
+    Returns ``idx`` and ``count`` of shape ``(rows, classes * k)`` / ``(rows,
+    classes)``: slots ``c * k .. c * k + k - 1`` hold the nearest members of
+    class ``c`` in the row's order (padded; ``count[:, c]`` are real). The
+    order's prefix is scanned first; rows that do not find every class there
+    are scanned in full.
+    """
+    b, n = order.shape
+    n_classes = class_sizes.size
+    needed = np.minimum(k, class_sizes)
+    idx = np.repeat(order[:, :1], n_classes * k, axis=1)
+    count = np.zeros((b, n_classes), dtype=np.intp)
+    todo = np.arange(b)
+    width = min(n, 4 * k * n_classes)
+    while todo.size:
+        part = order[todo, :width]
+        labels = y[part]
+        for c in range(n_classes):
+            hit = labels == c
+            first = hit & (np.cumsum(hit, axis=1) <= k)
+            r, col = np.nonzero(first)  # row-major: each row's positions in increasing order
+            cnt = first.sum(axis=1)
+            slot = np.arange(r.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+            idx[todo[r], c * k + slot] = part[r, col]
+            count[todo, c] = cnt
+        if width == n:
+            break
+        todo = todo[np.any(count[todo] < needed, axis=1)]
+        width = n
+    return idx, count
 
 
 class ReliefF(BaseRanker):
@@ -179,70 +240,63 @@ class ReliefF(BaseRanker):
         n, d = X.shape
         feats = _Features(X, int(thr))
         self.discrete_ = feats.discrete
+        k = int(k)
         budget = memory_budget_bytes(self.memory_budget)
         full = feats.distances() if 8 * n * n <= budget // 4 else None
         y = np.asarray(y)
-        if self.task_ == "classification":
-            n_classes = int(y.max()) + 1
-            per_row = 8 * (n * 3 + (n_classes * int(k) + int(k)) * d * 2)
-        else:
-            per_row = 8 * (n * 3 + int(k) * d * 3)
-        block = int(max(1, min(n, (budget // 8) // max(per_row, 1))))
+        # per row of a block: its distances, their argsort, a few label/index rows
+        block = int(max(1, min(n, (budget // 8) // (4 * n + 8 * d))))
         total = np.zeros(d)
         reg = np.zeros(2 * d + 1) if self.task_ == "regression" else None
         for start in range(0, n, block):
             rows = np.arange(start, min(start + block, n))
-            dist = full[rows].copy() if full is not None else feats.distances(rows)
+            dist = full[rows] if full is not None else feats.distances(rows)
             dist[np.arange(rows.size), rows] = _SELF_DISTANCE
             order = np.argsort(dist, axis=1)  # numpy's default sort: skrebate's tie order
+            del dist
             if self.task_ == "classification":
-                total += self._class_block(X, y, feats, rows, order, int(k), n_classes)
+                total += self._class_block(y, feats, rows, order, k, n)
             else:
-                reg += self._regression_block(X, y, feats, rows, order, int(k))
+                reg += self._regression_block(y, feats, rows, order, k)
         if self.task_ == "classification":
             return total
         return self._rrelieff_weights(reg, n, d)
 
     # ---------------------------------------------------------- classification
-    def _class_block(self, X, y, feats, rows, order, k, n_classes):
-        n = X.shape[0]
-        labels = y[order]
-        yi = y[rows]
-        hits = _first_k(labels, yi, k)
-        hit_idx, hit_count = _gather(order, hits, k)
-        hit_sum = _masked_sum(feats.diffs(X, rows, hit_idx), hit_count)
-        miss_sums, miss_counts = [], []
-        for c in range(n_classes):
-            mask = _first_k(labels, np.full(rows.size, c), k) & (yi != c)[:, None]
-            idx, cnt = _gather(order, mask, k)
-            miss_sums.append(_masked_sum(feats.diffs(X, rows, idx), cnt))
-            miss_counts.append(cnt)
-        miss_counts = np.stack(miss_counts, axis=1).astype(np.float64)  # (b, C)
-        miss_sums = np.stack(miss_sums, axis=1)  # (b, C, d)
-        count_miss = miss_counts.sum(axis=1)
+    @staticmethod
+    def _class_block(y, feats, rows, order, k, n):
+        n_classes = int(y.max()) + 1
+        sizes = np.bincount(y, minlength=n_classes)
+        idx, count = _class_neighbours(order, y, k, sizes)
+        own = np.arange(n_classes)[None, :] == y[rows][:, None]  # (b, C): the hit class
+        counts = count.astype(np.float64)
+        n_hits = np.where(own, counts, 0.0).sum(axis=1)
+        n_miss = np.where(own, 0.0, counts).sum(axis=1)
         n_other = n_classes - 1
         with np.errstate(invalid="ignore", divide="ignore"):
-            # skrebate: each miss class weighted by its share of the misses found, times (C - 1)
-            share = miss_counts / count_miss[:, None] * n_other
-            miss_part = np.einsum("bc,bcd->bd", share, miss_sums) / count_miss[:, None]
-            hit_part = -hit_sum / hit_count[:, None]
-        miss_part = np.where(count_miss[:, None] > 0, miss_part, 0.0)
-        hit_part = np.where(hit_count[:, None] > 0, hit_part, 0.0)
-        return ((miss_part + hit_part) / float(n)).sum(axis=0)
+            # skrebate: each miss class weighted by its share of the misses found, times
+            # (C - 1), over the misses found; hits by -1 over the hits found; all over n
+            miss_w = counts * n_other / (n_miss * n_miss)[:, None]
+            hit_w = -1.0 / n_hits
+        w_class = np.where(own, hit_w[:, None], miss_w)
+        w_class = np.where(counts > 0, w_class, 0.0) / float(n)
+        valid = np.arange(k)[None, None, :] < count[:, :, None]  # (b, C, k)
+        weights = np.where(valid, w_class[:, :, None], 0.0).reshape(rows.size, -1)
+        return feats.weighted_diff_sum(rows, idx, weights)
 
     # -------------------------------------------------------------- regression
-    def _regression_block(self, X, y, feats, rows, order, k):
-        k = min(k, X.shape[0] - 1)
+    @staticmethod
+    def _regression_block(y, feats, rows, order, k):
+        k = min(k, order.shape[1] - 1)
         nbrs = order[:, :k]
         y = y.astype(np.float64)
         span = float(y.max() - y.min())
         dy = np.abs(y[rows][:, None] - y[nbrs]) / (span if span > 0 else 1.0)  # (b, k)
-        da = feats.diffs(X, rows, nbrs)  # (b, k, d)
         w = 1.0 / k
         return np.concatenate([
             [w * dy.sum()],
-            w * da.sum(axis=(0, 1)),
-            w * np.einsum("bk,bkd->d", dy, da),
+            feats.weighted_diff_sum(rows, nbrs, np.full(nbrs.shape, w)),
+            feats.weighted_diff_sum(rows, nbrs, w * dy),
         ])
 
     @staticmethod
@@ -258,20 +312,3 @@ class ReliefF(BaseRanker):
     def _auto_support_size(self):
         return max(1, int(np.sum(self.scores_ > 0)))
 
-
-def _gather(order, mask, k):
-    """Indices of the masked positions of each row (padded with the row's first
-    index, which ``_masked_sum`` ignores) and how many there are."""
-    count = mask.sum(axis=1)
-    width = max(1, min(int(count.max()) if count.size else 1, k))
-    r, c = np.nonzero(mask)  # row-major: each row's positions in increasing order
-    slot = np.arange(r.size) - np.repeat(np.cumsum(count) - count, count)
-    idx = np.repeat(order[:, :1], width, axis=1)
-    idx[r, slot] = order[r, c]
-    return idx, count
-
-
-def _masked_sum(diffs, count):
-    """Sum over the first ``count[b]`` neighbours of each row."""
-    valid = np.arange(diffs.shape[1])[None, :] < count[:, None]
-    return np.einsum("bk,bkd->bd", valid.astype(np.float64), diffs)
