@@ -29,6 +29,8 @@ __all__ = ["ReliefF"]
 
 # skrebate puts the instance itself at this distance in its own row.
 _SELF_DISTANCE = float(sys.maxsize)
+# Bytes of instances a distance tile keeps in cache (a typical L2 size).
+_CACHE_BYTES = 1 << 20
 
 
 class _Features:
@@ -64,23 +66,36 @@ class _Features:
         return np.add(cdist(self.xd[rows], self.xd[cols], metric="hamming") * d,
                       cdist(self.xc[rows], self.xc[cols], metric="cityblock"))
 
-    def distances(self, rows=None, block=1024):
-        """Distance rows of the instances ``rows`` (all when None), equal bit for bit
-        to skrebate's ``squareform(pdist(...))`` on the same column order (each
-        pair is summed by the same scipy kernel).
+    def _tile(self):
+        """Instances per tile: a tile of rows of each kind stays in a ~1 MB cache."""
+        width = 8 * max(1, self.discrete.size)
+        return int(min(1024, max(64, _CACHE_BYTES // width)))
 
-        The full matrix is built from the blocks on and above the diagonal only
-        (distances are symmetric), which halves the work of a row-by-row ``cdist``.
+    def distances(self, rows=None):
+        """Distance rows of the instances ``rows`` (a contiguous range; all when
+        None), equal bit for bit to skrebate's ``squareform(pdist(...))`` on the
+        same column order (each pair is summed by the same scipy kernel).
+
+        Computed tile by tile so that the instances compared stay in cache
+        (scipy's kernel streams the second operand once per row); the full
+        matrix is built from the tiles on and above the diagonal only.
         """
-        if rows is not None:
-            return self._pair(rows, slice(None))
         n = self.xc.shape[0]
+        t = self._tile()
+        if rows is not None:
+            out = np.empty((rows.size, n))
+            r = slice(int(rows[0]), int(rows[-1]) + 1)
+            for j0 in range(0, n, t):
+                out[:, j0:j0 + t] = self._pair(r, slice(j0, j0 + t))
+            return out
         out = np.empty((n, n))
-        for i0 in range(0, n, block):
-            i1 = min(i0 + block, n)
-            part = self._pair(slice(i0, i1), slice(i0, n))
-            out[i0:i1, i0:] = part
-            out[i1:, i0:i1] = part[:, i1 - i0:].T
+        for i0 in range(0, n, t):
+            i1 = min(i0 + t, n)
+            for j0 in range(i0, n, t):
+                j1 = min(j0 + t, n)
+                part = self._pair(slice(i0, i1), slice(j0, j1))
+                out[i0:i1, j0:j1] = part
+                out[j0:j1, i0:i1] = part.T
         return out
 
     def weighted_diff_sum(self, rows, nbrs, weights):
@@ -113,37 +128,65 @@ class _Features:
         return out
 
 
-def _class_neighbours(order, y, k, class_sizes):
-    """The first ``k`` instances of each class in each row of ``order``.
+def _first_of_each_class(order, y, k, idx, count, rows):
+    """Fill ``idx[rows]`` / ``count[rows]`` with the first ``k`` members of each
+    class in each row of ``order``; return the rows' (class, position-in-order)
+    masks of the chosen and of the later members, for the tie checks."""
+    labels = y[order]
+    chosen, later = [], []
+    for c in range(count.shape[1]):
+        hit = labels == c
+        seen = np.cumsum(hit, axis=1)
+        first = hit & (seen <= k)
+        r, col = np.nonzero(first)  # row-major: each row's positions in increasing order
+        cnt = first.sum(axis=1)
+        slot = np.arange(r.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        idx[rows[r], c * k + slot] = order[r, col]
+        count[rows, c] = cnt
+        chosen.append(first)
+        later.append(hit & (seen > k))
+    return chosen, later
+
+
+def _class_neighbours(dist, y, k, class_sizes):
+    """The ``k`` nearest members of each class in each row of ``dist``, as
+    skrebate takes them from ``numpy.argsort`` of the row.
 
     Returns ``idx`` and ``count`` of shape ``(rows, classes * k)`` / ``(rows,
-    classes)``: slots ``c * k .. c * k + k - 1`` hold the nearest members of
-    class ``c`` in the row's order (padded; ``count[:, c]`` are real). The
-    order's prefix is scanned first; rows that do not find every class there
-    are scanned in full.
+    classes)``: slots ``c * k .. c * k + k - 1`` hold the neighbours of class
+    ``c`` (``count[:, c]`` of them are real, the rest is padding).
+
+    Only the set of neighbours matters to the scores, and it is the same for
+    every order of tied distances unless a tie straddles a class's ``k``-th
+    neighbour. So each row's nearest ``4 k classes`` are found by a partial
+    sort first; a row where some class is not complete there, or where a tie
+    straddles the cut, is sorted in full as skrebate sorts it.
     """
-    b, n = order.shape
+    b, n = dist.shape
     n_classes = class_sizes.size
-    needed = np.minimum(k, class_sizes)
-    idx = np.repeat(order[:, :1], n_classes * k, axis=1)
+    idx = np.zeros((b, n_classes * k), dtype=np.intp)
     count = np.zeros((b, n_classes), dtype=np.intp)
-    todo = np.arange(b)
     width = min(n, 4 * k * n_classes)
-    while todo.size:
-        part = order[todo, :width]
-        labels = y[part]
+    todo = np.arange(b)
+    if width < n:
+        part = np.argpartition(dist, width - 1, axis=1)[:, :width]
+        near = np.take_along_axis(dist, part, axis=1)
+        by_distance = np.argsort(near, axis=1, kind="stable")
+        part = np.take_along_axis(part, by_distance, axis=1)
+        near = np.take_along_axis(near, by_distance, axis=1)
+        edge = near[:, -1]  # everything nearer than this is in the prefix
+        chosen, later = _first_of_each_class(part, y, k, idx, count, todo)
+        ok = np.ones(b, dtype=bool)
         for c in range(n_classes):
-            hit = labels == c
-            first = hit & (np.cumsum(hit, axis=1) <= k)
-            r, col = np.nonzero(first)  # row-major: each row's positions in increasing order
-            cnt = first.sum(axis=1)
-            slot = np.arange(r.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
-            idx[todo[r], c * k + slot] = part[r, col]
-            count[todo, c] = cnt
-        if width == n:
-            break
-        todo = todo[np.any(count[todo] < needed, axis=1)]
-        width = n
+            whole_class = count[:, c] == class_sizes[c]
+            last = np.max(np.where(chosen[c], near, -np.inf), axis=1)
+            after = np.min(np.where(later[c], near, np.inf), axis=1)
+            clean = (count[:, c] == k) & (last < edge) & (after > last)
+            ok &= whole_class | clean
+        todo = np.flatnonzero(~ok)
+    if todo.size:
+        order = np.argsort(dist[todo], axis=1)  # numpy's default sort: skrebate's tie order
+        _first_of_each_class(order, y, k, idx, count, todo)
     return idx, count
 
 
@@ -250,24 +293,23 @@ class ReliefF(BaseRanker):
         reg = np.zeros(2 * d + 1) if self.task_ == "regression" else None
         for start in range(0, n, block):
             rows = np.arange(start, min(start + block, n))
-            dist = full[rows] if full is not None else feats.distances(rows)
+            # rows are visited once: the full matrix's own rows can take the self distance
+            dist = full[start:start + rows.size] if full is not None else feats.distances(rows)
             dist[np.arange(rows.size), rows] = _SELF_DISTANCE
-            order = np.argsort(dist, axis=1)  # numpy's default sort: skrebate's tie order
-            del dist
             if self.task_ == "classification":
-                total += self._class_block(y, feats, rows, order, k, n)
+                total += self._class_block(y, feats, rows, dist, k, n)
             else:
-                reg += self._regression_block(y, feats, rows, order, k)
+                reg += self._regression_block(y, feats, rows, dist, k)
         if self.task_ == "classification":
             return total
         return self._rrelieff_weights(reg, n, d)
 
     # ---------------------------------------------------------- classification
     @staticmethod
-    def _class_block(y, feats, rows, order, k, n):
+    def _class_block(y, feats, rows, dist, k, n):
         n_classes = int(y.max()) + 1
         sizes = np.bincount(y, minlength=n_classes)
-        idx, count = _class_neighbours(order, y, k, sizes)
+        idx, count = _class_neighbours(dist, y, k, sizes)
         own = np.arange(n_classes)[None, :] == y[rows][:, None]  # (b, C): the hit class
         counts = count.astype(np.float64)
         n_hits = np.where(own, counts, 0.0).sum(axis=1)
@@ -286,9 +328,11 @@ class ReliefF(BaseRanker):
 
     # -------------------------------------------------------------- regression
     @staticmethod
-    def _regression_block(y, feats, rows, order, k):
-        k = min(k, order.shape[1] - 1)
-        nbrs = order[:, :k]
+    def _regression_block(y, feats, rows, dist, k):
+        k = min(k, dist.shape[1] - 1)
+        # one "class": the k nearest instances, ties resolved as numpy.argsort does
+        nbrs, _ = _class_neighbours(dist, np.zeros(dist.shape[1], dtype=np.intp), k,
+                                    np.array([dist.shape[1]]))
         y = y.astype(np.float64)
         span = float(y.max() - y.min())
         dy = np.abs(y[rows][:, None] - y[nbrs]) / (span if span > 0 else 1.0)  # (b, k)
