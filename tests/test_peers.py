@@ -158,6 +158,33 @@ def test_relieff_rare_class_needs_the_whole_sorted_row():
     assert np.argsort(-full)[:2].tolist() == [0, 1]
 
 
+def test_relieff_ties_across_the_kth_neighbour_follow_numpy_argsort():
+    # 14 ternary columns, 400 rows: Hamming distances take 15 values, so ties
+    # straddle the k-th neighbour of most rows, among instances that differ.
+    # skrebate takes the neighbours in numpy.argsort's order of each distance
+    # row (the instance itself at sys.maxsize); so must featkit, exactly.
+    import sys
+
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 3, size=(400, 14)).astype(float)
+    y = (X[:, 0] + X[:, 3] > 2).astype(int)
+    assert np.unique(X, axis=0).shape[0] == 400  # no duplicate rows
+    k = 5
+    n, d = X.shape
+    D = cdist(X, X, metric="hamming")
+    w = np.zeros(d)
+    for i in range(n):
+        row = D[i].copy()
+        row[i] = sys.maxsize
+        order = np.argsort(row)
+        hits = [j for j in order if y[j] == y[i]][:k]
+        misses = [j for j in order if y[j] != y[i]][:k]
+        w += ((X[misses] != X[i]).mean(0) - (X[hits] != X[i]).mean(0)) / n
+    np.testing.assert_allclose(ReliefF(n_neighbors=k).fit(X, y).scores_, w, atol=1e-12)
+
+
 def rrelieff_from_definition(X, y, k):
     n, d = X.shape
     span = X.max(0) - X.min(0)
