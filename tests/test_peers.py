@@ -381,3 +381,44 @@ def clone_fit(est, X, y):
     from sklearn.base import clone
 
     return clone(est).fit(X, y)
+
+
+# ------------------------------------------------- Boruta's noise line in the report
+def test_boruta_reports_its_noise_line_per_feature():
+    X, y, truth = known_truth()
+    sel = Boruta(max_iter=20, random_state=0).fit(X, y)
+    line = sel.report_extra()["noise_line"]
+    assert line["threshold"] == sel.shadow_threshold_
+    median = np.nanmedian(sel.importance_history_, axis=0)
+    np.testing.assert_allclose(line["values"], median)
+    assert line["above"] == (median > sel.shadow_threshold_).tolist()
+    assert [s == "confirmed" for s in line["status"]] == sel.confirmed_.tolist()
+    assert {j for j, a in enumerate(line["above"]) if a} >= truth
+    # in input order: the same finding, permuted, for a shuffled table
+    perm = np.random.default_rng(1).permutation(X.shape[1])
+    again = Boruta(max_iter=20, random_state=0).fit(X[:, perm], y).report_extra()["noise_line"]
+    assert again["above"] == [line["above"][j] for j in perm]
+    assert again["status"] == [line["status"][j] for j in perm]
+
+
+def test_report_draws_the_noise_line_from_the_method_extra():
+    from featkit.io import ColumnInfo
+    from featkit.ranking import _method_result
+    from featkit.report import render_report
+    from featkit.report._svg import fmt
+    from featkit.results import RankingResult
+
+    X, y, truth = known_truth()
+    names = [f"f{j}" for j in range(X.shape[1])]
+    sel = Boruta(max_iter=20, random_state=0).fit(X, y)
+    method = _method_result("boruta", sel, 1.0)
+    assert method.extra["noise_line"]["threshold"] == sel.shadow_threshold_
+    cols = [ColumnInfo(n, "numeric", "float64", 0, 0.0, X.shape[0]) for n in names]
+    res = RankingResult(names, cols, "y", "classification", X.shape[0], {"boruta": method},
+                        method.scores, method.ranking)
+    html = render_report(res)
+    above = [names[j] for j in range(X.shape[1]) if method.extra["noise_line"]["above"][j]]
+    below = X.shape[1] - len(above)
+    assert f"above the noise line ({fmt(sel.shadow_threshold_)}): {', '.join(above)}; {below} below." in html
+    assert 'class="reference"' in html and "stroke-dasharray" in html
+    assert "above noise (confirmed)" in html and "below noise (rejected)" in html

@@ -239,9 +239,38 @@ def _vector_bars(result, name, key, arr):
                           annotations=[fmt(v) for v in vals], title=f"{name}: {key}")
 
 
+def _noise_line(result, name, key, value):
+    """A threshold finding: per-feature values against one line (Boruta's shadows),
+    drawn as bars with the line, each bar marked above or below it as the method said."""
+    d = len(result.features)
+    vals = np.asarray([np.nan if v is None else v for v in value["values"]], dtype=float)
+    above = [bool(a) for a in value["above"]]
+    status = list(value.get("status") or [""] * d)
+    top = [int(i) for i in np.argsort(-np.nan_to_num(vals, nan=-np.inf), kind="stable")[:TOP_BARS]]
+    notes = [f"{fmt(vals[i])} {'above' if above[i] else 'below'} noise"
+             + (f" ({status[i]})" if status[i] else "") for i in top]
+    svg = _svg.bar_chart(
+        [result.features[i] for i in top], [vals[i] for i in top], annotations=notes,
+        colours=[_svg.PALETTE[0] if above[i] else _svg.PALETTE[8] for i in top],
+        reference=value["threshold"], reference_label="noise line",
+        title=f"{name}: {key}" + (f" (best {len(top)} of {d})" if d > len(top) else ""),
+        value_label=value.get("label"))
+    return {"key": key, "kind": "threshold", "svg": svg, "threshold": fmt(value["threshold"]),
+            "above": [result.features[i] for i in range(d) if above[i]],
+            "n_below": int(d - sum(above))}
+
+
+def _is_noise_line(value, d):
+    return (isinstance(value, dict) and _is_number(value.get("threshold"))
+            and all(isinstance(value.get(k), (list, tuple)) and len(value[k]) == d
+                    for k in ("values", "above")))
+
+
 def _extra_item(result, name, key, value, order):
     """One entry of a method's ``report_extra()`` rendered by its shape, or None to skip it."""
     d = len(result.features)
+    if _is_noise_line(value, d):
+        return _noise_line(result, name, key, value)
     arr = _as_float_array(value)
     is_order = any(w in key.lower() for w in ("order", "select", "index", "rank"))
     if isinstance(value, (list, tuple)) and list(value) == list(result.features):

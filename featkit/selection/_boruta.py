@@ -21,6 +21,7 @@ import numpy as np
 from scipy import stats
 from sklearn.base import clone
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker
 from ..exceptions import InputError
@@ -276,6 +277,37 @@ class Boruta(BaseRanker):
             ranks = ranks - ranks.min() + (3 if tentative.size else 2)
             ranking[rest] = ranks  # truncated to int, as BorutaPy
         self.boruta_ranking_ = ranking
+
+    def report_extra(self) -> dict:
+        """The "is this above noise?" line, for the report.
+
+        Returns
+        -------
+        dict
+            ``"noise_line"``: the shadow threshold (``shadow_threshold_``), each
+            feature's median importance over the rounds it took part in, whether
+            that median is above the threshold, and its decision ("confirmed",
+            "tentative" or "rejected"); ``"rounds"``: ``n_iter_``.
+        """
+        check_is_fitted(self, "decision_")
+        hist = self.importance_history_
+        median = np.full(hist.shape[1], np.nan)
+        seen = ~np.all(np.isnan(hist), axis=0)  # a feature rejected before any round has none
+        median[seen] = np.nanmedian(hist[:, seen], axis=0)
+        threshold = float(self.shadow_threshold_)
+        status = np.array(["rejected", "tentative", "confirmed"])[self.decision_ + 1]
+        return {
+            "method": "Boruta",
+            "noise_line": {
+                "threshold": threshold,
+                "values": [float(v) if np.isfinite(v) else None for v in median],
+                "above": [bool(v > threshold) for v in np.nan_to_num(median, nan=-np.inf)],
+                "status": status.tolist(),
+                "label": (f"median importance over the rounds; line: median over {self.n_iter_} "
+                          f"rounds of the {self.perc}th percentile of the shadow importances"),
+            },
+            "rounds": int(self.n_iter_),
+        }
 
     def _auto_support_size(self):
         if self._keep_all:
