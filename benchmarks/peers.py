@@ -26,6 +26,7 @@ Results go to ``benchmarks/results/peers.txt`` (``--out`` to change).
 from __future__ import annotations
 
 import argparse
+import os
 import time
 import warnings
 from pathlib import Path
@@ -40,6 +41,14 @@ def timed(fn):
     t = time.perf_counter()
     out = fn()
     return out, time.perf_counter() - t
+
+
+def timed_cpu(fn):
+    """Wall and CPU seconds (all threads of this process): on a shared machine the
+    CPU time is the steadier measure of two single-threaded tools."""
+    t, c = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - t, time.process_time() - c
 
 
 def jaccard(a, b):
@@ -76,12 +85,15 @@ def part_relieff(out, quick):
     y = ((X[:, 0] > 0.5) ^ (X[:, 1] > 0.5)).astype(int)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ref, t_ref = timed(lambda: SkReliefF(n_neighbors=10).fit(X.copy(), y).feature_importances_)
-    ours, t_ours = timed(lambda: ReliefF(n_neighbors=10).fit(X, y).scores_)
+        ref, t_ref, c_ref = timed_cpu(
+            lambda: SkReliefF(n_neighbors=10).fit(X.copy(), y).feature_importances_)
+    ours, t_ours, c_ours = timed_cpu(lambda: ReliefF(n_neighbors=10).fit(X, y).scores_)
     top_ref, top_ours = np.argsort(-ref)[:10], np.argsort(-ours)[:10]
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     out(f"relieff {n} x {d}, k=10: max |score diff| {np.abs(ref - ours).max():.2e}, same top-10 "
-        f"{top_ref.tolist() == top_ours.tolist()}; skrebate {t_ref:.2f} s, featkit {t_ours:.2f} s, "
-        f"{t_ref / t_ours:.1f}x faster")
+        f"{top_ref.tolist() == top_ours.tolist()}; skrebate {t_ref:.2f} s (CPU {c_ref:.2f} s), "
+        f"featkit {t_ours:.2f} s (CPU {c_ours:.2f} s), {t_ref / t_ours:.1f}x faster "
+        f"({c_ref / c_ours:.1f}x in CPU time; load average {load:.1f})")
 
 
 def part_boruta(out, quick):
@@ -117,12 +129,15 @@ def part_boruta(out, quick):
         same, _ = timed(lambda: Boruta(estimator=RandomForestClassifier(
             n_estimators=50, max_depth=5, class_weight="balanced", n_jobs=-1), max_iter=30,
             random_state=1).fit(X, y))
+        # featkit fits on its canonical column order; BorutaPy gets the same order
+        order = same.canonical_order_
+        inverse = np.argsort(order)
         ref_same = BorutaPy(RandomForestClassifier(n_estimators=50, max_depth=5, class_weight="balanced",
                                                    n_jobs=-1), n_estimators=50, max_iter=30,
-                            random_state=1).fit(X, y)
-        out(f"       same forest (50 trees, 30 rounds): identical confirmed "
-            f"{bool((same.confirmed_ == ref_same.support_).all())}, identical ranking "
-            f"{bool((same.boruta_ranking_ == ref_same.ranking_).all())}")
+                            random_state=1).fit(X[:, order], y)
+        out(f"       same forest (50 trees, 30 rounds, same column order): identical confirmed "
+            f"{bool((same.confirmed_ == ref_same.support_[inverse]).all())}, identical ranking "
+            f"{bool((same.boruta_ranking_ == ref_same.ranking_[inverse]).all())}")
 
 
 PARTS = {"mrmr": part_mrmr, "relieff": part_relieff, "boruta": part_boruta}

@@ -14,7 +14,8 @@ canonical column order back to the input order:
 ========================  ===========  =============================================
 kind                      layout       value
 ========================  ===========  =============================================
-``"feature_vector"``      vector       one number per feature
+``"feature_vector"``      vector       one number per feature (optionally with a
+                                       reference line: ``Finding(..., reference=attr)``)
 ``"feature_groups"``      vector       one integer group label per feature
 ``"feature_text"``        vector       one short text per feature
 ``"feature_matrix"``      matrix       features x features (an affinity, a kernel)
@@ -64,6 +65,9 @@ class Finding:
 
     kind: str
     title: str
+    #: name of a scalar fitted attribute drawn as a reference line over a
+    #: ``"feature_vector"`` (Boruta's shadow threshold: the noise line)
+    reference: str | None = None
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -89,6 +93,7 @@ class FindingValue:
     kind: str
     title: str
     value: object
+    reference: float | None = None
 
     def to_dict(self) -> dict:
         """A JSON-ready dict (arrays as lists; ``featkit.results`` makes NaN / inf strict)."""
@@ -97,12 +102,17 @@ class FindingValue:
             value = value.tolist()
         elif isinstance(value, dict):
             value = {str(k): np.asarray(v).tolist() for k, v in value.items()}
-        return {"kind": self.kind, "title": self.title, "value": value}
+        out = {"kind": self.kind, "title": self.title, "value": value}
+        if self.reference is not None:
+            out["reference"] = float(self.reference)
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> "FindingValue":
         """The inverse of :meth:`to_dict` (strict-JSON ``None`` / ``"inf"`` read back)."""
-        return cls(d["kind"], d["title"], _normalise(d["kind"], d["value"]))
+        ref = d.get("reference")
+        return cls(d["kind"], d["title"], _normalise(d["kind"], d["value"]),
+                   None if ref is None else float(ref))
 
 
 def declared_layouts(findings: dict) -> dict:
@@ -136,7 +146,9 @@ def collect_findings(estimator) -> dict:
         value = getattr(estimator, name, None)
         if value is None:
             continue
-        found = FindingValue(decl.kind, decl.title, _normalise(decl.kind, value))
+        ref = None if decl.reference is None else getattr(estimator, decl.reference, None)
+        found = FindingValue(decl.kind, decl.title, _normalise(decl.kind, value),
+                             None if ref is None else float(ref))
         if d is not None:
             _check_shape(type(estimator).__name__, name, found, d)
         out[name] = found
@@ -188,7 +200,7 @@ def align_findings(findings: dict, take) -> dict:
             v = v[..., take]
         elif layout == "vector":
             v = [v[i] for i in take] if isinstance(v, list) else v[take]
-        out[name] = FindingValue(f.kind, f.title, v)
+        out[name] = FindingValue(f.kind, f.title, v, f.reference)
     return out
 
 

@@ -119,6 +119,72 @@ def test_relieff_finds_an_interaction_and_blocks_agree():
     np.testing.assert_allclose(blocked.scores_, full.scores_, atol=1e-12)
 
 
+def relieff_from_definition(X, y, k):
+    """ReliefF for continuous columns, one instance at a time (skrebate's rules)."""
+    n, d = X.shape
+    span = X.max(0) - X.min(0)
+    Xs = (X - X.min(0)) / span
+    classes = np.unique(y)
+    w = np.zeros(d)
+    for i in range(n):
+        dist = np.abs(Xs - Xs[i]).sum(1)
+        dist[i] = np.inf
+        order = np.argsort(dist, kind="stable")
+        hits = [j for j in order if y[j] == y[i]][:k]
+        if len(hits) < k:  # skrebate: the instance itself fills a small class's hit list
+            hits.append(i)
+        misses = {c: [j for j in order if y[j] == c][:k] for c in classes if c != y[i]}
+        n_miss = sum(len(m) for m in misses.values())
+        for c, m in misses.items():
+            share = len(m) / n_miss * (len(classes) - 1)
+            w += share * np.abs(X[m] - X[i]).sum(0) / span / n_miss / n
+        w -= np.abs(X[hits] - X[i]).sum(0) / span / len(hits) / n
+    return w
+
+
+def test_relieff_rare_class_needs_the_whole_sorted_row():
+    # 260 / 30 / 10 instances: the nearest 40 neighbours of most rows hold
+    # fewer than k members of the rare classes, so their whole row is scanned.
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 5))
+    y = np.r_[np.zeros(260), np.ones(30), np.full(10, 2)].astype(int)
+    X[y == 2, 0] += 2.0
+    X[y == 1, 1] -= 1.5
+    ref = relieff_from_definition(X, y, 5)
+    full = ReliefF(n_neighbors=5, discrete_threshold=0).fit(X, y).scores_
+    np.testing.assert_allclose(full, ref, atol=1e-12)
+    blocked = ReliefF(n_neighbors=5, discrete_threshold=0, memory_budget=200_000).fit(X, y).scores_
+    np.testing.assert_allclose(blocked, ref, atol=1e-12)
+    assert np.argsort(-full)[:2].tolist() == [0, 1]
+
+
+def test_relieff_ties_across_the_kth_neighbour_follow_numpy_argsort():
+    # 14 ternary columns, 400 rows: Hamming distances take 15 values, so ties
+    # straddle the k-th neighbour of most rows, among instances that differ.
+    # skrebate takes the neighbours in numpy.argsort's order of each distance
+    # row (the instance itself at sys.maxsize); so must featkit, exactly.
+    import sys
+
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(6)
+    X = rng.integers(0, 3, size=(400, 14)).astype(float)
+    y = (X[:, 0] + X[:, 3] > 2).astype(int)
+    assert np.unique(X, axis=0).shape[0] == 400  # no duplicate rows
+    k = 5
+    n, d = X.shape
+    D = cdist(X, X, metric="hamming")
+    w = np.zeros(d)
+    for i in range(n):
+        row = D[i].copy()
+        row[i] = sys.maxsize
+        order = np.argsort(row)
+        hits = [j for j in order if y[j] == y[i]][:k]
+        misses = [j for j in order if y[j] != y[i]][:k]
+        w += ((X[misses] != X[i]).mean(0) - (X[hits] != X[i]).mean(0)) / n
+    np.testing.assert_allclose(ReliefF(n_neighbors=k).fit(X, y).scores_, w, atol=1e-12)
+
+
 def rrelieff_from_definition(X, y, k):
     n, d = X.shape
     span = X.max(0) - X.min(0)
@@ -213,14 +279,24 @@ def test_boruta_equals_borutapy_with_the_same_estimator():
     boruta = pytest.importorskip("boruta")
     from sklearn.ensemble import RandomForestClassifier
 
-    for X, y in (known_truth(2)[:2], load_breast_cancer(return_X_y=True)):
+    def borutapy(X, y):
         rf = RandomForestClassifier(n_estimators=30, max_depth=5, n_jobs=1)
-        ref = boruta.BorutaPy(rf, n_estimators=30, max_iter=20, random_state=3).fit(X, y)
+        return boruta.BorutaPy(rf, n_estimators=30, max_iter=20, random_state=3).fit(X, y)
+
+    for X, y in (known_truth(2)[:2], load_breast_cancer(return_X_y=True)):
         ours = Boruta(estimator=RandomForestClassifier(n_estimators=30, max_depth=5, n_jobs=1),
                       max_iter=20, random_state=3).fit(X, y)
-        np.testing.assert_array_equal(ours.confirmed_, ref.support_)
-        np.testing.assert_array_equal(ours.support_weak_, ref.support_weak_)
-        np.testing.assert_array_equal(ours.boruta_ranking_, ref.ranking_)
+        # featkit fits on the canonical column order (so a shuffled table gives the same
+        # answer); BorutaPy fed that same order draws the same shadows: equal decisions.
+        order = ours.canonical_order_
+        inverse = np.argsort(order)
+        ref = borutapy(X[:, order], y)
+        np.testing.assert_array_equal(ours.confirmed_, ref.support_[inverse])
+        np.testing.assert_array_equal(ours.support_weak_, ref.support_weak_[inverse])
+        np.testing.assert_array_equal(ours.boruta_ranking_, ref.ranking_[inverse])
+        # on the input order the shadows differ; the confirmed sets still agree (issue #16)
+        a, b = set(np.flatnonzero(ours.confirmed_)), set(np.flatnonzero(borutapy(X, y).support_))
+        assert len(a & b) / len(a | b) >= 0.8
 
 
 # ------------------------------------------- graph rankers: Fisher denominator
@@ -247,6 +323,11 @@ def test_ecfs_and_inffs_s_keep_mi_of_within_class_constant_columns():
     zero = within == 0
     np.testing.assert_allclose(ecfs.relevance_[zero], np.abs(fi[zero] + mi[zero]) / 2)
     assert np.all(ecfs.relevance_[zero] > 0)
+    # the last column determines the class: +inf (issue #11) over the reference's centrality
+    perfect = np.zeros(X.shape[1], dtype=bool)
+    perfect[-1] = True
+    assert ecfs.scores_[-1] == np.inf and np.isfinite(ecfs.reference_scores_[-1])
+    np.testing.assert_array_equal(ecfs.scores_[~perfect], ecfs.reference_scores_[~perfect])
     # InfFS_S: the dense reference graph with the same Fisher rule, both alphas
     d = X.shape[1]
     mm = (mi - mi.min()) / (mi.max() - mi.min())
@@ -261,5 +342,89 @@ def test_ecfs_and_inffs_s_keep_mi_of_within_class_constant_columns():
         rho = G.sum(1).max()
         w = np.linalg.solve(np.eye(d) - (1 - e) / rho * G / (rho + e), np.ones(d))
         with pytest.warns(UserWarning, match="constant"):
-            ours = InfFS(supervised=True, alpha=alpha).fit(X, y).scores_
-        assert np.abs(ours - w).max() / np.abs(w).max() < 1e-12
+            inffs = InfFS(supervised=True, alpha=alpha).fit(X, y)
+        assert np.abs(inffs.reference_scores_ - w).max() / np.abs(w).max() < 1e-12
+        assert inffs.scores_[-1] == np.inf
+        np.testing.assert_array_equal(inffs.scores_[~perfect], inffs.reference_scores_[~perfect])
+
+
+# ------------------------------------------------- column order of the findings
+def test_fitted_attributes_follow_the_input_column_order():
+    # A mixed table (4 discrete, 6 continuous columns) and the same table with its
+    # columns shuffled: every per-feature finding is the same finding, permuted.
+    X, y = make_classification(300, 10, n_informative=4, n_redundant=2, shuffle=False,
+                               random_state=5)
+    X[:, 6:] = np.round(X[:, 6:])  # few distinct values: discrete for ReliefF
+    perm = np.random.default_rng(0).permutation(X.shape[1])
+    pos = np.argsort(perm)  # pos[j]: where input column j lands in the shuffled table
+    cases = [
+        (MRMR(max_steps=6), ("relevance_",), "selection_order_"),
+        (ReliefF(n_neighbors=5), ("discrete_",), None),
+        (Boruta(max_iter=15, random_state=0),
+         ("confirmed_", "support_weak_", "boruta_ranking_", "decision_"), None),
+    ]
+    for est, vectors, order_attr in cases:
+        a = clone_fit(est, X, y)
+        b = clone_fit(est, X[:, perm], y)
+        for name in vectors:
+            np.testing.assert_array_equal(getattr(b, name), getattr(a, name)[perm], err_msg=name)
+        np.testing.assert_array_equal(b.scores_, a.scores_[perm])
+        if order_attr:
+            np.testing.assert_array_equal(getattr(b, order_attr), pos[getattr(a, order_attr)])
+        if isinstance(est, ReliefF):
+            assert np.flatnonzero(a.discrete_).tolist() == [6, 7, 8, 9]
+        if isinstance(est, Boruta):
+            np.testing.assert_array_equal(b.importance_history_, a.importance_history_[:, perm])
+
+
+def clone_fit(est, X, y):
+    from sklearn.base import clone
+
+    return clone(est).fit(X, y)
+
+
+# ------------------------------------------------- Boruta's noise line in the report
+def test_boruta_declares_its_noise_line_per_feature():
+    from featkit.findings import collect_findings
+
+    X, y, truth = known_truth()
+    sel = Boruta(max_iter=20, random_state=0).fit(X, y)
+    median = np.nanmedian(sel.importance_history_, axis=0)
+    np.testing.assert_allclose(sel.median_importance_, median)
+    line = collect_findings(sel)["median_importance_"]
+    assert line.kind == "feature_vector" and line.reference == sel.shadow_threshold_
+    np.testing.assert_allclose(line.value, median)
+    assert set(np.flatnonzero(median > sel.shadow_threshold_)) >= truth
+    assert (collect_findings(sel)["decision_"].value == sel.decision_).all()
+    # in input order: the same finding, permuted, for a shuffled table
+    perm = np.random.default_rng(1).permutation(X.shape[1])
+    again = Boruta(max_iter=20, random_state=0).fit(X[:, perm], y)
+    np.testing.assert_array_equal(again.median_importance_, sel.median_importance_[perm])
+    np.testing.assert_array_equal(again.decision_, sel.decision_[perm])
+
+
+def test_report_draws_the_noise_line_from_the_declared_finding():
+    from featkit._engine import _method_result
+    from featkit.io import ColumnInfo
+    from featkit.report import render_report
+    from featkit.report._svg import fmt
+    from featkit.results import RankingResult
+
+    X, y, truth = known_truth()
+    names = [f"f{j}" for j in range(X.shape[1])]
+    sel = Boruta(max_iter=20, random_state=0).fit(X, y)
+    method = _method_result("boruta", sel, 1.0)
+    assert method.findings["median_importance_"].reference == sel.shadow_threshold_
+    cols = [ColumnInfo(n, "numeric", "float64", 0, 0.0, X.shape[0]) for n in names]
+    res = RankingResult(names, cols, "y", "classification", X.shape[0], {"boruta": method},
+                        method.scores, method.ranking)
+    html = render_report(res)
+    above_mask = np.nan_to_num(sel.median_importance_, nan=-np.inf) > sel.shadow_threshold_
+    above = [names[j] for j in range(X.shape[1]) if above_mask[j]]
+    below = X.shape[1] - len(above)
+    assert f"above the noise line ({fmt(sel.shadow_threshold_)}): {', '.join(above)}; {below} below." in html
+    assert 'class="reference"' in html and "stroke-dasharray" in html
+    assert "above noise" in html and "below noise" in html
+    # the saved JSON keeps the line
+    back = RankingResult.from_dict(res.to_dict())
+    assert back.methods["boruta"].findings["median_importance_"].reference == sel.shadow_threshold_

@@ -229,6 +229,24 @@ def _vector_bars(result, title, arr):
                           annotations=[fmt(v) for v in vals], title=title)
 
 
+def _noise_line(result, title, vals, threshold):
+    """A per-feature vector against a reference line (Boruta's shadow threshold),
+    each bar marked above or below the line."""
+    d = len(result.features)
+    vals = np.asarray(vals, dtype=float)
+    above = np.nan_to_num(vals, nan=-np.inf) > threshold
+    top = [int(i) for i in np.argsort(-np.nan_to_num(vals, nan=-np.inf), kind="stable")[:TOP_BARS]]
+    notes = [f"{fmt(vals[i])} {'above' if above[i] else 'below'} noise" for i in top]
+    svg = _svg.bar_chart(
+        [result.features[i] for i in top], [vals[i] for i in top], annotations=notes,
+        colours=[_svg.PALETTE[0] if above[i] else _svg.PALETTE[8] for i in top],
+        reference=threshold, reference_label="noise line",
+        title=title + (f" (best {len(top)} of {d})" if d > len(top) else ""))
+    return {"key": title, "kind": "threshold", "svg": svg, "threshold": fmt(threshold),
+            "above": [result.features[i] for i in range(d) if above[i]],
+            "n_below": int(d - above.sum())}
+
+
 def _feature_heatmap(result, title, arr, order, rows=None):
     keep = order[:TOP_AFFINITY]
     sub = arr[np.ix_(keep, keep)] if rows is None else arr[:, keep]
@@ -253,6 +271,8 @@ def _finding_item(result, name, finding, order):
         steps = [str(i + 1) for i in range(value.shape[0])]
         return {"key": finding.title, "kind": "svg",
                 "svg": _feature_heatmap(result, f"{title} (rows: steps)", value, order, rows=steps)}
+    if kind == "feature_vector" and finding.reference is not None:
+        return _noise_line(result, title, value, finding.reference)
     if kind == "feature_vector":
         return {"key": finding.title, "kind": "svg", "svg": _vector_bars(result, title, value)}
     if kind == "feature_vectors":

@@ -6,9 +6,11 @@ shuffled in column order with one ``RandomState`` (which also seeds the
 estimator), the model is fitted on real + shadow columns, and a feature scores
 a hit when its importance beats the ``perc`` percentile of the shadows'.
 Binomial tests with the two-step correction (Benjamini-Hochberg, then
-Bonferroni over the rounds) confirm or reject features. With the same
-estimator and seed the decisions are BorutaPy's; the default estimator is a
-small extremely-randomised forest, far cheaper than BorutaPy's usual forest.
+Bonferroni over the rounds) confirm or reject features. The columns are
+seen in featkit's canonical order (so the answer does not depend on the input
+order); with the same estimator and seed, BorutaPy given the columns in that
+order makes the same decisions. The default estimator is a small
+extremely-randomised forest, far cheaper than BorutaPy's usual forest.
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ import numpy as np
 from scipy import stats
 from sklearn.base import clone
 from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker
 from ..exceptions import InputError
+from ..findings import Finding
 from ..utils._param_validation import TASK_CONSTRAINT, HasMethods, Interval, StrOptions
 
 __all__ = ["Boruta"]
@@ -113,6 +117,10 @@ class Boruta(BaseRanker):
     shadow_threshold_ : float
         Median over the rounds of the ``perc`` percentile of the shadow
         importances: the "is this above noise?" line.
+    median_importance_ : ndarray of shape (n_features,)
+        Each feature's median importance over the rounds it took part in (NaN
+        for a feature rejected before any); above ``shadow_threshold_`` means
+        above the noise line.
     importance_history_ : ndarray of shape (n_rounds, n_features)
         Importances per round (NaN once a feature is rejected).
     n_iter_ : int
@@ -146,6 +154,12 @@ class Boruta(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {
+        "confirmed_": "vector",
+        "support_weak_": "vector",
+        "boruta_ranking_": "vector",
+        "importance_history_": "columns",
+    }
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
@@ -171,6 +185,13 @@ class Boruta(BaseRanker):
         self.task = task
         self.random_state = random_state
         self.n_jobs = n_jobs
+
+    _findings = {
+        "median_importance_": Finding(
+            "feature_vector", "Median importance over the rounds; dashed: the shadow threshold "
+            "(the noise line)", reference="shadow_threshold_"),
+        "decision_": Finding("feature_groups", "Decision (1 confirmed, 0 tentative, -1 rejected)"),
+    }
 
     def _make_estimator(self):
         if self.estimator is None:
@@ -203,6 +224,7 @@ class Boruta(BaseRanker):
         self.importance_history_ = np.vstack(history) if history else np.zeros((0, d))
         self.decision_ = decision
         self.shadow_threshold_ = float(np.median(shadow_max)) if shadow_max else float("nan")
+        self.median_importance_ = _median_over_rounds(self.importance_history_)
         self._finish(decision)
         return -self.boruta_ranking_.astype(np.float64)
 
@@ -275,3 +297,11 @@ class Boruta(BaseRanker):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
         return tags
+
+
+def _median_over_rounds(history):
+    """Each feature's median importance over the rounds it took part in (NaN: none)."""
+    median = np.full(history.shape[1], np.nan)
+    seen = ~np.all(np.isnan(history), axis=0)  # a feature rejected before any round has none
+    median[seen] = np.nanmedian(history[:, seen], axis=0)
+    return median

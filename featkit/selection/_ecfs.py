@@ -66,6 +66,9 @@ class ECFS(DeviceInputMixin, BaseRanker):
         Eigenvector centrality ``|u|`` (unit norm); ``+inf`` for a column that
         determines the target exactly (zero within-class variance, or an exact
         linear function of a continuous target), the best possible score.
+    reference_scores_ : ndarray of shape (n_features,)
+        The reference's centralities ``|u|`` before the ``+inf`` of perfect
+        predictors (equal to ``scores_`` elsewhere).
     eigenvalue_ : float
         The leading eigenvalue of ``K``.
     relevance_ : ndarray of shape (n_features,)
@@ -99,6 +102,7 @@ class ECFS(DeviceInputMixin, BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"reference_scores_": "vector"}
     _findings = {
         "eigenvalue_": Finding("scalar", "Leading eigenvalue of the kernel"),
         "relevance_": Finding("feature_vector", "Relevance |Fisher + MI| / 2"),
@@ -159,4 +163,6 @@ class ECFS(DeviceInputMixin, BaseRanker):
             self.affinity_ = np.stack(
                 [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)], axis=1
             )
+        # the reference's centralities, kept because +inf below hides them for a perfect predictor
+        self.reference_scores_ = scores
         return np.where(perfect_predictor_columns(X, y, task), np.inf, scores)

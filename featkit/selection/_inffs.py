@@ -378,6 +378,9 @@ class InfFS(DeviceInputMixin, BaseRanker):
         The weights ``w`` (higher = more important). With ``supervised=True``,
         a column that determines the target exactly scores ``+inf`` (the best
         possible score; see :func:`perfect_predictor_columns`).
+    reference_scores_ : ndarray of shape (n_features,)
+        The reference's weights ``w`` before the ``+inf`` of perfect
+        predictors (equal to ``scores_`` elsewhere).
     auto_subset_size_ : int or None
         Size of the reference's own cut (2020 variants), None for "2016".
     alpha_ : float or tuple
@@ -427,6 +430,7 @@ class InfFS(DeviceInputMixin, BaseRanker):
     """
 
     _task_aware = True
+    _feature_attributes = {"reference_scores_": "vector"}
     _findings = {
         "alpha_": Finding("values", "Mixing weights alpha"),
         "solver_": Finding("note", "Solver"),
@@ -543,6 +547,8 @@ class InfFS(DeviceInputMixin, BaseRanker):
             cols = [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)]
             self.affinity_ = np.stack(cols, axis=1)
         self.auto_subset_size_ = matlab_hist_cut(w) if self.variant == "2020" else None
+        # the reference's weights, kept because +inf below hides them for a perfect predictor
+        self.reference_scores_ = w
         if self.supervised:
             w = np.where(perfect_predictor_columns(X, y, self.task_), np.inf, w)
         return w

@@ -106,7 +106,9 @@ class MRMR(BaseRanker):
     Reproduced from ``mrmr-selection`` on purpose: each |correlation| is
     clipped below at 0.001 (an undefined one counts as 0.001); a redundancy
     exactly equal to 1 makes the score 0 (its ``replace(1.0, inf)``); ties go
-    to the leftmost column. Categorical columns reach this estimator already
+    to the leftmost column -- of the canonical column order here (see
+    :func:`featkit.base.canonical_column_order`), so a tie is broken the same
+    way whatever the order of the input columns. Categorical columns reach this estimator already
     encoded (featkit's encoders in ``featkit rank``).
 
     References
@@ -130,6 +132,7 @@ class MRMR(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"selection_order_": "indices", "relevance_": "vector"}
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,

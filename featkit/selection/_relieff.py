@@ -6,7 +6,11 @@ For classification the numbers are those of ``skrebate`` 0.8.4's
 on min-max scaled continuous columns, Hamming on discrete ones), its
 neighbour order (``numpy.argsort`` of a distance row with the instance itself
 at ``sys.maxsize``) and its normalisations. The computation is vectorised
-over blocks of instances whose size follows a memory budget.
+over blocks of instances whose size follows a memory budget: the distance
+matrix is built from the blocks on and above its diagonal, the neighbours of
+each class are read from a short prefix of each sorted row (the whole row only
+when the prefix lacks some class), and the feature differences are summed one
+neighbour slot at a time as matrix-vector products.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import sys
 from numbers import Integral
 
 import numpy as np
-from scipy.spatial.distance import cdist, pdist, squareform
+from scipy.spatial.distance import cdist
 
 from .._array import memory_budget_bytes
 from ..base import BaseRanker
@@ -25,6 +29,8 @@ __all__ = ["ReliefF"]
 
 # skrebate puts the instance itself at this distance in its own row.
 _SELF_DISTANCE = float(sys.maxsize)
+# Bytes of instances a distance tile keeps in cache (a typical L2 size).
+_CACHE_BYTES = 1 << 20
 
 
 class _Features:
@@ -43,47 +49,145 @@ class _Features:
         # in place and in this order, as skrebate scales (the distances then match bit for bit)
         xc -= self.lo[self.cont]
         self.xc = xc / self.span[self.cont]
-        self.xd = X[:, self.disc]
+        self.xd = np.ascontiguousarray(X[:, self.disc])
+        # raw columns for the diffs, each kind contiguous (one gather per neighbour slot)
+        self.raw_c = np.ascontiguousarray(X[:, self.cont])
+        self.span_c = self.span[self.cont]
+        self.std_c = self.std[self.cont]
+
+    def _pair(self, rows, cols):
+        """Distances between instances ``rows`` and ``cols`` (slices or index arrays)."""
+        d = self.discrete.size
+        if self.cont.size == 0:
+            return cdist(self.xd[rows], self.xd[cols], metric="hamming")
+        if self.disc.size == 0:
+            return cdist(self.xc[rows], self.xc[cols], metric="cityblock")
+        # skrebate scales the Hamming part by the total number of features (not the discrete ones)
+        return np.add(cdist(self.xd[rows], self.xd[cols], metric="hamming") * d,
+                      cdist(self.xc[rows], self.xc[cols], metric="cityblock"))
+
+    def _tile(self):
+        """Instances per tile: a tile of rows of each kind stays in a ~1 MB cache."""
+        width = 8 * max(1, self.discrete.size)
+        return int(min(1024, max(64, _CACHE_BYTES // width)))
 
     def distances(self, rows=None):
-        """Distance rows of the instances ``rows`` (all when None), as skrebate builds them."""
-        d = self.discrete.size
-        if rows is None:
-            def pair(A, metric):
-                return squareform(pdist(A, metric=metric))
-        else:
-            def pair(A, metric):
-                return cdist(A[rows], A, metric=metric)
-        if self.cont.size == 0:
-            return pair(self.xd, "hamming")
-        if self.disc.size == 0:
-            return pair(self.xc, "cityblock")
-        # skrebate scales the Hamming part by the total number of features (not the discrete ones)
-        return np.add(pair(self.xd, "hamming") * d, pair(self.xc, "cityblock"))
+        """Distance rows of the instances ``rows`` (a contiguous range; all when
+        None), equal bit for bit to skrebate's ``squareform(pdist(...))`` on the
+        same column order (each pair is summed by the same scipy kernel).
 
-    def diffs(self, X, rows, nbrs):
-        """|diff| of each feature between instances ``rows`` and their neighbours ``nbrs``.
-
-        Shape ``(len(rows), nbrs.shape[1], n_features)``.
+        Computed tile by tile so that the instances compared stay in cache
+        (scipy's kernel streams the second operand once per row); the full
+        matrix is built from the tiles on and above the diagonal only.
         """
-        a = X[rows][:, None, :]
-        b = X[nbrs]
-        out = np.empty(b.shape)
-        raw = np.abs(a[..., self.cont] - b[..., self.cont])
-        if self.mixed:
-            # skrebate's ramp in mixed data: 1 beyond one (population) std, scaled difference below
-            scaled = np.where(raw > self.std[self.cont], 1.0, raw / self.span[self.cont])
-        else:
-            scaled = raw / self.span[self.cont]
-        out[..., self.cont] = scaled
-        out[..., self.disc] = a[..., self.disc] != b[..., self.disc]
+        n = self.xc.shape[0]
+        t = self._tile()
+        if rows is not None:
+            out = np.empty((rows.size, n))
+            r = slice(int(rows[0]), int(rows[-1]) + 1)
+            for j0 in range(0, n, t):
+                out[:, j0:j0 + t] = self._pair(r, slice(j0, j0 + t))
+            return out
+        out = np.empty((n, n))
+        for i0 in range(0, n, t):
+            i1 = min(i0 + t, n)
+            for j0 in range(i0, n, t):
+                j1 = min(j0 + t, n)
+                part = self._pair(slice(i0, i1), slice(j0, j1))
+                out[i0:i1, j0:j1] = part
+                out[j0:j1, i0:i1] = part.T
+        return out
+
+    def weighted_diff_sum(self, rows, nbrs, weights):
+        """``sum_b sum_s weights[b, s] * diff(rows[b], nbrs[b, s])`` per feature.
+
+        One neighbour slot at a time: a ``(len(rows), n_features)`` gather and a
+        matrix-vector product, never a ``(rows, neighbours, features)`` array.
+        """
+        out = np.zeros(self.discrete.size)
+        cont = np.zeros(self.cont.size)
+        disc = np.zeros(self.disc.size)
+        a_c, a_d = self.raw_c[rows], self.xd[rows]
+        for s in range(nbrs.shape[1]):
+            w = weights[:, s]
+            live = w != 0
+            if not live.any():
+                continue
+            w, nb = w[live], nbrs[live, s]
+            if self.cont.size:
+                raw = np.abs(a_c[live] - self.raw_c[nb])
+                if self.mixed:
+                    # skrebate's ramp in mixed data: 1 beyond one (population) std, scaled difference below
+                    raw = np.where(raw > self.std_c, 1.0, raw / self.span_c)
+                cont += w @ raw
+            if self.disc.size:
+                disc += w @ (a_d[live] != self.xd[nb]).astype(np.float64)
+        # pure continuous data: the division by the range is the same for every pair
+        out[self.cont] = cont if self.mixed else cont / self.span_c
+        out[self.disc] = disc
         return out
 
 
-def _first_k(order_labels, wanted, k):
-    """Mask of the first ``k`` positions per row whose label is ``wanted`` (per row)."""
-    hit = order_labels == wanted[:, None]
-    return hit & (np.cumsum(hit, axis=1) <= k)
+def _first_of_each_class(order, y, k, idx, count, rows):
+    """Fill ``idx[rows]`` / ``count[rows]`` with the first ``k`` members of each
+    class in each row of ``order``; return the rows' (class, position-in-order)
+    masks of the chosen and of the later members, for the tie checks."""
+    labels = y[order]
+    chosen, later = [], []
+    for c in range(count.shape[1]):
+        hit = labels == c
+        seen = np.cumsum(hit, axis=1)
+        first = hit & (seen <= k)
+        r, col = np.nonzero(first)  # row-major: each row's positions in increasing order
+        cnt = first.sum(axis=1)
+        slot = np.arange(r.size) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        idx[rows[r], c * k + slot] = order[r, col]
+        count[rows, c] = cnt
+        chosen.append(first)
+        later.append(hit & (seen > k))
+    return chosen, later
+
+
+def _class_neighbours(dist, y, k, class_sizes):
+    """The ``k`` nearest members of each class in each row of ``dist``, as
+    skrebate takes them from ``numpy.argsort`` of the row.
+
+    Returns ``idx`` and ``count`` of shape ``(rows, classes * k)`` / ``(rows,
+    classes)``: slots ``c * k .. c * k + k - 1`` hold the neighbours of class
+    ``c`` (``count[:, c]`` of them are real, the rest is padding).
+
+    Only the set of neighbours matters to the scores, and it is the same for
+    every order of tied distances unless a tie straddles a class's ``k``-th
+    neighbour. So each row's nearest ``4 k classes`` are found by a partial
+    sort first; a row where some class is not complete there, or where a tie
+    straddles the cut, is sorted in full as skrebate sorts it.
+    """
+    b, n = dist.shape
+    n_classes = class_sizes.size
+    idx = np.zeros((b, n_classes * k), dtype=np.intp)
+    count = np.zeros((b, n_classes), dtype=np.intp)
+    width = min(n, 4 * k * n_classes)
+    todo = np.arange(b)
+    if width < n:
+        part = np.argpartition(dist, width - 1, axis=1)[:, :width]
+        near = np.take_along_axis(dist, part, axis=1)
+        by_distance = np.argsort(near, axis=1, kind="stable")
+        part = np.take_along_axis(part, by_distance, axis=1)
+        near = np.take_along_axis(near, by_distance, axis=1)
+        edge = near[:, -1]  # everything nearer than this is in the prefix
+        chosen, later = _first_of_each_class(part, y, k, idx, count, todo)
+        ok = np.ones(b, dtype=bool)
+        for c in range(n_classes):
+            whole_class = count[:, c] == class_sizes[c]
+            last = np.max(np.where(chosen[c], near, -np.inf), axis=1)
+            after = np.min(np.where(later[c], near, np.inf), axis=1)
+            clean = (count[:, c] == k) & (last < edge) & (after > last)
+            ok &= whole_class | clean
+        todo = np.flatnonzero(~ok)
+    if todo.size:
+        order = np.argsort(dist[todo], axis=1)  # numpy's default sort: skrebate's tie order
+        _first_of_each_class(order, y, k, idx, count, todo)
+    return idx, count
 
 
 class ReliefF(BaseRanker):
@@ -158,6 +262,7 @@ class ReliefF(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"discrete_": "vector"}
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
@@ -182,70 +287,64 @@ class ReliefF(BaseRanker):
         n, d = X.shape
         feats = _Features(X, int(thr))
         self.discrete_ = feats.discrete
+        k = int(k)
         budget = memory_budget_bytes(self.memory_budget)
         full = feats.distances() if 8 * n * n <= budget // 4 else None
         y = np.asarray(y)
-        if self.task_ == "classification":
-            n_classes = int(y.max()) + 1
-            per_row = 8 * (n * 3 + (n_classes * int(k) + int(k)) * d * 2)
-        else:
-            per_row = 8 * (n * 3 + int(k) * d * 3)
-        block = int(max(1, min(n, (budget // 8) // max(per_row, 1))))
+        # per row of a block: its distances, their argsort, a few label/index rows
+        block = int(max(1, min(n, (budget // 8) // (4 * n + 8 * d))))
         total = np.zeros(d)
         reg = np.zeros(2 * d + 1) if self.task_ == "regression" else None
         for start in range(0, n, block):
             rows = np.arange(start, min(start + block, n))
-            dist = full[rows].copy() if full is not None else feats.distances(rows)
+            # rows are visited once: the full matrix's own rows can take the self distance
+            dist = full[start:start + rows.size] if full is not None else feats.distances(rows)
             dist[np.arange(rows.size), rows] = _SELF_DISTANCE
-            order = np.argsort(dist, axis=1)  # numpy's default sort: skrebate's tie order
             if self.task_ == "classification":
-                total += self._class_block(X, y, feats, rows, order, int(k), n_classes)
+                total += self._class_block(y, feats, rows, dist, k, n)
             else:
-                reg += self._regression_block(X, y, feats, rows, order, int(k))
+                reg += self._regression_block(y, feats, rows, dist, k)
         if self.task_ == "classification":
             return total
         return self._rrelieff_weights(reg, n, d)
 
     # ---------------------------------------------------------- classification
-    def _class_block(self, X, y, feats, rows, order, k, n_classes):
-        n = X.shape[0]
-        labels = y[order]
-        yi = y[rows]
-        hits = _first_k(labels, yi, k)
-        hit_idx, hit_count = _gather(order, hits, k)
-        hit_sum = _masked_sum(feats.diffs(X, rows, hit_idx), hit_count)
-        miss_sums, miss_counts = [], []
-        for c in range(n_classes):
-            mask = _first_k(labels, np.full(rows.size, c), k) & (yi != c)[:, None]
-            idx, cnt = _gather(order, mask, k)
-            miss_sums.append(_masked_sum(feats.diffs(X, rows, idx), cnt))
-            miss_counts.append(cnt)
-        miss_counts = np.stack(miss_counts, axis=1).astype(np.float64)  # (b, C)
-        miss_sums = np.stack(miss_sums, axis=1)  # (b, C, d)
-        count_miss = miss_counts.sum(axis=1)
+    @staticmethod
+    def _class_block(y, feats, rows, dist, k, n):
+        n_classes = int(y.max()) + 1
+        sizes = np.bincount(y, minlength=n_classes)
+        idx, count = _class_neighbours(dist, y, k, sizes)
+        own = np.arange(n_classes)[None, :] == y[rows][:, None]  # (b, C): the hit class
+        counts = count.astype(np.float64)
+        n_hits = np.where(own, counts, 0.0).sum(axis=1)
+        n_miss = np.where(own, 0.0, counts).sum(axis=1)
         n_other = n_classes - 1
         with np.errstate(invalid="ignore", divide="ignore"):
-            # skrebate: each miss class weighted by its share of the misses found, times (C - 1)
-            share = miss_counts / count_miss[:, None] * n_other
-            miss_part = np.einsum("bc,bcd->bd", share, miss_sums) / count_miss[:, None]
-            hit_part = -hit_sum / hit_count[:, None]
-        miss_part = np.where(count_miss[:, None] > 0, miss_part, 0.0)
-        hit_part = np.where(hit_count[:, None] > 0, hit_part, 0.0)
-        return ((miss_part + hit_part) / float(n)).sum(axis=0)
+            # skrebate: each miss class weighted by its share of the misses found, times
+            # (C - 1), over the misses found; hits by -1 over the hits found; all over n
+            miss_w = counts * n_other / (n_miss * n_miss)[:, None]
+            hit_w = -1.0 / n_hits
+        w_class = np.where(own, hit_w[:, None], miss_w)
+        w_class = np.where(counts > 0, w_class, 0.0) / float(n)
+        valid = np.arange(k)[None, None, :] < count[:, :, None]  # (b, C, k)
+        weights = np.where(valid, w_class[:, :, None], 0.0).reshape(rows.size, -1)
+        return feats.weighted_diff_sum(rows, idx, weights)
 
     # -------------------------------------------------------------- regression
-    def _regression_block(self, X, y, feats, rows, order, k):
-        k = min(k, X.shape[0] - 1)
-        nbrs = order[:, :k]
+    @staticmethod
+    def _regression_block(y, feats, rows, dist, k):
+        k = min(k, dist.shape[1] - 1)
+        # one "class": the k nearest instances, ties resolved as numpy.argsort does
+        nbrs, _ = _class_neighbours(dist, np.zeros(dist.shape[1], dtype=np.intp), k,
+                                    np.array([dist.shape[1]]))
         y = y.astype(np.float64)
         span = float(y.max() - y.min())
         dy = np.abs(y[rows][:, None] - y[nbrs]) / (span if span > 0 else 1.0)  # (b, k)
-        da = feats.diffs(X, rows, nbrs)  # (b, k, d)
         w = 1.0 / k
         return np.concatenate([
             [w * dy.sum()],
-            w * da.sum(axis=(0, 1)),
-            w * np.einsum("bk,bkd->d", dy, da),
+            feats.weighted_diff_sum(rows, nbrs, np.full(nbrs.shape, w)),
+            feats.weighted_diff_sum(rows, nbrs, w * dy),
         ])
 
     @staticmethod
@@ -261,20 +360,3 @@ class ReliefF(BaseRanker):
     def _auto_support_size(self):
         return max(1, int(np.sum(self.scores_ > 0)))
 
-
-def _gather(order, mask, k):
-    """Indices of the masked positions of each row (padded with the row's first
-    index, which ``_masked_sum`` ignores) and how many there are."""
-    count = mask.sum(axis=1)
-    width = max(1, min(int(count.max()) if count.size else 1, k))
-    r, c = np.nonzero(mask)  # row-major: each row's positions in increasing order
-    slot = np.arange(r.size) - np.repeat(np.cumsum(count) - count, count)
-    idx = np.repeat(order[:, :1], width, axis=1)
-    idx[r, slot] = order[r, c]
-    return idx, count
-
-
-def _masked_sum(diffs, count):
-    """Sum over the first ``count[b]`` neighbours of each row."""
-    valid = np.arange(diffs.shape[1])[None, :] < count[:, None]
-    return np.einsum("bk,bkd->bd", valid.astype(np.float64), diffs)
