@@ -22,6 +22,7 @@ from ._engine import (_attribution, _consensus, _decomposition, _Encodings, _eva
                       _method_result, _prepare, _source_name)
 from ._constants import ATTRIBUTION_MODELS
 from .exceptions import InputError, missing_extra, plain_values
+from .progress import sub_steps
 from .registry import REGISTRY, MethodSpec, get_method
 
 __all__ = ["rank_features", "rank_file_streaming", "default_methods", "resolve_methods",
@@ -203,8 +204,9 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         Add selection curves, stability and agreement to
         ``result.sections.evaluation`` (for the report).
     progress : callable or None, default=None
-        Called as ``progress(label, done, total)`` before each step (reading,
-        each method, ...) and once with ``done == total`` at the end.
+        A :mod:`featkit.progress` reporter, called as ``progress(label, done, total)``
+        before each step (reading, each method, ...) and once with
+        ``done == total`` at the end.
     params : dict of str -> dict, default=None
         Estimator parameters per method, e.g. ``{"random_forest": {"n_estimators": 50}}``.
     n_jobs : int or None, default=None
@@ -387,9 +389,9 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
 
     Every method in ``methods`` must have a ``streaming`` scorer in the
     registry: ``f(path, target, *, batch_size, random_state, drop, progress)
-    -> (features, scores, extra)``. Scorers are called in turn; ``progress``
-    (as in :func:`rank_features`) is wrapped so that a scorer may call it with
-    the number of rows read so far.
+    -> (features, scores, extra)``. Scorers are called in turn; each gets a
+    :mod:`featkit.progress` reporter for its own step (e.g. rows read), which
+    reaches ``progress`` labelled ``"<method>: <what the scorer said>"``.
 
     ``extra`` may hold ``"n_rows"``, ``"task"``, ``"columns"`` (a list of
     :class:`~featkit.io.ColumnInfo` or of their dicts) and ``"notes"``; the
@@ -421,21 +423,10 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
     for i, spec in enumerate(specs):
         _step(progress, spec.name, i, len(specs))
         func = _streaming_function(spec)
-
-        def rows_read(*args, _label=spec.name, _i=i, **kwargs):
-            # Scorers report rows read; the driver's callback counts steps.
-            if not args:
-                label = _label
-            elif len(args) > 1:  # (rows, rows per second)
-                label = f"{_label} ({args[0]:,} rows, {args[1]:,.0f} rows/s)"
-            else:
-                label = f"{_label} ({args[0]:,} rows)"
-            _step(progress, label, _i, len(specs))
-
         t0 = time.perf_counter()
         feats, scores, extra = func(path, target, batch_size=batch_size,
                                     random_state=random_state, drop=tuple(drop),
-                                    progress=rows_read if progress is not None else None)
+                                    progress=sub_steps(progress, spec.name, i, len(specs)))
         seconds = time.perf_counter() - t0
         feats = [str(f) for f in feats]
         scores = np.asarray(scores, dtype=np.float64)

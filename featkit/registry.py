@@ -52,7 +52,8 @@ class MethodSpec:
     streaming : str or None
         ``"module:function"`` of a file-level scorer that reads a table in
         batches (never the whole file): ``f(path, target, *, batch_size,
-        random_state, drop, progress) -> (features, scores, extra)``. Used by
+        random_state, drop, progress) -> (features, scores, extra)``, where
+        ``progress`` is a :mod:`featkit.progress` reporter. Used by
         ``featkit rank`` for files larger than memory.
     """
 

@@ -6,16 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.feature_selection import mutual_info_classif
+from sklearn.utils._param_validation import InvalidParameterError
 
 from featkit.exceptions import InputError, UnknownNameError
 from featkit.registry import get_method
 from featkit.selection import OutRank, OutRank3MR
 from featkit.selection._outrank import (
-    _DistinctCounter,
     greedy_3mr,
     outrank_3mr_file,
     outrank_file,
 )
+from featkit.stats import DistinctCounter
 from featkit.stats._contingency import chance_corrected_mi, factorize_columns, quantile_codes
 
 
@@ -169,13 +170,33 @@ def test_streaming_equals_in_memory(tmp_path, fmt, subsample):
     assert [c["name"] for c in extra["columns"]] == features
 
 
-def test_streaming_progress_reports_rows_and_rate(tmp_path):
+def test_streaming_progress_reports_rows_read(tmp_path):
     frame = _table(3000)
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
     calls = []
-    outrank_file(path, "y", batch_size=1000, progress=lambda rows, rate: calls.append((rows, rate)))
-    assert calls[-1][0] == 3000 and all(rate > 0 for _, rate in calls)
+    outrank_file(path, "y", batch_size=1000, progress=lambda *a: calls.append(a))
+    assert calls[0] == ("1,000 rows", 1000, None) and calls[-1] == ("3,000 rows", 3000, None)
+    assert all(label == f"{done:,} rows" and total is None for label, done, total in calls)
+    calls.clear()
+    outrank_3mr_file(path, "y", batch_size=1000, progress=lambda *a: calls.append(a))
+    # each pass is half of the work; the rows read start again at the second pass
+    assert calls[0] == ("pass 1 of 2: 1,000 rows", 0, 2)
+    assert calls[-1] == ("pass 2 of 2: 3,000 rows", 1, 2)
+    assert ("pass 1 of 2: 3,000 rows", 0, 2) in calls
+
+
+def test_streaming_progress_reaches_the_engine_as_sub_steps(tmp_path):
+    from featkit.ranking import rank_file_streaming
+
+    path = tmp_path / "t.csv"
+    _table(3000).to_csv(path, index=False)
+    calls = []
+    rank_file_streaming(path, "y", methods=["outrank", "outrank_3mr"], batch_size=1000,
+                        progress=lambda *a: calls.append(a))
+    assert ("outrank: 3,000 rows", 0, 2) in calls
+    assert ("outrank_3mr: pass 2 of 2: 3,000 rows", 1.5, 2) in calls
+    assert calls[-1] == ("done", 2, 2)
 
 
 def test_streaming_errors(tmp_path):
@@ -186,8 +207,10 @@ def test_streaming_errors(tmp_path):
         outrank_file(path, "Y")
     with pytest.raises(UnknownNameError, match="nope"):
         outrank_file(path, "y", drop=("nope",))
-    with pytest.raises(InputError, match="batch_size"):
+    with pytest.raises(InvalidParameterError, match="batch_size"):
         outrank_file(path, "y", batch_size=0)
+    with pytest.raises(InvalidParameterError, match="max_pairs"):
+        outrank_3mr_file(path, "y", max_pairs=-1)
 
 
 def test_registry_entries_and_streaming_hook():
@@ -279,24 +302,24 @@ def test_quantile_binning_option():
     assert ks[0] == 8 and codes2[:, 1].max() < ks[1]
 
 
-def test_bad_parameters_raise_input_error():
+def test_bad_parameters_raise_invalid_parameter_error():
     X, y = np.eye(4), np.array([0, 1, 0, 1])
     for params in ({"batch_size": 1}, {"subsample": 0}, {"subsample": 1.5}, {"n_bins": 1},
                    {"n_jobs": 0}):
-        with pytest.raises(InputError):
+        with pytest.raises(InvalidParameterError):
             OutRank(**params).fit(X, y)
-    with pytest.raises(InputError, match="max_pairs"):
+    with pytest.raises(InvalidParameterError, match="max_pairs"):
         OutRank3MR(max_pairs=-1).fit(X, y)
 
 
 def test_distinct_counter_exact_then_hyperloglog():
-    counter = _DistinctCounter()
+    counter = DistinctCounter()
     for start in range(0, 200_000, 20_000):
         counter.update(np.arange(start, start + 20_000).astype(str))
         counter.update(np.arange(start, start + 100).astype(str))  # repeats do not count
     assert not counter.exact
     assert abs(counter.count() - 200_000) / 200_000 < 0.03
-    small = _DistinctCounter()
+    small = DistinctCounter()
     small.update(["a", "b"])
     small.update(["b", "c"])
     assert small.exact and small.count() == 3
@@ -455,5 +478,5 @@ def test_auto_bins_only_continuous_columns_and_label():
     target = cont + 0.1 * rng.normal(size=n)
     assert OutRank().fit(cont.reshape(-1, 1), target).scores_[0] > 0.3
     assert abs(OutRank(n_bins=None).fit(cont.reshape(-1, 1), target).scores_[0]) < 1e-9
-    with pytest.raises(InputError, match="'auto'"):
+    with pytest.raises(InvalidParameterError, match="'auto'"):
         OutRank(n_bins="many").fit(X, y)

@@ -189,7 +189,7 @@ def _fake_streaming_scorer(path, target, *, batch_size, random_state, drop, prog
         sums = s if sums is None else sums + s
         n += len(batch)
         if progress is not None:
-            progress(n)
+            progress(f"{n:,} rows", n, None)
     return names, sums / n, {"n_rows": n, "task": "classification", "mean_abs": True}
 
 
