@@ -37,7 +37,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .exceptions import InputError
-from .utils._input import check_fit_input
+from .utils._input import as_pandas_frame, check_fit_input
 from .utils._task import check_target, infer_task
 
 __all__ = ["BaseRanker", "canonical_column_order", "degenerate_reason", "ranking_from_scores",
@@ -270,7 +270,7 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         -------
         self
         """
-        X, y = self._validate_fit_input(X, y)
+        X, y = self._validate_fit_input(as_pandas_frame(X), y)
         self._fit_canonical(X, y, X, **fit_params)
         return self
 

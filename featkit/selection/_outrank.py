@@ -22,6 +22,7 @@ import numpy as np
 
 from ..base import BaseRanker
 from ..exceptions import InputError, UnknownNameError, suggest_names
+from ..utils._input import as_pandas_frame
 from ..stats._contingency import (
     chance_corrected_mi,
     entropy_from_codes,
@@ -284,7 +285,7 @@ class _OutRankBase(BaseRanker):
         -------
         self
         """
-        X = _codes_for_text_columns(X)
+        X = _codes_for_text_columns(as_pandas_frame(X))
         return super().fit(X, y, **fit_params)
 
     def _batches(self, X, y):
