@@ -8,8 +8,6 @@ wrapped mid-word. What is left out is said below the table.
 
 from __future__ import annotations
 
-import typer
-
 from ._common import clean_text, plain_message, stdout_console
 
 DEFAULT_TOP = 20
@@ -20,6 +18,8 @@ ELLIPSIS = "\u2026"
 
 def parse_top(value):
     """``--top``: a positive number of rows, or ``all`` (None = every row)."""
+    from ._common import fail
+
     if value is None:
         return DEFAULT_TOP
     text = str(value).strip().lower()
@@ -28,9 +28,9 @@ def parse_top(value):
     try:
         rows = int(text)
     except ValueError:
-        raise typer.BadParameter(f"give a number of rows or 'all', got {value!r}.") from None
+        fail(f"Invalid value for '--top': {value!r} is not a number of rows or 'all'.")
     if rows < 1:
-        raise typer.BadParameter(f"--top must be at least 1, got {rows}.")
+        fail(f"--top must be at least 1, got {rows}.")
     return rows
 
 

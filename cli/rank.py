@@ -80,7 +80,7 @@ def rank_command(
                                help="Target column. Without it only unsupervised methods run."),
     method: str = typer.Option(None, "--method", "-m",
                                help="Comma-separated methods (see `featkit methods`); default: the defaults."),
-    top: str = typer.Option(str(DEFAULT_TOP), "--top", callback=parse_top,
+    top: str = typer.Option(str(DEFAULT_TOP), "--top",
                             help="Rows to print: a number, or 'all' (the saved output always has "
                                  "every row). -k is reduce's --n-components, not this."),
     task: str = typer.Option("auto", "--task", help="auto, classification or regression."),
@@ -119,6 +119,7 @@ def rank_command(
     from featkit.ranking import rank_features, rank_file_streaming, should_stream
 
     # Everything that can be checked before the (possibly long) work is checked first.
+    top = parse_top(top)
     _choice(task, TASKS, "--task")
     _choice(aggregation, AGGREGATIONS, "--aggregation")
     _choice(model, MODELS, "--model")

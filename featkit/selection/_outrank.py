@@ -844,6 +844,8 @@ def _stream_batches(path, target, batch_size, drop, subsample, random_state, n_b
 
             labels = pc.unique(table.column(target)).drop_null()
             state["classes"].update(labels.slice(0, 2).to_pylist())
+        if "types" not in state:  # the column types, from the first batch
+            state["types"] = [_batch_type(table.column(f)) for f in features]
         before = missing.copy()
         out = _table_codes(table, features, target, n_bins, counters, missing)
         state["rows"] += table.num_rows
@@ -865,6 +867,21 @@ def _stream_batches(path, target, batch_size, drop, subsample, random_state, n_b
     return features, batches, counters, missing, state, tracker
 
 
+def _batch_type(column):
+    """A column's Arrow type; text that reads as numbers throughout the batch is float64
+    (a CSV batch may come as text; the in-memory typing calls such a column numeric)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column.type
+    try:
+        pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return column.type
+    return pa.float64() if column.null_count < len(column) else column.type
+
+
 def _check_two_classes(state, target):
     """Refuse a one-class target as the in-memory path does (every score would be 0)."""
     classes = state.get("classes", set())
@@ -881,13 +898,19 @@ def _file_extra(features, counters, missing, tracker, state, task_note):
     n_read = tracker.rows
     n_scored = state["rows"]
     coverage = [1.0 - float(m) / max(n_scored, 1) for m in missing]
+    import pyarrow as pa
+
+    types = state.get("types") or [pa.string()] * len(features)
     columns = []
-    for name, card, cov, cnt in zip(features, cards, coverage, counters):
+    for name, card, cov, cnt, kind in zip(features, cards, coverage, counters, types):
+        numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+        notes = [] if numeric else [f"{int(card):,} categor{'y' if card == 1 else 'ies'}"]
+        if not cnt.exact:
+            notes.append("cardinality estimated (HyperLogLog)")
         columns.append({
-            "name": name, "kind": "categorical", "dtype": "string",
+            "name": name, "kind": "numeric" if numeric else "categorical", "dtype": str(kind),
             "n_missing": int(round((1 - cov) * n_scored)), "missing_frac": 1 - cov,
-            "cardinality": int(card), "used": True,
-            "note": "" if cnt.exact else "cardinality estimated (HyperLogLog)",
+            "cardinality": int(card), "used": True, "note": "; ".join(notes),
         })
     return {
         "n_rows": n_read, "task": "classification", "columns": columns,
