@@ -313,6 +313,22 @@ class BaseRanker(SelectorMixin, BaseEstimator):
             )
         return X, y
 
+    # ------------------------------------------------------------------ display
+    def _repr_html_inner(self):
+        # scikit-learn's estimator diagram, with the best features above it once fitted
+        diagram = super()._repr_html_inner()
+        if not hasattr(self, "ranking_"):
+            return diagram
+        from ._display import selector_html
+
+        return selector_html(self) + diagram
+
+    def _repr_mimebundle_(self, **kwargs):
+        out = super()._repr_mimebundle_(**kwargs)
+        if "text/html" in out and hasattr(self, "ranking_"):
+            out["text/html"] = self._repr_html_inner()
+        return out
+
     def _set_scores(self, scores):
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)
         if scores.shape[0] != self.n_features_in_:

@@ -185,6 +185,33 @@ class RankingResult:
             frame[f"{name}_rank"] = frame[f"{name}_rank"].astype("float64")
         return frame
 
+    def _repr_html_(self):
+        from ._display import ranking_html
+
+        return ranking_html(self)
+
+    def plot(self, top: int = 20):
+        """Draw the consensus bars, and the agreement heatmap and selection
+        curves when the result holds an evaluation (``rank_features(..., evaluate=True)``).
+
+        Parameters
+        ----------
+        top : int, default=20
+            Features in the bar chart.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        featkit.exceptions.MissingExtraError
+            Without matplotlib; the message names ``pip install "featkit[plot]"``.
+        """
+        from ._display import plot_result
+
+        return plot_result(self, top=top)
+
     def order(self) -> np.ndarray:
         """Feature indices best first: by consensus rank, ties by feature name."""
         return np.lexsort((np.asarray(self.features, dtype=object).astype(str),
