@@ -38,12 +38,19 @@ def console():
     return Console(file=sys.stderr, stderr=True, highlight=False)
 
 
-def stdout_console():
-    """A rich console on stdout for results; wide when not a terminal so tables do not squeeze."""
+def stdout_console(width: int | None = None):
+    """A rich console on stdout for results, ``width`` characters wide.
+
+    By default: the terminal's width; when stdout is not a terminal, ``COLUMNS``
+    when set, else 200 (a pipe or file has no width, and a wide table in a
+    file beats one squeezed to 80).
+    """
     from rich.console import Console
 
-    tty = sys.stdout.isatty()
-    return Console(file=sys.stdout, highlight=False, width=None if tty else 200, soft_wrap=False)
+    if width is None and not sys.stdout.isatty():
+        columns = os.environ.get("COLUMNS", "").strip()
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 200
+    return Console(file=sys.stdout, highlight=False, width=width, soft_wrap=False)
 
 
 def fail(msg: str):

@@ -26,6 +26,7 @@ from ._common import (
     split_list,
     stdout_console,
 )
+from ._table import DEFAULT_TOP, parse_top, print_ranking
 
 OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
 REPORT_SUFFIXES = {".html", ".htm"}
@@ -69,7 +70,9 @@ def rank_command(
                                help="Target column. Without it only unsupervised methods run."),
     method: str = typer.Option(None, "--method", "-m",
                                help="Comma-separated methods (see `featkit methods`); default: the defaults."),
-    top: int = typer.Option(None, "--top", "-k", help="Print only the best K rows (the saved output has all)."),
+    top: str = typer.Option(str(DEFAULT_TOP), "--top",
+                            help="Rows to print: a number, or 'all' (the saved output always has "
+                                 "every row). -k is reduce's --n-components, not this."),
     task: str = typer.Option("auto", "--task", help="auto, classification or regression."),
     drop: str = typer.Option(None, "--drop", help="Comma-separated columns to leave out."),
     sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
@@ -106,10 +109,11 @@ def rank_command(
     from featkit.ranking import rank_features, rank_file_streaming, should_stream
 
     # Everything that can be checked before the (possibly long) work is checked first.
+    top = parse_top(top)
     _choice(task, TASKS, "--task")
     _choice(aggregation, AGGREGATIONS, "--aggregation")
     _choice(model, MODELS, "--model")
-    for name, value in (("--top", top), ("--sample", sample), ("--batch-size", batch_size),
+    for name, value in (("--sample", sample), ("--batch-size", batch_size),
                         ("--n-jobs", None if n_jobs is None or n_jobs == -1 else n_jobs)):
         if value is not None and value < 1:
             fail(f"{name} must be at least 1, got {value}.")
@@ -180,72 +184,6 @@ def rank_command(
                       markup=False)
         if render_report is not None:
             err.print(f"Wrote the report to {clean_text(report)}", markup=False)
-
-
-def _fmt(value) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e4 or abs(value) < 1e-3:
-        return f"{value:.3g}"
-    return f"{value:.4g}"
-
-
-def _fmt_rank(rank) -> str:
-    """An average rank, compactly: "3", "12.5" (ties share a fractional rank)."""
-    r = float(rank)
-    return str(int(r)) if r.is_integer() else f"{r:g}"
-
-
-def print_ranking(result, top=None) -> None:
-    """The ranking as a rich table on stdout, best first, then the notes."""
-    import numpy as np
-    from rich.table import Table
-    from rich.text import Text
-
-    out = stdout_console()
-    order = result.order()  # ties by feature name, never by column position
-    shown = order if top is None else order[:top]
-    info = {c.name: c for c in result.columns}
-    if result.aggregation == "borda":
-        consensus_head, sign = "consensus\n(Borda)", 1.0
-    else:
-        consensus_head = f"consensus\n({result.aggregation.replace('_', ' ')})"
-        sign = -1.0  # the score is minus the mean / median rank; show the rank itself
-    what = f"target {result.target!r}, {result.task}" if result.target else "no target"
-    table = Table(title=Text(clean_text(f"featkit ranking: {len(result.features)} features, "
-                                        f"{result.n_rows:,} rows, {what}")), title_justify="left")
-    table.add_column("rank", justify="right")
-    table.add_column("feature", overflow="fold")
-    table.add_column(consensus_head, justify="right")
-    for name, m in result.methods.items():
-        flag = " [degenerate]" if m.degenerate else ""  # the notes say why
-        table.add_column(f"{name}{flag}\nscore (rank)", justify="right")
-    table.add_column("type")
-    table.add_column("missing%", justify="right")
-    table.add_column("notes", overflow="fold")
-    for i in shown:
-        f = result.features[i]
-        c = info.get(f)
-        cells = [_fmt_rank(result.consensus_rank[i]), f, _fmt(sign * result.consensus_score[i])]
-        for m in result.methods.values():
-            cells.append(f"{_fmt(m.scores[i])} ({_fmt_rank(m.ranking[i])})")
-        cells += [c.kind if c else "", f"{100 * c.missing_frac:.1f}" if c else "",
-                  c.note if c else ""]
-        table.add_row(*(Text(clean_text(cell)) for cell in cells))
-    out.print(table)
-    if top is not None and top < len(order):
-        out.print(f"Showing the best {top} of {len(order)} ranked features"
-                  " (the saved output has all of them).")
-    # Excluded columns are listed unless a note already says why.
-    excluded = [c for c in result.columns if not c.used
-                and not any(repr(c.name) in note for note in result.notes)]
-    if excluded:
-        out.print(plain_message("Not ranked: " + "; ".join(
-            f"{c.name} ({c.note or c.kind})" for c in excluded)), markup=False)
-    for note in result.notes:
-        out.print(f"note: {plain_message(note)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import typer
 from featkit import ATTRIBUTION_MODELS as MODELS
-from featkit import TASKS
+from featkit import AGGREGATIONS, TASKS
 
 from ._common import (
     check_not_input,
@@ -19,6 +19,7 @@ from ._common import (
     console,
     fail,
     handle_errors,
+    parse_params,
     progress,
     quiet_warnings,
     split_list,
@@ -64,6 +65,11 @@ def report_command(
     drop: str = typer.Option(None, "--drop", help="Comma-separated columns to leave out."),
     sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    aggregation: str = typer.Option("mean_rank", "--aggregation",
+                                    help="Consensus: mean_rank, median_rank or borda (as in rank)."),
+    param: list[str] = typer.Option(None, "--param", "-p",
+                                    help="Method parameter METHOD.NAME=VALUE (repeatable), as in rank."),
+    n_jobs: int = typer.Option(None, "--n-jobs", help="Parallel jobs for methods that take n_jobs."),
     title: str = typer.Option(None, "--title", help="Page title."),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="Nothing on stderr but errors: no progress, messages or warnings."),
@@ -77,16 +83,21 @@ def report_command(
         fail(f"--task {task!r} is not one of {', '.join(TASKS)}.")
     if model is not None and model not in MODELS:
         fail(f"--model {model!r} is not one of {', '.join(MODELS)}.")
-    if sample is not None and sample < 1:
-        fail(f"--sample must be at least 1, got {sample}.")
+    if aggregation not in AGGREGATIONS:
+        fail(f"--aggregation {aggregation!r} is not one of {', '.join(AGGREGATIONS)}.")
+    for name, value in (("--sample", sample), ("--n-jobs", None if n_jobs in (None, -1) else n_jobs)):
+        if value is not None and value < 1:
+            fail(f"{name} must be at least 1, got {value}.")
+    params = parse_params(param)
     check_seed(seed)
     check_writable(output, REPORT_SUFFIXES, "the report")
     check_not_input(output, [data], "--output")
 
     if Path(data).suffix.lower() == ".json":
-        if any(v is not None for v in (target, method, model, drop, sample)):
+        if any(v is not None for v in (target, method, model, drop, sample, n_jobs)) or params \
+                or aggregation != "mean_rank":
             fail("A saved .json ranking is re-rendered as it is: --target, --method, --model, "
-                 "--drop and --sample apply to a table only.")
+                 "--drop, --sample, --aggregation, --param and --n-jobs apply to a table only.")
         if not Path(data).is_file():
             fail(f"No such file: {str(data)!r}.")
         result = _load_saved(data)
@@ -97,13 +108,18 @@ def report_command(
             result = rank_features(
                 data, target, methods=split_list(method) or None, task=task, drop=split_list(drop),
                 sample=sample, random_state=seed, model=model, evaluate=True, progress=cb,
+                aggregation=aggregation, params=params or None, n_jobs=n_jobs,
             )
         parts = ["featkit", "report", str(data)]
         for flag, value in (("--target", target), ("--method", method), ("--model", model),
                             ("--task", None if task == "auto" else task), ("--drop", drop),
-                            ("--sample", sample), ("--seed", seed), ("--output", output)):
+                            ("--sample", sample), ("--seed", seed),
+                            ("--aggregation", None if aggregation == "mean_rank" else aggregation),
+                            ("--n-jobs", n_jobs), ("--output", output)):
             if value is not None:
                 parts += [flag, str(value)]
+        for item in param or ():
+            parts += ["--param", item]
         result.meta["command"] = shlex.join(parts)
 
     from featkit.io import commit_group

@@ -36,9 +36,8 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .exceptions import InputError
 from .findings import declared_layouts
-from .utils._input import check_fit_input
+from .utils._input import as_pandas_frame, check_fit_input
 from .utils._param_validation import N_FEATURES_CONSTRAINT, ParamValidationMixin, validate_params
 from .utils._task import check_target, infer_task
 
@@ -282,7 +281,7 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         -------
         self
         """
-        X, y = self._validate_fit_input(X, y)
+        X, y = self._validate_fit_input(as_pandas_frame(X), y)
         self._fit_canonical(X, y, X, **fit_params)
         return self
 
@@ -325,6 +324,22 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
                 self, X, ensure_all_finite=finite, dtype="numeric", ensure_min_samples=2
             )
         return X, y
+
+    # ------------------------------------------------------------------ display
+    def _repr_html_inner(self):
+        # scikit-learn's estimator diagram, with the best features above it once fitted
+        diagram = super()._repr_html_inner()
+        if not hasattr(self, "ranking_"):
+            return diagram
+        from ._display import selector_html
+
+        return selector_html(self) + diagram
+
+    def _repr_mimebundle_(self, **kwargs):
+        out = super()._repr_mimebundle_(**kwargs)
+        if "text/html" in out and hasattr(self, "ranking_"):
+            out["text/html"] = self._repr_html_inner()
+        return out
 
     def _set_scores(self, scores):
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)

@@ -19,7 +19,17 @@ from .io._atomic import commit_group, same_file
 from .io._types import ColumnInfo
 from .sections import Sections
 
-__all__ = ["MethodResult", "RankingResult"]
+__all__ = ["CONSENSUS_COLUMNS", "MethodResult", "RankingResult"]
+
+# What a user reads for each aggregation, and its name in every output. The
+# internal consensus_score is higher = better (the ranker contract), so for
+# the rank aggregations it is minus the rank a person expects to see.
+CONSENSUS_COLUMNS = {
+    "mean_rank": "consensus_mean_rank",      # lower = better
+    "median_rank": "consensus_median_rank",  # lower = better
+    "borda": "consensus_borda_points",       # higher = better
+}
+_SCORE_SIGN = {"mean_rank": -1.0, "median_rank": -1.0, "borda": 1.0}
 
 
 @dataclass
@@ -77,7 +87,9 @@ class RankingResult:
         Rows used for the ranking (after ``sample``).
     methods : dict of str -> MethodResult
     consensus_score : ndarray of shape (n_features,)
-        Aggregated score over methods (higher = better).
+        Aggregated score over methods, higher = better, for ordering: minus the
+        mean (median) rank, or the Borda points. What a user reads is
+        :attr:`consensus_values`, named :attr:`consensus_name` in every output.
     consensus_rank : ndarray of float64, shape (n_features,)
         Average ranks of the consensus score, 1 = best (ties share their mean rank).
     aggregation : str
@@ -115,6 +127,24 @@ class RankingResult:
             self.sections = Sections.from_dict(self.sections)
 
     # ------------------------------------------------------------------ views
+    @property
+    def consensus_name(self) -> str:
+        """The consensus column's name in every output, e.g. ``"consensus_mean_rank"``."""
+        return CONSENSUS_COLUMNS.get(self.aggregation, f"consensus_{self.aggregation}")
+
+    @property
+    def consensus_label(self) -> str:
+        """The consensus as a header says it, e.g. ``"mean rank (lower = better)"``."""
+        better = "higher" if _SCORE_SIGN.get(self.aggregation, -1.0) > 0 else "lower"
+        what = "Borda points" if self.aggregation == "borda" else self.aggregation.replace("_", " ")
+        return f"{what} ({better} = better)"
+
+    @property
+    def consensus_values(self) -> np.ndarray:
+        """The consensus as a user reads it: the mean / median rank (lower = better)
+        or the Borda points (higher = better), aligned with :attr:`features`."""
+        return _SCORE_SIGN.get(self.aggregation, -1.0) * np.asarray(self.consensus_score, dtype=float)
+
     def column(self, name: str) -> ColumnInfo:
         for c in self.columns:
             if c.name == name:
@@ -124,7 +154,8 @@ class RankingResult:
     def to_frame(self):
         """One row per input column (target excluded), best first.
 
-        Columns: ``rank`` (consensus), ``feature``, ``consensus``, then
+        Columns: ``rank`` (consensus), ``feature``, the consensus named by
+        :attr:`consensus_name` (e.g. ``consensus_mean_rank``, lower = better), then
         ``<method>_score`` and ``<method>_rank`` per method, then ``type``,
         ``missing_pct``, ``cardinality``, ``notes``. Ranks are float average
         ranks (ties share their mean rank); rows with equal consensus rank are
@@ -134,11 +165,11 @@ class RankingResult:
         import pandas as pd
 
         info = {c.name: c for c in self.columns}
+        consensus, values = self.consensus_name, self.consensus_values
         rows = []
         for i, f in enumerate(self.features):
             c = info.get(f)
-            row = {"rank": float(self.consensus_rank[i]), "feature": f,
-                   "consensus": float(self.consensus_score[i])}
+            row = {"rank": float(self.consensus_rank[i]), "feature": f, consensus: float(values[i])}
             for name, m in self.methods.items():
                 row[f"{name}_score"] = float(m.scores[i])
                 row[f"{name}_rank"] = float(m.ranking[i])
@@ -149,7 +180,7 @@ class RankingResult:
         for c in self.columns:
             if c.name in ranked:
                 continue
-            row = {"rank": None, "feature": c.name, "consensus": None}
+            row = {"rank": None, "feature": c.name, consensus: None}
             for name in self.methods:
                 row[f"{name}_score"] = None
                 row[f"{name}_rank"] = None
@@ -160,6 +191,33 @@ class RankingResult:
         for name in self.methods:
             frame[f"{name}_rank"] = frame[f"{name}_rank"].astype("float64")
         return frame
+
+    def _repr_html_(self):
+        from ._display import ranking_html
+
+        return ranking_html(self)
+
+    def plot(self, top: int = 20):
+        """Draw the consensus bars, and the agreement heatmap and selection
+        curves when the result holds an evaluation (``rank_features(..., evaluate=True)``).
+
+        Parameters
+        ----------
+        top : int, default=20
+            Features in the bar chart.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        featkit.exceptions.MissingExtraError
+            Without matplotlib; the message names ``pip install "featkit[plot]"``.
+        """
+        from ._display import plot_result
+
+        return plot_result(self, top=top)
 
     def order(self) -> np.ndarray:
         """Feature indices best first: by consensus rank, ties by feature name."""
@@ -179,7 +237,7 @@ class RankingResult:
             "task": self.task,
             "n_rows": self.n_rows,
             "aggregation": self.aggregation,
-            "consensus_score": self.consensus_score,
+            self.consensus_name: self.consensus_values,
             "consensus_rank": self.consensus_rank,
             "methods": {
                 name: {"scores": m.scores, "ranking": m.ranking, "support": m.support,
@@ -199,6 +257,8 @@ class RankingResult:
 
         Results saved before findings were declared hold an untyped ``"extra"``
         per method instead; it is not read (nothing says what its values are).
+        Files written before the consensus was named by what it holds (with a
+        ``consensus_score``, minus the mean rank) are read too.
         """
         methods = {
             name: MethodResult(
@@ -212,14 +272,20 @@ class RankingResult:
             )
             for name, m in d["methods"].items()
         }
+        aggregation = d.get("aggregation", "mean_rank")
+        if "consensus_score" in d:
+            score = _float_array(d["consensus_score"])
+        else:
+            name = CONSENSUS_COLUMNS.get(aggregation, f"consensus_{aggregation}")
+            score = _SCORE_SIGN.get(aggregation, -1.0) * _float_array(d[name])
         return cls(
             features=list(d["features"]),
             columns=[ColumnInfo(**c) for c in d["columns"]],
             target=d.get("target"), task=d.get("task"), n_rows=d.get("n_rows", 0),
             methods=methods,
-            consensus_score=_float_array(d["consensus_score"]),
+            consensus_score=score,
             consensus_rank=_float_array(d["consensus_rank"]),
-            aggregation=d.get("aggregation", "mean_rank"),
+            aggregation=aggregation,
             notes=list(d.get("notes", [])), meta=d.get("meta", {}),
             sections=Sections.from_dict(d.get("sections")),
         )

@@ -77,6 +77,9 @@ class CodeBatches:
     label_values : set
         Up to two distinct non-missing label values (enough to tell a
         one-class label).
+    column_types : list of pyarrow.DataType or None
+        Each feature's type in the first batch yielded; text that reads as
+        numbers throughout that batch is float64 (CSV cells come as text).
 
     Examples
     --------
@@ -126,6 +129,7 @@ class CodeBatches:
         self.batch_coverage = []
         self.distinct = [DistinctCounter() for _ in range(d)]
         self.label_values = set()
+        self.column_types = None
 
     def __iter__(self):
         self.reset()
@@ -173,6 +177,8 @@ class CodeBatches:
 
             labels = pc.unique(table.column(self.target)).drop_null()
             self.label_values.update(labels.slice(0, 2).to_pylist())
+        if self.column_types is None:  # the column types, from the first batch
+            self.column_types = [_batch_type(table.column(f)) for f in self.features]
         d = len(self.features)
         codes = np.empty((n, d), dtype=np.int32, order="F")
         ks = np.empty(d, dtype=np.int64)
@@ -187,6 +193,21 @@ class CodeBatches:
         self.rows_scored += n
         self.batch_coverage.append(100.0 * (1.0 - missing / n))
         return np.ascontiguousarray(codes), ks, y_codes.astype(np.int64, copy=False), k_y
+
+
+def _batch_type(column):
+    """A column's Arrow type; text that reads as numbers throughout the batch is float64
+    (a CSV batch comes as text; the in-memory typing calls such a column numeric)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return column.type
+    try:
+        pc.cast(column, pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return column.type
+    return pa.float64() if column.null_count < len(column) else column.type
 
 
 def _column_codes(col, n_bins):

@@ -257,7 +257,9 @@ def prepare_features(
     for info in columns:
         if info.name in drop:
             info.used = False
-            info.note = "; ".join(p for p in ("dropped on request", info.note) if p)
+            # what the column is, without the advice on how to rank it: the user dropped it
+            what = "ID-like (unique per row)" if info.kind == "id" else info.note
+            info.note = "; ".join(p for p in ("dropped on request", what) if p)
             continue
         if info.kind == "id" and keep_id:
             info.used = True

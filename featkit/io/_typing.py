@@ -181,7 +181,7 @@ def _infer_one(name, series: pd.Series, categorical_int_max: int, separator=None
         # Numbers among a few words are a column of numbers, whatever else it is.
         and not (is_text and _mostly_numbers(present))
     ):
-        return finish("id", False, "ID-like (unique per row): excluded; pass keep_id=True to rank it")
+        return finish("id", False, "ID-like (unique per row): excluded; pass keep_id=True (--keep-id) to rank it")
     if is_text:
         return finish("categorical", note=_text_note(present, cardinality))
     if is_category:

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import _svg
 from ._svg import fmt
+from ..utils._format import column_digits
 
 TOP_BARS = 20        # features in the ranking bar chart
 TOP_STABILITY = 25   # features in the stability heatmap
@@ -70,6 +71,11 @@ def ranking(result) -> dict:
     order = _order(result)
     methods = list(result.methods)
     info = {c.name: c for c in result.columns}
+    values = result.consensus_values
+    # Per column, the digits that tell the shown values apart (Inf-FS scores
+    # agree to 3-4 digits); "4" for a column whose values differ sooner.
+    digits = {name: column_digits(result.methods[name].scores) for name in methods}
+    consensus_digits = column_digits(values)
     rows = []
     for i in order:
         f = result.features[i]
@@ -77,12 +83,12 @@ def ranking(result) -> dict:
         cells = []
         for name in methods:
             m = result.methods[name]
-            cells.append({"score": fmt(m.scores[i]), "score_raw": _finite(m.scores[i]),
+            cells.append({"score": fmt(m.scores[i], digits[name]), "score_raw": _finite(m.scores[i]),
                           "rank": fmt_rank(m.ranking[i]),
                           "kept": None if m.support is None else bool(m.support[i])})
         rows.append({"rank": fmt_rank(result.consensus_rank[i]), "feature": f,
-                     "consensus": fmt(result.consensus_score[i]),
-                     "consensus_raw": _finite(result.consensus_score[i]), "methods": cells,
+                     "consensus": fmt(values[i], consensus_digits),
+                     "consensus_raw": _finite(values[i]), "methods": cells,
                      "kind": c.kind if c else "", "note": c.note if c else ""})
     top = order[:TOP_BARS]
     scores = np.asarray(result.consensus_score, dtype=float)
@@ -95,17 +101,16 @@ def ranking(result) -> dict:
                 for i in top]
         # A floor keeps the last bar visible: the bars show order, the labels the values.
         norm = [0.03 + 0.97 * v for v in norm]
-        if result.aggregation in ("mean_rank", "median_rank"):
-            notes = [f"mean rank {fmt(-scores[i], 3)}" if result.aggregation == "mean_rank"
-                     else f"median rank {fmt(-scores[i], 3)}" for i in top]
-        else:
-            notes = [fmt(scores[i]) for i in top]
+        what = "Borda points" if result.aggregation == "borda" else result.aggregation.replace("_", " ")
+        top_digits = max(3, column_digits(values[top], min_digits=3))
+        notes = [f"{what} {fmt(values[i], top_digits)}" for i in top]
         chart = _svg.bar_chart([result.features[i] for i in top], norm, annotations=notes,
-                               title=f"Top {len(top)} features by consensus ({result.aggregation})",
+                               title=f"Top {len(top)} features by consensus {result.consensus_label}",
                                value_label="consensus (longer = better)")
     degenerate = {name: m.degenerate for name, m in result.methods.items() if m.degenerate}
     return {"available": bool(result.features), "methods": methods, "rows": rows, "chart": chart,
             "aggregation": result.aggregation, "degenerate": degenerate,
+            "consensus_head": result.consensus_name, "consensus_label": result.consensus_label,
             "reason": "No features were ranked."}
 
 

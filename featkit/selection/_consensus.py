@@ -64,7 +64,10 @@ class ConsensusRanker(BaseRanker):
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        Aggregated score (minus the mean of the members' average ranks by default).
+        Aggregated score, higher = better as for every ranker: minus the mean
+        (median) of the members' average ranks, or the Borda points. What a
+        user reads is the mean rank itself, ``-scores_`` (lower = better), as
+        :attr:`featkit.results.RankingResult.consensus_values` shows it.
     rankings_ : dict of str -> ndarray
         Each method's ranking (float average ranks).
     degenerate_ : dict of str -> str

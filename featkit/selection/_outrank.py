@@ -22,6 +22,7 @@ from ..base import BaseRanker
 from ..findings import Finding
 from ..utils._param_validation import Interval, RealNotInt, StrOptions, validate_params
 from ..exceptions import InputError
+from ..utils._input import as_pandas_frame
 from ..progress import as_reporter, sub_steps
 from ._outrank_batches import (
     MIN_TRAILING_BATCH,
@@ -86,7 +87,7 @@ class _OutRankBase(BaseRanker):
         -------
         self
         """
-        X = _codes_for_text_columns(X)
+        X = _codes_for_text_columns(as_pandas_frame(X))
         super().fit(X, y, **fit_params)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
@@ -431,17 +432,23 @@ def _check_two_classes(source):
 
 
 def _file_extra(source, task_note):
+    import pyarrow as pa
+
     features = source.features
     cards = [c.count() for c in source.distinct]
     n_scored = source.rows_scored
     coverage = [1.0 - float(m) / max(n_scored, 1) for m in source.n_missing]
+    types = source.column_types or [pa.string()] * len(features)
     columns = []
-    for name, card, cov, cnt in zip(features, cards, coverage, source.distinct):
+    for name, card, cov, cnt, kind in zip(features, cards, coverage, source.distinct, types):
+        numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+        notes = [] if numeric else [f"{int(card):,} categor{'y' if card == 1 else 'ies'}"]
+        if not cnt.exact:
+            notes.append("cardinality estimated (HyperLogLog)")
         columns.append({
-            "name": name, "kind": "categorical", "dtype": "string",
+            "name": name, "kind": "numeric" if numeric else "categorical", "dtype": str(kind),
             "n_missing": int(round((1 - cov) * n_scored)), "missing_frac": 1 - cov,
-            "cardinality": int(card), "used": True,
-            "note": "" if cnt.exact else "cardinality estimated (HyperLogLog)",
+            "cardinality": int(card), "used": True, "note": "; ".join(notes),
         })
     return {
         "n_rows": source.rows_read, "task": "classification", "columns": columns,

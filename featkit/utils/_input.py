@@ -12,12 +12,33 @@ import numpy as np
 
 from ..exceptions import InputError
 
-__all__ = ["MAX_MAGNITUDE", "check_fit_input", "check_label_types", "check_magnitude", "plain_value"]
+__all__ = ["MAX_MAGNITUDE", "as_pandas_frame", "check_fit_input", "check_label_types", "check_magnitude", "plain_value"]
 
 # Larger values are refused: sums of squares of a billion of them would pass
 # float64's ~1.8e308 (1e9 * (1e100)**2 = 1e209 leaves ample room), and no
 # measured quantity comes anywhere near (a sentinel such as 1e308 does).
 MAX_MAGNITUDE = 1e100
+
+
+def as_pandas_frame(X):
+    """A polars DataFrame as a pandas one (same column names); anything else as it is.
+
+    Converted once, where ``fit`` starts, so that every later step (text
+    checks, canonical column order, per-column encodings) sees one frame type
+    and ``feature_names_in_`` holds the polars column names.
+
+    Examples
+    --------
+    >>> import polars as pl
+    >>> type(as_pandas_frame(pl.DataFrame({"a": [1, 2]}))).__module__.split(".")[0]
+    'pandas'
+    >>> as_pandas_frame([[1, 2]])
+    [[1, 2]]
+    """
+    if type(X).__module__.split(".")[0] == "polars" and hasattr(X, "to_pandas") \
+            and hasattr(X, "columns"):
+        return X.to_pandas()
+    return X
 
 
 def plain_value(value):
