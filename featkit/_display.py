@@ -80,9 +80,9 @@ def plot_result(result, top: int = TOP_ROWS):
         from .exceptions import MissingExtraError
 
         raise MissingExtraError('result.plot() needs matplotlib: pip install "featkit[plot]"') from exc
-    evaluation = (result.sections or {}).get("evaluation") or {}
-    agreement = evaluation.get("agreement") or {}
-    curves = evaluation.get("curves") or {}
+    evaluation = result.sections.evaluation if result.sections is not None else None
+    agreement = (evaluation.agreement if evaluation is not None else None) or {}
+    curves = (evaluation.curves if evaluation is not None else None) or {}
     panels = ["bars"] + (["agreement"] if len(agreement.get("methods", [])) >= 2 else []) \
         + (["curves"] if curves.get("curves") else [])
     fig, axes = plt.subplots(1, len(panels), figsize=(6 * len(panels), 5), squeeze=False)

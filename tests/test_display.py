@@ -41,10 +41,12 @@ def test_plot_draws_bars_agreement_and_curves():
     matplotlib.use("Agg")
     result = _wide_result(d=6)
     names = list(result.methods)[:3]
-    result.sections["evaluation"] = {
-        "agreement": {"methods": names, "spearman": np.eye(3).tolist()},
-        "curves": {"ks": [1, 2, 3], "metric": "accuracy", "curves": {n: [0.5, 0.6, None] for n in names}},
-    }
+    from featkit.sections import EvaluationSection
+
+    result.sections.evaluation = EvaluationSection(
+        agreement={"methods": names, "spearman": np.eye(3).tolist()},
+        curves={"ks": [1, 2, 3], "metric": "accuracy", "curves": {n: [0.5, 0.6, None] for n in names}},
+    )
     fig = result.plot(top=4)
     titles = [ax.get_title() for ax in fig.axes]
     assert titles[:3] == ["Top 4 features", "Agreement (Spearman)", "Selection curves"]
