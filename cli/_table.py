@@ -51,7 +51,7 @@ def abbreviate(text: str, width: int) -> str:
 
 def _cells(result, shown):
     """(header, cells, justify) per candidate column, in display order."""
-    from featkit.utils._format import column_digits, format_number
+    from featkit.utils import column_digits, format_number
 
     info = {c.name: c for c in result.columns}
     values = result.consensus_values
