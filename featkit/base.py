@@ -274,6 +274,11 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
+            A pandas or polars frame may hold text, categorical, boolean and
+            date-time columns, with missing values: they are encoded as
+            ``featkit rank`` encodes them (:class:`featkit.io.FeatureEncoder`:
+            a cross-fitted target encoding, missing values imputed by the
+            median unless the method takes NaN), one column per input column.
         y : array-like of shape (n_samples,), default=None
             Target; required by supervised methods, ignored by the others.
 
@@ -307,7 +312,26 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
             scores = scores[inverse]
         self._set_scores(scores)
 
+    def _encode_text_columns(self, X, y):
+        """A frame with text / categorical / date-time columns, encoded as ``featkit rank``
+        encodes them for a numeric method; any other input as it is (no copy)."""
+        from .io._encoder import FeatureEncoder, needs_encoding
+
+        if not needs_encoding(X):
+            return X
+        import pandas as pd
+
+        seed = getattr(self, "random_state", 0)
+        task = getattr(self, "task", "auto")
+        encoder = FeatureEncoder(
+            impute=not self._allow_nan, task=task if task in ("classification", "regression") else "auto",
+            random_state=seed if isinstance(seed, (int, np.integer)) and seed >= 0 else 0)
+        values = encoder.fit_transform(X, y if self._requires_target else None)
+        # The original names, so feature_names_in_ and the results stay per input column.
+        return pd.DataFrame(values, columns=X.columns, index=X.index)
+
     def _validate_fit_input(self, X, y):
+        X = self._encode_text_columns(X, y)
         # Before scikit-learn's validation, whose messages name no column.
         check_fit_input(X, y if self._requires_target and self._task_aware else None, type(self).__name__)
         finite = "allow-nan" if self._allow_nan else True
