@@ -201,3 +201,19 @@ def test_boosting_permutation_is_deterministic_and_regression_works():
     b = BoostingPermutationRanker(n_estimators=40, random_state=3).fit(X, y)
     np.testing.assert_array_equal(a.scores_, b.scores_)
     assert a.task_ == "regression" and np.argsort(-a.scores_)[:2].tolist() == [3, 1]
+
+
+# ------------------------------------------------------------------ L1 rows
+
+def test_l1_fits_on_a_capped_stratified_row_sample():
+    from featkit.selection import L1Ranker
+
+    X, y = make_classification(n_samples=3000, n_features=8, n_informative=3, n_redundant=0,
+                               shuffle=False, random_state=0)
+    capped = L1Ranker(max_rows=1000, random_state=0).fit(X, y)
+    assert capped.n_rows_used_ == 1000
+    full = L1Ranker(max_rows=None, random_state=0).fit(X, y)
+    assert full.n_rows_used_ == 3000
+    assert set(np.argsort(-capped.scores_)[:3]) == set(np.argsort(-full.scores_)[:3]) == {0, 1, 2}
+    again = L1Ranker(max_rows=1000, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(capped.scores_, again.scores_)

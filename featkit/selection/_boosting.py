@@ -209,8 +209,10 @@ class BoostingPermutationRanker(GradientBoostingRanker):
         Fraction of rows held out (stratified for classification when possible).
     max_train_rows : int or None, default=200_000
         Rows the model is fitted on at most (a seeded sample of the training part).
-    max_eval_rows : int or None, default=10_000
-        Held-out rows the shuffles are scored on at most.
+    max_eval_rows : int or None, default=5_000
+        Held-out rows the shuffles are scored on at most. Each shuffle costs one
+        prediction of these rows; 5,000 rows measure a held-out log-loss change
+        to about 0.01 while 100 features x 5 repeats stay a few seconds.
     min_eval_rows : int, default=50
         Fewer held-out rows than this: the method declines (see above).
     random_state : int, RandomState or None, default=None
@@ -240,7 +242,7 @@ class BoostingPermutationRanker(GradientBoostingRanker):
 
     def __init__(self, n_features_to_select="auto", task="auto", backend="auto", n_estimators=100,
                  learning_rate=0.1, max_leaf_nodes=31, n_repeats=5, test_size=0.25,
-                 max_train_rows=200_000, max_eval_rows=10_000, min_eval_rows=50,
+                 max_train_rows=200_000, max_eval_rows=5_000, min_eval_rows=50,
                  random_state=None, n_jobs=None):
         super().__init__(n_features_to_select=n_features_to_select, task=task, backend=backend,
                          n_estimators=n_estimators, learning_rate=learning_rate,
