@@ -245,7 +245,7 @@ def _consensus_rank(frame, methods):
     return np.asarray(result.consensus_rank, dtype=float), sum(m.seconds for m in result.methods.values())
 
 
-def part_quality(say, quick):
+def part_quality(say, quick, only=None):
     import pandas as pd
 
     from featkit.datasets import make_benchmark
@@ -264,6 +264,8 @@ def part_quality(say, quick):
     generated = truth.select_dtypes("number")
     sets.append(("generated (known truth)", generated.to_numpy(float), bench.frame["y"].to_numpy()))
     for name, X, y in sets:
+        if only and not any(name.startswith(o) for o in only):
+            continue
         frame = pd.DataFrame(X, columns=[f"c{j}" for j in range(X.shape[1])])
         frame["y"] = y
         old, old_s = _consensus_rank(frame, OLD_DEFAULTS)
@@ -290,6 +292,7 @@ def main(argv=None) -> int:
     ap.add_argument("--parts", default="tall,wide,quality")
     ap.add_argument("--rows", type=int, default=None, help="rows of the tall table")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per command")
+    ap.add_argument("--only", default="", help="quality: comma-separated dataset names (prefixes)")
     ap.add_argument("--output", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
     parts = [p.strip() for p in args.parts.split(",") if p.strip()]
@@ -314,7 +317,7 @@ def main(argv=None) -> int:
         if "wide" in parts:
             part_wide(say, tmp, args.quick, timeout)
     if "quality" in parts:
-        part_quality(say, args.quick)
+        part_quality(say, args.quick, [o for o in args.only.split(",") if o])
     say(f"rerun: python -m benchmarks main_job{' --quick' if args.quick else ''}"
         f"{'' if args.parts == 'tall,wide,quality' else ' --parts ' + args.parts}")
     args.output.parent.mkdir(parents=True, exist_ok=True)

@@ -56,8 +56,8 @@ def test_rank_prints_table_and_saves_every_row(small_csv, tmp_path):
     result = run("rank", small_csv, "--target", "label", "--top", "2", "-o", out, *FAST)
     assert result.exit_code == 0, result.output
     text = result.stdout
-    for head in ("rank", "feature", "consensus", "f_test", "mutual_info", "random_forest",
-                 "permutation", "l1", "type", "missing%", "notes"):
+    for head in ("rank", "feature", "consensus", "f_test", "mutual_info_binned", "gradient_boosting",
+                 "permutation_boosting", "l1", "type", "missing%", "notes"):
         assert head in text
     assert "good" in text and "junk2" not in text  # --top 2 limits printed rows
     assert "Showing the best 2 of 5" in text
@@ -66,7 +66,7 @@ def test_rank_prints_table_and_saves_every_row(small_csv, tmp_path):
     assert saved["feature"].tolist()[0] == "good"
     assert set(saved["feature"]) == {"good", "okay", "junk1", "junk2", "kind", "row_id"}
     assert saved.loc[saved["feature"] == "row_id", "rank"].isna().all()
-    for m in ("f_test", "l1", "random_forest", "permutation", "mutual_info"):
+    for m in ("f_test", "l1", "gradient_boosting", "permutation_boosting", "mutual_info_binned"):
         assert {f"{m}_score", f"{m}_rank"} <= set(saved.columns)
     assert "Wrote the ranking" in result.stderr
 
@@ -189,7 +189,7 @@ def test_read_only_folder(small_csv, tmp_path):
     (["--top", "0"], "--top must be at least 1"),
     (["--model", "catboost"], "--model"),
     (["-p", "random_forest.n_estimators"], "METHOD.PARAMETER=VALUE"),
-    (["-p", "random_forest.trees=3"], "no parameter 'trees'"),
+    (["-p", "gradient_boosting.trees=3"], "no parameter 'trees'"),
     (["--stream", "-m", "f_test"], "cannot stream"),
     (["--drop", "nosuch"], "'nosuch'"),
     (["-m", "variance,f_test,outrnk"], "Did you mean 'outrank'"),

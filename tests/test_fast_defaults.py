@@ -189,8 +189,26 @@ def test_boosting_permutation_declines_with_a_note_on_too_few_rows():
     X, y = _informative(n=40, d=300)
     r = BoostingPermutationRanker(random_state=0).fit(X, y)
     assert r.declined_ is not None and "min_eval_rows=50" in r.declined_
-    assert np.all(r.scores_ == 0)
+    assert np.all(r.scores_ == 0) and r.estimator_ is None
     assert r.report_extra()["note"] == r.declined_
+
+
+def test_boosting_permutation_cross_fits_when_one_held_out_part_is_too_small():
+    X, y = _informative(n=120, d=8)
+    r = BoostingPermutationRanker(n_estimators=50, random_state=0).fit(X, y)
+    assert r.declined_ is None
+    assert r.n_eval_rows_ == 120  # 4 folds: every row held out once
+    assert r.estimator_.n_features_in_ == 8
+    assert set(np.argsort(-r.scores_)[:2]) <= {0, 1, 2}
+
+
+def test_small_tables_get_small_leaves():
+    from featkit.selection._boosting import min_leaf_rows
+
+    X, y = _informative(n=60, d=20)
+    r = GradientBoostingRanker(n_estimators=20, random_state=0).fit(X, y)
+    assert r.estimator_.get_params()["min_child_samples"] == min_leaf_rows(60) == 2
+    assert np.count_nonzero(r.scores_) >= 3  # with 20 rows a leaf there would be no split
 
 
 def test_boosting_permutation_is_deterministic_and_regression_works():

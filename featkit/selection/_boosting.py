@@ -42,9 +42,22 @@ def resolve_backend(backend: str) -> str:
 _ONE_THREAD_CELLS = 1 << 20
 
 
+def min_leaf_rows(n_rows: int) -> int:
+    """Rows per leaf at least: the libraries' 20, but n / 50 (at least 2) on
+    small tables, where 20 rows a leaf would leave most trees without a split.
+
+    Examples
+    --------
+    >>> [min_leaf_rows(n) for n in (40, 400, 100_000)]
+    [2, 8, 20]
+    """
+    return int(min(20, max(2, n_rows // 50)))
+
+
 def boosting_model(task, backend, *, n_estimators, learning_rate, max_leaf_nodes, seed, n_jobs,
-                   n_cells=None):
+                   n_cells=None, n_rows=None):
     """An unfitted gradient-boosting model of the resolved ``backend``."""
+    leaf = 20 if n_rows is None else min_leaf_rows(n_rows)
     if backend == "lightgbm":
         import lightgbm
 
@@ -57,12 +70,12 @@ def boosting_model(task, backend, *, n_estimators, learning_rate, max_leaf_nodes
         return cls(n_estimators=n_estimators, learning_rate=learning_rate,
                    num_leaves=max_leaf_nodes, random_state=seed, importance_type="gain",
                    deterministic=True, force_row_wise=True, verbose=-1,
-                   n_jobs=n_jobs)
+                   min_child_samples=leaf, n_jobs=n_jobs)
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
     return cls(max_iter=n_estimators, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
-               early_stopping=False, random_state=seed)
+               min_samples_leaf=leaf, early_stopping=False, random_state=seed)
 
 
 def split_gain(model, n_features: int) -> np.ndarray:
@@ -105,7 +118,8 @@ class GradientBoostingRanker(BaseRanker):
         Boosting rounds.
     learning_rate : float, default=0.1
     max_leaf_nodes : int, default=31
-        Leaves per tree (LightGBM's ``num_leaves``).
+        Leaves per tree (LightGBM's ``num_leaves``). Rows per leaf are at least
+        20, or ``n / 50`` (at least 2) on small tables (:func:`min_leaf_rows`).
     random_state : int, RandomState or None, default=None
         None is seed 0: the model is deterministic either way.
     n_jobs : int or None, default=None
@@ -150,7 +164,8 @@ class GradientBoostingRanker(BaseRanker):
         self.backend_ = resolve_backend(self.backend)
         return boosting_model(self.task_, self.backend_, n_estimators=self.n_estimators,
                               learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
-                              seed=seed, n_jobs=self.n_jobs, n_cells=X.shape[0] * X.shape[1])
+                              seed=seed, n_jobs=self.n_jobs, n_cells=X.shape[0] * X.shape[1],
+                              n_rows=X.shape[0])
 
     def _fit_scores(self, X, y):
         self.estimator_ = self._model(_seed(self.random_state), X).fit(X, y)
@@ -187,10 +202,14 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     on which the model never splits is not shuffled at all, because shuffling
     it cannot change a prediction (its importance is exactly 0).
 
-    When fewer than ``min_eval_rows`` rows can be held out, the method declines:
-    every score is 0 (one tie, which moves no feature in a consensus) and
-    ``declined_`` says why (also in :meth:`report_extra`). With so few rows a
-    shuffled column's loss change is noise (see docs/performance.md).
+    When the held-out part would have fewer than ``min_eval_rows`` rows, the
+    importances are cross-fitted instead: ``1 / test_size`` folds, each fold's
+    rows scored by a model fitted on the others, so that every row is held out
+    once. With fewer than ``min_eval_rows`` rows in all, the method declines:
+    every score is 0 (one tie, which moves no feature in a consensus whose ties
+    share their average rank) and ``declined_`` says why (also in
+    :meth:`report_extra`). With so few rows a shuffled column's loss change is
+    noise (measured in docs/performance.md).
     :class:`PermutationRanker` (random forest, every feature, every held-out
     row) keeps the old behaviour.
 
@@ -214,7 +233,8 @@ class BoostingPermutationRanker(GradientBoostingRanker):
         prediction of these rows; 5,000 rows measure a held-out log-loss change
         to about 0.01 while 100 features x 5 repeats stay a few seconds.
     min_eval_rows : int, default=50
-        Fewer held-out rows than this: the method declines (see above).
+        Fewer held-out rows than this: cross-fitted; fewer rows in all: declined
+        (see above).
     random_state : int, RandomState or None, default=None
     n_jobs : int or None, default=None
 
@@ -224,10 +244,12 @@ class BoostingPermutationRanker(GradientBoostingRanker):
         Mean rise of the held-out loss when the feature is shuffled.
     importances_std_ : ndarray of shape (n_features,)
     n_eval_rows_ : int
-        Held-out rows the importances were measured on.
+        Held-out rows the importances were measured on (all rows when cross-fitted).
     declined_ : str or None
         Why the method declined, or None.
-    backend_, estimator_, ranking_, support_, n_features_in_, feature_names_in_, task_
+    estimator_ : fitted model or None
+        The model (the first fold's when cross-fitted; None when declined).
+    backend_, ranking_, support_, n_features_in_, feature_names_in_, task_
         See :class:`GradientBoostingRanker`.
 
     Examples
@@ -256,34 +278,64 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     def _fit_scores(self, X, y):
         seed = _seed(self.random_state)
         rng = np.random.RandomState(seed)
-        d = X.shape[1]
-        n_test = int(np.ceil(self.test_size * X.shape[0]))
+        n, d = X.shape
+        n_test = int(np.ceil(self.test_size * n))
         self.declined_ = None
         self.importances_std_ = np.zeros(d)
-        self.n_eval_rows_ = min(n_test, self.max_eval_rows or n_test)
-        if self.n_eval_rows_ < self.min_eval_rows:
-            self.declined_ = (f"{X.shape[0]} rows leave {n_test} held-out rows, fewer than "
-                              f"min_eval_rows={self.min_eval_rows}: permutation importance "
-                              "declined (all scores 0).")
-            self.estimator_ = None
-            self.backend_ = resolve_backend(self.backend)
+        self.backend_ = resolve_backend(self.backend)
+        if n < self.min_eval_rows:
+            self.declined_ = (f"{n} rows, fewer than min_eval_rows={self.min_eval_rows}: "
+                              "permutation importance declined (all scores 0).")
+            self.estimator_, self.n_eval_rows_ = None, 0
             return np.zeros(d)
-        X_tr, X_te, y_tr, y_te = holdout_split(X, y, self.task_, self.test_size, seed)
-        if self.max_train_rows and X_tr.shape[0] > self.max_train_rows:
-            keep = rng.choice(X_tr.shape[0], self.max_train_rows, replace=False)
-            X_tr, y_tr = X_tr[keep], y_tr[keep]
-        X_te, y_te = X_te[:self.n_eval_rows_], y_te[:self.n_eval_rows_]
-        self.estimator_ = self._model(seed, X_tr).fit(X_tr, y_tr)
-        base = _loss(self.estimator_, self.task_, X_te, y_te)
+        if min(n_test, self.max_eval_rows or n_test) >= self.min_eval_rows:
+            X_tr, X_te, y_tr, y_te = holdout_split(X, y, self.task_, self.test_size, seed)
+            parts = [(X_tr, y_tr, X_te[:self.max_eval_rows], y_te[:self.max_eval_rows])]
+        else:
+            parts = self._cross_fit_parts(X, y, seed)
+        drops = []
+        for X_tr, y_tr, X_te, y_te in parts:
+            if self.max_train_rows and X_tr.shape[0] > self.max_train_rows:
+                keep = rng.choice(X_tr.shape[0], self.max_train_rows, replace=False)
+                X_tr, y_tr = X_tr[keep], y_tr[keep]
+            model = self._model(seed, X_tr).fit(X_tr, y_tr)
+            drops.append(self._loss_rises(model, X_te, y_te, rng))
+            if len(drops) == 1:
+                self.estimator_ = model
+        self.n_eval_rows_ = int(sum(part[2].shape[0] for part in parts))
+        # Folds are weighted by their held-out rows: every row counts once.
+        weights = np.array([part[2].shape[0] for part in parts], dtype=float)
+        per_repeat = np.tensordot(weights / weights.sum(), np.stack(drops), axes=1)
+        self.importances_std_ = per_repeat.std(axis=1)
+        return per_repeat.mean(axis=1)
+
+    def _cross_fit_parts(self, X, y, seed):
+        """Too few rows for one held-out part: K folds, each row held out once
+        (K = 1 / test_size, at least 2), so that all n rows are scored."""
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        k = max(2, int(round(1 / self.test_size)))
+        splitter = KFold(k, shuffle=True, random_state=seed)
+        if self.task_ == "classification":
+            counts = np.bincount(y)
+            if counts[counts > 0].min() >= k:
+                splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
+        return [(X[tr], y[tr], X[te], y[te]) for tr, te in splitter.split(X, y)]
+
+    def _loss_rises(self, model, X_te, y_te, rng):
+        """(d, n_repeats) rise of the held-out loss with each feature shuffled;
+        features the model never splits on are left at 0 (shuffling them cannot
+        change a prediction)."""
+        d = X_te.shape[1]
+        base = _loss(model, self.task_, X_te, y_te)
         shuffled = X_te.copy()
         drops = np.zeros((d, self.n_repeats))
-        for j in np.flatnonzero(split_gain(self.estimator_, d) > 0):
+        for j in np.flatnonzero(split_gain(model, d) > 0):
             for r in range(self.n_repeats):
                 shuffled[:, j] = X_te[rng.permutation(X_te.shape[0]), j]
-                drops[j, r] = _loss(self.estimator_, self.task_, shuffled, y_te) - base
+                drops[j, r] = _loss(model, self.task_, shuffled, y_te) - base
             shuffled[:, j] = X_te[:, j]
-        self.importances_std_ = drops.std(axis=1)
-        return drops.mean(axis=1)
+        return drops
 
     def _auto_support_size(self):
         se = self.importances_std_ / np.sqrt(max(self.n_repeats, 1))
