@@ -146,10 +146,12 @@ def test_sklearn_gain_is_summed_from_the_split_records():
 def test_gradient_boosting_is_column_order_invariant():
     X, y = _informative(seed=5)
     order = np.random.default_rng(0).permutation(X.shape[1])
-    a = GradientBoostingRanker(n_estimators=30, random_state=0).fit(X, y).scores_
-    b = GradientBoostingRanker(n_estimators=30, random_state=0).fit(X[:, order], y).scores_
-    # LightGBM's float sums follow the column order (last digits only); the exact
-    # invariance comes from BaseRanker's canonical column order.
+    # All columns per tree: column sampling (max_features < 1) draws by position, and
+    # its invariance comes from BaseRanker's canonical column order (issue #11).
+    a = GradientBoostingRanker(n_estimators=30, max_features=1.0, random_state=0).fit(X, y).scores_
+    b = GradientBoostingRanker(n_estimators=30, max_features=1.0,
+                               random_state=0).fit(X[:, order], y).scores_
+    # LightGBM's float sums follow the column order (last digits only).
     np.testing.assert_allclose(a[order], b, rtol=0.02, atol=1e-4)
     assert set(np.argsort(-a[order])[:3]) == set(np.argsort(-b)[:3])
 
@@ -200,6 +202,16 @@ def test_boosting_permutation_cross_fits_when_one_held_out_part_is_too_small():
     assert r.n_eval_rows_ == 120  # 4 folds: every row held out once
     assert r.estimator_.n_features_in_ == 8
     assert set(np.argsort(-r.scores_)[:2]) <= {0, 1, 2}
+
+
+def test_column_sampling_spreads_gain_over_copies_of_a_feature():
+    X, y = _informative(n=1000, d=6, seed=2)
+    X = np.column_stack([X, X[:, 0], X[:, 0]])  # two exact copies of an informative column
+    all_cols = GradientBoostingRanker(max_features=1.0, random_state=0).fit(X, y).scores_
+    sampled = GradientBoostingRanker(random_state=0).fit(X, y).scores_
+    share = lambda s: np.sort(s[[0, 6, 7]])[:2].sum() / s[[0, 6, 7]].sum()  # noqa: E731
+    assert share(sampled) > share(all_cols) + 0.1
+    assert set(np.argsort(-sampled)[:5]) >= {0, 6, 7}
 
 
 def test_small_tables_get_small_leaves():

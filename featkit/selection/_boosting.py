@@ -55,7 +55,7 @@ def min_leaf_rows(n_rows: int) -> int:
 
 
 def boosting_model(task, backend, *, n_estimators, learning_rate, max_leaf_nodes, seed, n_jobs,
-                   n_cells=None, n_rows=None):
+                   n_cells=None, n_rows=None, max_features=1.0):
     """An unfitted gradient-boosting model of the resolved ``backend``."""
     leaf = 20 if n_rows is None else min_leaf_rows(n_rows)
     if backend == "lightgbm":
@@ -70,12 +70,13 @@ def boosting_model(task, backend, *, n_estimators, learning_rate, max_leaf_nodes
         return cls(n_estimators=n_estimators, learning_rate=learning_rate,
                    num_leaves=max_leaf_nodes, random_state=seed, importance_type="gain",
                    deterministic=True, force_row_wise=True, verbose=-1,
-                   min_child_samples=leaf, n_jobs=n_jobs)
+                   min_child_samples=leaf, colsample_bytree=max_features, n_jobs=n_jobs)
     from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
     cls = HistGradientBoostingClassifier if task == "classification" else HistGradientBoostingRegressor
     return cls(max_iter=n_estimators, learning_rate=learning_rate, max_leaf_nodes=max_leaf_nodes,
-               min_samples_leaf=leaf, early_stopping=False, random_state=seed)
+               min_samples_leaf=leaf, max_features=max_features, early_stopping=False,
+               random_state=seed)
 
 
 def split_gain(model, n_features: int) -> np.ndarray:
@@ -116,10 +117,18 @@ class GradientBoostingRanker(BaseRanker):
         ``HistGradientBoosting*`` (gain summed from its trees' split records).
     n_estimators : int, default=100
         Boosting rounds.
-    learning_rate : float, default=0.1
-    max_leaf_nodes : int, default=31
-        Leaves per tree (LightGBM's ``num_leaves``). Rows per leaf are at least
+    learning_rate : float, default=0.05
+    max_leaf_nodes : int, default=7
+        Leaves per tree (LightGBM's ``num_leaves``). Small trees and a slow
+        rate rank better than the libraries' 31 leaves and 0.1: deep trees
+        spend their late splits on noise columns, whose gain then outranks
+        weaker real features (measured in docs/performance.md). Rows per leaf are at least
         20, or ``n / 50`` (at least 2) on small tables (:func:`min_leaf_rows`).
+    max_features : float in (0, 1], default=0.5
+        Share of the features each tree (LightGBM's ``colsample_bytree``) or
+        each split (scikit-learn's ``max_features``) may use. Below 1 the gain
+        is spread over correlated features as in a random forest, instead of
+        going to whichever copy boosting picks first; it also halves the fit.
     random_state : int, RandomState or None, default=None
         None is seed 0: the model is deterministic either way.
     n_jobs : int or None, default=None
@@ -150,13 +159,15 @@ class GradientBoostingRanker(BaseRanker):
     _allow_nan = True
 
     def __init__(self, n_features_to_select="auto", task="auto", backend="auto", n_estimators=100,
-                 learning_rate=0.1, max_leaf_nodes=31, random_state=None, n_jobs=None):
+                 learning_rate=0.05, max_leaf_nodes=7, max_features=0.5, random_state=None,
+                 n_jobs=None):
         self.n_features_to_select = n_features_to_select
         self.task = task
         self.backend = backend
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
         self.max_leaf_nodes = max_leaf_nodes
+        self.max_features = max_features
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -165,7 +176,7 @@ class GradientBoostingRanker(BaseRanker):
         return boosting_model(self.task_, self.backend_, n_estimators=self.n_estimators,
                               learning_rate=self.learning_rate, max_leaf_nodes=self.max_leaf_nodes,
                               seed=seed, n_jobs=self.n_jobs, n_cells=X.shape[0] * X.shape[1],
-                              n_rows=X.shape[0])
+                              n_rows=X.shape[0], max_features=self.max_features)
 
     def _fit_scores(self, X, y):
         self.estimator_ = self._model(_seed(self.random_state), X).fit(X, y)
@@ -221,8 +232,9 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     task : {"auto", "classification", "regression"}, default="auto"
     backend : {"auto", "lightgbm", "sklearn"}, default="auto"
     n_estimators : int, default=100
-    learning_rate : float, default=0.1
-    max_leaf_nodes : int, default=31
+    learning_rate : float, default=0.05
+    max_leaf_nodes : int, default=7
+    max_features : float in (0, 1], default=0.5
     n_repeats : int, default=5
     test_size : float, default=0.25
         Fraction of rows held out (stratified for classification when possible).
@@ -263,12 +275,13 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     """
 
     def __init__(self, n_features_to_select="auto", task="auto", backend="auto", n_estimators=100,
-                 learning_rate=0.1, max_leaf_nodes=31, n_repeats=5, test_size=0.25,
-                 max_train_rows=200_000, max_eval_rows=5_000, min_eval_rows=50,
+                 learning_rate=0.05, max_leaf_nodes=7, max_features=0.5, n_repeats=5,
+                 test_size=0.25, max_train_rows=200_000, max_eval_rows=5_000, min_eval_rows=50,
                  random_state=None, n_jobs=None):
         super().__init__(n_features_to_select=n_features_to_select, task=task, backend=backend,
                          n_estimators=n_estimators, learning_rate=learning_rate,
-                         max_leaf_nodes=max_leaf_nodes, random_state=random_state, n_jobs=n_jobs)
+                         max_leaf_nodes=max_leaf_nodes, max_features=max_features,
+                         random_state=random_state, n_jobs=n_jobs)
         self.n_repeats = n_repeats
         self.test_size = test_size
         self.max_train_rows = max_train_rows
