@@ -115,39 +115,39 @@ _register(MethodSpec(
     "mutual_info", f"{_BASE}._univariate:MutualInfoRanker",
     "Mutual information with the target, k-nearest-neighbour estimator.",
     "Kraskov et al. 2004; Ross 2014 (scikit-learn mutual_info_classif / _regression)",
-    needs_target=True, family="baseline",
+    needs_target=True, family="baseline", default=True,
 ))
 _register(MethodSpec(
     "random_forest", f"{_BASE}._forest:RandomForestRanker",
     "Impurity (mean decrease in impurity) importance of a random forest.",
     "Breiman 2001 (scikit-learn RandomForest feature_importances_)",
-    needs_target=True, family="baseline",
+    needs_target=True, family="baseline", default=True,
 ))
 _register(MethodSpec(
     "permutation", f"{_BASE}._forest:PermutationRanker",
     "Permutation importance of a random forest on held-out rows.",
     "Breiman 2001; scikit-learn permutation_importance",
-    needs_target=True, family="baseline",
+    needs_target=True, family="baseline", default=True,
 ))
 _register(MethodSpec(
     "mutual_info_binned", f"{_BASE}._binned_mi:BinnedMutualInfoRanker",
     "Mutual information with the target from counts: quantile-binned numbers, category codes, "
     "Miller-Madow bias correction.",
     "Plug-in (histogram) mutual information; Miller 1955 / Madow bias correction",
-    needs_target=True, family="information", input="categorical", allow_nan=True, default=True,
+    needs_target=True, family="information", input="categorical", allow_nan=True,
 ))
 _register(MethodSpec(
     "gradient_boosting", f"{_BASE}._boosting:GradientBoostingRanker",
     "Total split gain of a gradient-boosting model (LightGBM if installed, else scikit-learn "
     "HistGradientBoosting).",
     "Friedman 2001; Ke et al. 2017 (LightGBM importance_type='gain')",
-    needs_target=True, family="baseline", allow_nan=True, default=True,
+    needs_target=True, family="baseline", allow_nan=True,
 ))
 _register(MethodSpec(
     "permutation_boosting", f"{_BASE}._boosting:BoostingPermutationRanker",
     "Permutation importance of a gradient-boosting model on a capped held-out row sample.",
     "Breiman 2001; Fisher, Rudin & Dominici 2019 (model reliance)",
-    needs_target=True, family="baseline", allow_nan=True, default=True,
+    needs_target=True, family="baseline", allow_nan=True,
 ))
 _register(MethodSpec(
     "l1", f"{_BASE}._l1:L1Ranker",

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -56,8 +57,8 @@ def test_rank_prints_table_and_saves_every_row(small_csv, tmp_path):
     result = run("rank", small_csv, "--target", "label", "--top", "2", "-o", out, *FAST)
     assert result.exit_code == 0, result.output
     text = result.stdout
-    for head in ("rank", "feature", "consensus", "f_test", "mutual_info_binned", "gradient_boosting",
-                 "permutation_boosting", "l1", "type", "missing%", "notes"):
+    for head in ("rank", "feature", "consensus", "f_test", "mutual_info", "random_forest",
+                 "permutation", "l1", "type", "missing%", "notes"):
         assert head in text
     assert "good" in text and "junk2" not in text  # --top 2 limits printed rows
     assert "Showing the best 2 of 5" in text
@@ -66,7 +67,7 @@ def test_rank_prints_table_and_saves_every_row(small_csv, tmp_path):
     assert saved["feature"].tolist()[0] == "good"
     assert set(saved["feature"]) == {"good", "okay", "junk1", "junk2", "kind", "row_id"}
     assert saved.loc[saved["feature"] == "row_id", "rank"].isna().all()
-    for m in ("f_test", "l1", "gradient_boosting", "permutation_boosting", "mutual_info_binned"):
+    for m in ("f_test", "l1", "random_forest", "permutation", "mutual_info"):
         assert {f"{m}_score", f"{m}_rank"} <= set(saved.columns)
     assert "Wrote the ranking" in result.stderr
 
@@ -172,16 +173,54 @@ def test_unwritable_output_fails_before_any_work(small_csv, tmp_path, bad):
     assert result.stdout == ""  # failed before ranking anything
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write anywhere")
-def test_read_only_folder(small_csv, tmp_path):
-    ro = tmp_path / "ro"
-    ro.mkdir()
-    ro.chmod(0o500)
+NOBODY = 65534
+
+
+def test_read_only_folder(small_csv, tmp_path, monkeypatch):
+    if not (hasattr(os, "geteuid") and os.geteuid() == 0):
+        ro = tmp_path / "ro"
+        ro.mkdir()
+        ro.chmod(0o500)
+        try:
+            result = run("rank", small_csv, "--target", "label", "-o", ro / "r.csv")
+            assert_one_line_error(result, "permission denied")
+        finally:
+            ro.chmod(0o700)
+        return
+    # Root may write anywhere, so the kernel is asked for the unprivileged user
+    # nobody instead (effective ids switched for the one call), on a folder that
+    # user owns with mode 0o500, inside a folder that user may enter, next to a
+    # copy of the data that user may read.
+    real_access = os.access
+
+    def access_as_nobody(path, mode, **kwargs):
+        os.setegid(NOBODY)
+        os.seteuid(NOBODY)
+        try:
+            return real_access(path, mode, effective_ids=True)
+        finally:
+            os.seteuid(0)
+            os.setegid(0)
+
+    base = Path(tempfile.mkdtemp())
     try:
-        result = run("rank", small_csv, "--target", "label", "-o", ro / "r.csv")
-        assert_one_line_error(result, "permission denied")
+        base.chmod(0o755)
+        ro, rw = base / "ro", base / "rw"
+        for folder, mode in ((ro, 0o500), (rw, 0o700)):
+            folder.mkdir()
+            os.chown(folder, NOBODY, NOBODY)
+            folder.chmod(mode)
+        data = base / "small.csv"
+        shutil.copy(small_csv, data)
+        data.chmod(0o644)
+        assert access_as_nobody(rw, os.W_OK) and not access_as_nobody(ro, os.W_OK)
+        monkeypatch.setattr(os, "access", access_as_nobody)
+        result = run("rank", data, "--target", "label", "-o", ro / "r.csv")
+        assert_one_line_error(result, "permission denied", str(ro / "r.csv"))
+        assert result.stdout == "" and not any(ro.iterdir())
     finally:
-        ro.chmod(0o700)
+        monkeypatch.undo()
+        shutil.rmtree(base)
 
 
 @pytest.mark.parametrize("args, fragment", [
@@ -189,7 +228,7 @@ def test_read_only_folder(small_csv, tmp_path):
     (["--top", "0"], "--top must be at least 1"),
     (["--model", "catboost"], "--model"),
     (["-p", "random_forest.n_estimators"], "METHOD.PARAMETER=VALUE"),
-    (["-p", "gradient_boosting.trees=3"], "no parameter 'trees'"),
+    (["-p", "random_forest.trees=3"], "no parameter 'trees'"),
     (["--stream", "-m", "f_test"], "cannot stream"),
     (["--drop", "nosuch"], "'nosuch'"),
     (["-m", "variance,f_test,outrnk"], "Did you mean 'outrank'"),
