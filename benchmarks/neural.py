@@ -29,7 +29,6 @@ Writes benchmarks/results/neural.txt (``--output`` to change).
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import sys
 import time
@@ -38,17 +37,12 @@ from pathlib import Path
 
 import numpy as np
 
+from featkit.selection._torch_utils import available_cores
+
 RESULTS = Path(__file__).parent / "results" / "neural.txt"
 THREADS = 1  # set by --threads; used by every torch and BLAS call here
 REPEATS = 3  # timed runs per tool in the pykan part (best is reported)
 SEEDS = (0, 1, 2)  # random_state of every featkit selector in the sfs part (means are reported)
-
-
-def _threads():
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover
-        return os.cpu_count() or 1
 
 
 # --------------------------------------------------------------------- SFS
@@ -388,7 +382,7 @@ def main(argv=None):
 
     out(f"# featkit neural selectors benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
     out(f"# python {platform.python_version()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"{_threads()} cores available, {THREADS} thread(s) used by every method")
+        f"{available_cores()} cores available, {THREADS} thread(s) used by every method")
     out("# shared machine: other jobs were running at the same time, so wall times are noisy")
     out("")
     start = time.perf_counter()

@@ -91,6 +91,7 @@ def main(argv=None) -> int:
     from featkit.io import encode_numeric, prepare_features
     from featkit.ranking import rank_features
     from featkit.report import write_report
+    from featkit.sections import EvaluationSection
 
     frame = _table(args.rows)
     n_features = frame.shape[1] - 2
@@ -111,11 +112,11 @@ def main(argv=None) -> int:
                            prepared.task, impute=True, random_state=0)
     t = time.perf_counter()
     c = time.process_time()
-    result.sections["evaluation"] = evaluate_ranking(result, X_num, prepared.y, task=prepared.task,
-                                                     random_state=0)
+    result.sections.evaluation = EvaluationSection.from_dict(
+        evaluate_ranking(result, X_num, prepared.y, task=prepared.task, random_state=0))
     t_eval = time.perf_counter() - t
     c_eval = time.process_time() - c
-    ev_seconds = result.sections["evaluation"]["seconds"]
+    ev_seconds = result.sections.evaluation.seconds
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -131,7 +132,7 @@ def main(argv=None) -> int:
 
     beyond = t_eval + t_write
     beyond_cpu = c_eval + c_write
-    curves = result.sections["evaluation"].get("curves") or {}
+    curves = result.sections.evaluation.curves or {}
     lines += [
         "featkit",
         f"  ranking itself (f_test, variance, lightgbm SHAP+gain)   {t_rank:8.2f} s   (not counted)",

@@ -9,8 +9,11 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import re
 import sys
 import threading
+import unicodedata
+import warnings
 from pathlib import Path
 
 import typer
@@ -18,6 +21,8 @@ import typer
 # Known errors: shown as one line, exit code 2, no traceback.
 EXIT_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143  # 128 + SIGTERM, what a shell reports for a killed job
+SEED_MAX = 2**32 - 1  # numpy's RandomState takes seeds in 0 .. 2**32 - 1
 # Work shorter than this shows no progress display at all.
 PROGRESS_DELAY_S = 1.0
 
@@ -33,12 +38,19 @@ def console():
     return Console(file=sys.stderr, stderr=True, highlight=False)
 
 
-def stdout_console():
-    """A rich console on stdout for results; wide when not a terminal so tables do not squeeze."""
+def stdout_console(width: int | None = None):
+    """A rich console on stdout for results, ``width`` characters wide.
+
+    By default: the terminal's width; when stdout is not a terminal, ``COLUMNS``
+    when set, else 200 (a pipe or file has no width, and a wide table in a
+    file beats one squeezed to 80).
+    """
     from rich.console import Console
 
-    tty = sys.stdout.isatty()
-    return Console(file=sys.stdout, highlight=False, width=None if tty else 200, soft_wrap=False)
+    if width is None and not sys.stdout.isatty():
+        columns = os.environ.get("COLUMNS", "").strip()
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 200
+    return Console(file=sys.stdout, highlight=False, width=width, soft_wrap=False)
 
 
 def fail(msg: str):
@@ -46,19 +58,76 @@ def fail(msg: str):
     raise CommandError(msg)
 
 
+# An escape sequence (CSI ``ESC [ ... final``, OSC ``ESC ] ... BEL/ST``, or a
+# two-character one) is dropped whole, so no "[31m" residue is left behind.
+_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?"
+                      r"|\x9b[0-?]*[ -/]*[@-~]")
+
+
+def clean_text(text, *, keep_newlines=False) -> str:
+    """``text`` without terminal control characters (escape sequences, C0/C1, bidi controls).
+
+    Data (column names, category values) reaches the terminal through tables,
+    notes and errors; a name holding an escape sequence must not recolour,
+    retitle or clear the user's terminal. Tabs and newlines become spaces
+    unless ``keep_newlines``.
+
+    Examples
+    --------
+    >>> clean_text("\\x1b[31mred\\x1b[0m name\\x07")
+    'red name'
+    """
+    text = _ESCAPES.sub("", str(text))
+    out = []
+    for ch in text:
+        if ch == "\n" and keep_newlines:
+            out.append(ch)
+        elif ch in "\t\r\n":
+            out.append(" ")
+        elif unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\u200d":
+            continue  # C0/C1 controls and format controls (bidi overrides); keep ZWJ for emoji
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def plain_message(text) -> str:
+    """A message for the user: numpy scalar reprs shown as their value, controls removed.
+
+    Examples
+    --------
+    >>> plain_message("only one class: np.int64(1) and np.str_('a')")
+    "only one class: 1 and 'a'"
+    """
+    from featkit.exceptions import plain_values
+
+    return clean_text(plain_values(text))
+
+
 def error_line(exc: BaseException) -> str:
     """The one line printed for a known error."""
     msg = str(exc).strip() or type(exc).__name__
     if isinstance(exc, OSError) and exc.filename is not None:
         msg = f"{exc.strerror or msg}: {exc.filename!r}"
+    elif isinstance(exc, OSError) and exc.strerror:
+        msg = exc.strerror
     # One line: a message that spans several lines is joined.
-    return "featkit: error: " + " ".join(msg.split())
+    return "featkit: error: " + " ".join(plain_message(msg).split())
 
 
 def _known_errors():
     from featkit.exceptions import FeatkitError
 
-    return (FeatkitError, CommandError, FileNotFoundError, PermissionError, IsADirectoryError)
+    known = (FeatkitError, CommandError, OSError)
+    # Any OSError from the system (no space left, read-only file system, ...)
+    # is a condition the user fixes, not a bug: one line, not a traceback.
+    # scikit-learn's InvalidParameterError is a bad value the user gave to a
+    # scikit-learn estimator; when scikit-learn was never imported none can
+    # have been raised, and importing it here would slow every error down.
+    validation = sys.modules.get("sklearn.utils._param_validation")
+    if validation is not None:
+        known += (validation.InvalidParameterError,)
+    return known
 
 
 def report_error(exc: BaseException) -> None:
@@ -83,6 +152,74 @@ def handle_errors(func):
     return wrapper
 
 
+def check_seed(seed: int, option: str = "--seed") -> int:
+    """Fail unless ``seed`` is a valid random seed (0 .. 2**32 - 1)."""
+    if not 0 <= seed <= SEED_MAX:
+        fail(f"{option} must be between 0 and {SEED_MAX} (2**32 - 1), got {seed}.")
+    return seed
+
+
+def check_not_input(output, inputs, option: str) -> None:
+    """Fail before any work when ``output`` is one of the ``inputs`` (links resolved)."""
+    from featkit.io import same_file
+
+    for source in inputs:
+        if source is not None and same_file(output, source):
+            fail(f"{option} {str(output)!r} is the input file {str(source)!r}; "
+                 "featkit never writes over its input: choose another name.")
+
+
+@contextlib.contextmanager
+def quiet_warnings(quiet: bool):
+    """With ``quiet``, no library warning reaches stderr (worker processes included)."""
+    if not quiet:
+        yield
+        return
+    import logging
+
+    saved_env = os.environ.get("PYTHONWARNINGS")
+    # joblib / loky workers start fresh interpreters: they read the environment.
+    os.environ["PYTHONWARNINGS"] = "ignore"
+    previous_disable = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logging.disable(previous_disable)
+        if saved_env is None:
+            os.environ.pop("PYTHONWARNINGS", None)
+        else:
+            os.environ["PYTHONWARNINGS"] = saved_env
+
+
+def _silence_stdout() -> None:
+    # Data that could not be written stays in stdout's buffer; pointing the file
+    # descriptor at /dev/null lets the exit-time flush succeed instead of
+    # printing an "Exception ignored" traceback.
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def print_results(printer, *args) -> None:
+    """Call ``printer(*args)`` and flush stdout; a failed write is one clear error.
+
+    A reader that closes the pipe early (``| head``) is not an error; a full
+    disk or another failure is, and it happens before any output file commits.
+    """
+    try:
+        printer(*args)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+    except OSError as exc:
+        _silence_stdout()
+        fail(f"Cannot write to standard output: {exc.strerror or exc}.")
+
+
 def split_list(value: str | None) -> list[str]:
     """``"a, b,c"`` -> ``["a", "b", "c"]``; None -> ``[]``."""
     if not value:
@@ -103,24 +240,6 @@ def check_writable(path, suffixes, what="output") -> Path:
         fail(f"Cannot write {what} {str(path)!r}: it is a folder.")
     if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         fail(f"Cannot write {what} {str(path)!r}: permission denied.")
-    return path
-
-
-def write_frame_atomic(frame, path) -> Path:
-    """Write a DataFrame to .csv / .tsv / .json / .parquet atomically (temp file + rename)."""
-    from featkit.io import atomic_path
-
-    path = Path(path)
-    suffix = path.suffix.lower()
-    with atomic_path(path) as tmp:
-        if suffix == ".parquet":
-            frame.to_parquet(tmp, index=False)
-        elif suffix == ".json":
-            frame.to_json(tmp, orient="records", indent=1)
-        elif suffix in (".csv", ".tsv"):
-            frame.to_csv(tmp, index=False, sep="\t" if suffix == ".tsv" else ",")
-        else:
-            fail(f"Cannot write {str(path)!r}: use .csv, .tsv, .json or .parquet.")
     return path
 
 

@@ -7,40 +7,37 @@ import shlex
 from pathlib import Path
 
 import typer
+from featkit import AGGREGATIONS, TASKS, parse_size
+from featkit import ATTRIBUTION_MODELS as MODELS
 
 from ._common import (
+    check_not_input,
+    check_seed,
     check_writable,
+    clean_text,
     console,
     fail,
     handle_errors,
     parse_params,
+    plain_message,
+    print_results,
     progress,
+    quiet_warnings,
     split_list,
     stdout_console,
 )
+from ._table import DEFAULT_TOP, parse_top, print_ranking
 
 OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
 REPORT_SUFFIXES = {".html", ".htm"}
-TASKS = ("auto", "classification", "regression")
-AGGREGATIONS = ("mean_rank", "median_rank", "borda")
-MODELS = ("lightgbm", "xgboost")
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20,
-               "mb": 1 << 20, "mib": 1 << 20, "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30,
-               "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}
 
 
-def parse_size(text: str) -> int:
-    """``"1GiB"`` / ``"500M"`` / ``"1048576"`` -> bytes."""
-    t = text.strip().lower().replace(" ", "")
-    num = t.rstrip("kmgtib")
-    unit = t[len(num):]
+def _threshold_bytes(text: str) -> int:
+    """``--stream-threshold`` in bytes (GB = 1e9, GiB = 2**30: featkit's one size reading)."""
     try:
-        value = float(num)
+        return parse_size(text)
     except ValueError:
-        value = math.nan
-    if unit not in _SIZE_UNITS or not value >= 0:
         fail(f"--stream-threshold {text!r}: give a size such as 500M or 1GiB.")
-    return int(value * _SIZE_UNITS[unit])
 
 
 def _choice(value, choices, option):
@@ -73,7 +70,9 @@ def rank_command(
                                help="Target column. Without it only unsupervised methods run."),
     method: str = typer.Option(None, "--method", "-m",
                                help="Comma-separated methods (see `featkit methods`); default: the defaults."),
-    top: int = typer.Option(None, "--top", "-k", help="Print only the best K rows (the saved output has all)."),
+    top: str = typer.Option(str(DEFAULT_TOP), "--top",
+                            help="Rows to print: a number, or 'all' (the saved output always has "
+                                 "every row). -k is reduce's --n-components, not this."),
     task: str = typer.Option("auto", "--task", help="auto, classification or regression."),
     drop: str = typer.Option(None, "--drop", help="Comma-separated columns to leave out."),
     sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
@@ -97,7 +96,11 @@ def rank_command(
     stream_threshold: str = typer.Option("1GiB", "--stream-threshold",
                                          help="Stream files larger than this when every method can."),
     batch_size: int = typer.Option(16384, "--batch-size", help="Rows per batch when streaming."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or messages on stderr."),
+    raw_names: bool = typer.Option(False, "--raw-names",
+                                   help="Write names as they are in a .csv/.tsv output, even those a "
+                                        "spreadsheet would run as a formula (default: a leading ')."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="Nothing on stderr but errors: no progress, messages or warnings."),
 ):
     """Rank every column of DATA with several methods and print a consensus table.
 
@@ -106,39 +109,43 @@ def rank_command(
     from featkit.ranking import rank_features, rank_file_streaming, should_stream
 
     # Everything that can be checked before the (possibly long) work is checked first.
+    top = parse_top(top)
     _choice(task, TASKS, "--task")
     _choice(aggregation, AGGREGATIONS, "--aggregation")
     _choice(model, MODELS, "--model")
-    for name, value in (("--top", top), ("--sample", sample), ("--batch-size", batch_size),
+    for name, value in (("--sample", sample), ("--batch-size", batch_size),
                         ("--n-jobs", None if n_jobs is None or n_jobs == -1 else n_jobs)):
         if value is not None and value < 1:
             fail(f"{name} must be at least 1, got {value}.")
     if categorical_int_max < 0:
         fail(f"--categorical-int-max must be 0 or more, got {categorical_int_max}.")
+    check_seed(seed)
     if output is not None:
         check_writable(output, OUTPUT_SUFFIXES, "the ranking")
+        check_not_input(output, [data], "--output")
     if report is not None:
         check_writable(report, REPORT_SUFFIXES, "the report")
+        check_not_input(report, [data], "--report")
     if output is not None and report is not None and output.resolve() == report.resolve():
         fail("--output and --report name the same file.")
     params = parse_params(param)
     methods = split_list(method) or None
     drop_cols = split_list(drop)
-    threshold = parse_size(stream_threshold)
+    threshold = _threshold_bytes(stream_threshold)
 
     streaming = should_stream(data, methods, threshold_bytes=threshold, force=stream)
     if streaming and (model or report or sample or params or keep_id or task != "auto"
                       or categorical_int_max):
         fail("--stream works with --target, --method, --drop, --seed, --batch-size, --top and "
              "--output only.")
-    write_report = None
+    render_report = None
     if report is not None:
         try:
-            from featkit.report import write_report
+            from featkit.report import render_report
         except ImportError as exc:
             fail(f"The HTML report is not available: {exc}.")
 
-    with progress(not quiet) as cb:
+    with quiet_warnings(quiet), progress(not quiet) as cb:
         if streaming:
             result = rank_file_streaming(data, target, methods=methods, drop=drop_cols,
                                          batch_size=batch_size, random_state=seed,
@@ -155,79 +162,28 @@ def rank_command(
         "--drop": drop, "--sample": sample, "--seed": seed, "--aggregation":
         None if aggregation == "mean_rank" else aggregation, "--model": model,
         "--keep-id": keep_id, "--param": param, "--stream": stream,
-        "--output": output, "--report": report,
+        "--output": output, "--report": report, "--raw-names": raw_names,
     })
 
-    print_ranking(result, top)
-    err = console()
-    if output is not None:
-        result.save(output)
-        if not quiet:
-            err.print(f"Wrote the ranking of {len(result.features)} features to {output}",
+    from featkit.io import commit_group
+
+    # All or nothing: every output is written to a temporary file and the table
+    # printed first; the files are renamed into place only when all succeeded.
+    with commit_group() as group:
+        if output is not None:
+            result.save(output, raw_names=raw_names, group=group)
+        if render_report is not None:
+            html = render_report(result)
+            with open(group.temp(report), "w", encoding="utf-8") as fh:
+                fh.write(html)
+        print_results(print_ranking, result, top)
+    if not quiet:
+        err = console()
+        if output is not None:
+            err.print(f"Wrote the ranking of {len(result.features)} features to {clean_text(output)}",
                       markup=False)
-    if write_report is not None:
-        write_report(result, report)
-        if not quiet:
-            err.print(f"Wrote the report to {report}", markup=False)
-
-
-def _fmt(value) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    if value == 0:
-        return "0"
-    if abs(value) >= 1e4 or abs(value) < 1e-3:
-        return f"{value:.3g}"
-    return f"{value:.4g}"
-
-
-def print_ranking(result, top=None) -> None:
-    """The ranking as a rich table on stdout, best first, then the notes."""
-    import numpy as np
-    from rich.table import Table
-    from rich.text import Text
-
-    out = stdout_console()
-    order = np.argsort(result.consensus_rank, kind="stable")
-    shown = order if top is None else order[:top]
-    info = {c.name: c for c in result.columns}
-    if result.aggregation == "borda":
-        consensus_head, sign = "consensus\n(Borda)", 1.0
-    else:
-        consensus_head = f"consensus\n({result.aggregation.replace('_', ' ')})"
-        sign = -1.0  # the score is minus the mean / median rank; show the rank itself
-    what = f"target {result.target!r}, {result.task}" if result.target else "no target"
-    table = Table(title=Text(f"featkit ranking: {len(result.features)} features, {result.n_rows:,} rows, "
-                             f"{what}"), title_justify="left")
-    table.add_column("rank", justify="right")
-    table.add_column("feature", overflow="fold")
-    table.add_column(consensus_head, justify="right")
-    for name in result.methods:
-        table.add_column(f"{name}\nscore (rank)", justify="right")
-    table.add_column("type")
-    table.add_column("missing%", justify="right")
-    table.add_column("notes", overflow="fold")
-    for i in shown:
-        f = result.features[i]
-        c = info.get(f)
-        cells = [str(int(result.consensus_rank[i])), f, _fmt(sign * result.consensus_score[i])]
-        for m in result.methods.values():
-            cells.append(f"{_fmt(m.scores[i])} ({int(m.ranking[i])})")
-        cells += [c.kind if c else "", f"{100 * c.missing_frac:.1f}" if c else "",
-                  c.note if c else ""]
-        table.add_row(*(Text(cell) for cell in cells))
-    out.print(table)
-    if top is not None and top < len(order):
-        out.print(f"Showing the best {top} of {len(order)} ranked features"
-                  " (the saved output has all of them).")
-    # Excluded columns are listed unless a note already says why.
-    excluded = [c for c in result.columns if not c.used
-                and not any(repr(c.name) in note for note in result.notes)]
-    if excluded:
-        out.print("Not ranked: " + "; ".join(
-            f"{c.name} ({c.note or c.kind})" for c in excluded), markup=False)
-    for note in result.notes:
-        out.print(f"note: {note}", markup=False)
+        if render_report is not None:
+            err.print(f"Wrote the report to {clean_text(report)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,7 +6,18 @@ from pathlib import Path
 
 import typer
 
-from ._common import check_writable, console, fail, handle_errors, progress, split_list
+from ._common import (
+    check_not_input,
+    check_seed,
+    check_writable,
+    clean_text,
+    console,
+    fail,
+    handle_errors,
+    progress,
+    quiet_warnings,
+    split_list,
+)
 
 OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
 STREAM_SUFFIXES = {".csv", ".tsv", ".parquet"}
@@ -24,29 +35,31 @@ def _summary(reduction):
             f"explained variance {total:.1%} (first: {ratio[0]:.1%})")
 
 
-def _write_streamed(reduction, output):
-    """The scores of the second pass, written batch by batch into one atomically renamed file."""
-    from featkit.io import atomic_path
+def _write_streamed(reduction, output, group, raw_names):
+    """The scores of the second pass, written batch by batch into the group's temp file."""
+    from featkit.io import neutralise_formula_cells
 
     suffix = output.suffix.lower()
-    with atomic_path(output) as tmp:
-        writer = None
-        try:
-            for i, out in enumerate(reduction.score_frames()):
-                if suffix == ".parquet":
-                    import pyarrow as pa
-                    import pyarrow.parquet as pq
+    tmp = group.temp(output)
+    writer = None
+    try:
+        for i, out in enumerate(reduction.score_frames()):
+            if suffix != ".parquet" and not raw_names:
+                out = neutralise_formula_cells(out)
+            if suffix == ".parquet":
+                import pyarrow as pa
+                import pyarrow.parquet as pq
 
-                    table = pa.Table.from_pandas(out, preserve_index=False)
-                    if writer is None:
-                        writer = pq.ParquetWriter(tmp, table.schema)
-                    writer.write_table(table)
-                else:
-                    out.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
-                               sep="\t" if suffix == ".tsv" else ",")
-        finally:
-            if writer is not None:
-                writer.close()
+                table = pa.Table.from_pandas(out, preserve_index=False)
+                if writer is None:
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
+            else:
+                out.to_csv(tmp, mode="w" if i == 0 else "a", header=i == 0, index=False,
+                           sep="\t" if suffix == ".tsv" else ",")
+    finally:
+        if writer is not None:
+            writer.close()
 
 
 def reduce_command(
@@ -74,7 +87,11 @@ def reduce_command(
                                       help="Memory the work may take, e.g. 2GiB (default: "
                                            "FEATKIT_MEMORY_BUDGET or half the free memory)."),
     seed: int = typer.Option(0, "--seed", help="Random seed (randomized solver, ppca)."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display or summary."),
+    raw_names: bool = typer.Option(False, "--raw-names",
+                                   help="Write --keep text as it is in a .csv/.tsv output, even cells a "
+                                        "spreadsheet would run as a formula (default: a leading ')."),
+    quiet: bool = typer.Option(False, "--quiet", "-q",
+                               help="Nothing on stderr but errors: no progress, summary or warnings."),
 ):
     """Project a table on its principal components and save the scores (one row per input row)."""
     for value, choices, option in ((method, METHODS, "--method"), (solver, SOLVERS, "--solver"),
@@ -87,6 +104,7 @@ def reduce_command(
         fail(f"--n-components must be at least 1, got {n_components}.")
     if batch_size is not None and batch_size < 2:
         fail(f"--batch-size must be at least 2, got {batch_size}.")
+    check_seed(seed)
     from featkit.decomposition import needs_streaming, reduce_file
 
     auto_stream = needs_streaming(data, memory_budget)
@@ -95,29 +113,30 @@ def reduce_command(
         fail(f"--method {method} needs every row in memory (the file is {'streamed' if stream else 'larger than the memory budget'}); "
              "use --method pca to stream, or reduce a sample of the rows.")
     output = check_writable(output, STREAM_SUFFIXES if streamed else OUTPUT_SUFFIXES, "scores")
-    if output.resolve() == data.resolve():
-        fail(f"--output {str(output)!r} is the input file; choose another name.")
+    check_not_input(output, [data], "--output")
+    from featkit.io import commit_group
+
     msg = console()
-    with progress(not quiet) as report:
+    with quiet_warnings(quiet), progress(not quiet) as report, commit_group() as group:
         reduction = reduce_file(data, n_components, method=method, solver=solver, device=device, whiten=whiten,
                                 drop=split_list(drop), keep=split_list(keep), stream=streamed,
                                 batch_size=batch_size, memory_budget=memory_budget, random_state=seed,
                                 progress=report)
         if streamed:
-            _write_streamed(reduction, output)
+            _write_streamed(reduction, output, group, raw_names)
         else:
-            from ._common import write_frame_atomic
+            from featkit.io import write_frame
 
-            write_frame_atomic(next(reduction.score_frames()), output)
+            write_frame(next(reduction.score_frames()), output, group=group, raw_names=raw_names)
     if not quiet:
         skipped = [f"{name} ({why})" for name, why in reduction.skipped.items()]
         if skipped:
-            msg.print(f"note: column(s) not used: {', '.join(skipped[:10])}"
-                      + (" ..." if len(skipped) > 10 else ""))
+            msg.print(clean_text(f"note: column(s) not used: {', '.join(skipped[:10])}"
+                                 + (" ..." if len(skipped) > 10 else "")), markup=False)
         if auto_stream and not stream:
             msg.print("note: the file is larger than the memory budget: streamed in batches")
         msg.print(_summary(reduction))
-        msg.print(f"wrote {output}")
+        msg.print(f"wrote {clean_text(output)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

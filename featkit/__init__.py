@@ -22,6 +22,11 @@ _LAZY = {
     "load_example": "featkit.datasets",
     "make_benchmark": "featkit.datasets",
     "read_table": "featkit.io",
+    # light: the command line reads these at start-up
+    "AGGREGATIONS": "featkit._constants",
+    "ATTRIBUTION_MODELS": "featkit._constants",
+    "TASKS": "featkit._constants",
+    "parse_size": "featkit._sizes",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

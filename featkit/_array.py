@@ -15,6 +15,7 @@ import os
 
 import numpy as np
 
+from ._sizes import parse_size
 from .exceptions import InputError, MemoryBudgetError
 
 __all__ = [
@@ -244,30 +245,16 @@ def _available_memory_bytes() -> int:
 def memory_budget_bytes(budget=None) -> int:
     """The number of bytes one allocation may take.
 
-    ``budget`` may be a number of bytes, a string such as ``"4GB"`` / ``"512MiB"``,
-    or None: then ``FEATKIT_MEMORY_BUDGET`` (same syntax) or half of the memory
+    ``budget`` may be a number of bytes, a string such as ``"4GB"`` / ``"512MiB"``
+    (read by :func:`featkit.parse_size`: GB = 1e9 bytes, GiB = 2**30), or None: then ``FEATKIT_MEMORY_BUDGET`` (same syntax) or half of the memory
     available now.
     """
     if budget is None:
         budget = os.environ.get("FEATKIT_MEMORY_BUDGET")
     if budget is None:
         return _available_memory_bytes() // 2
-    if isinstance(budget, (int, float, np.integer, np.floating)):
-        return int(budget)
-    text = str(budget).strip().upper().replace(" ", "")
-    units = {
-        "KIB": 1024, "MIB": 1024**2, "GIB": 1024**3, "TIB": 1024**4,
-        "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
-        "K": 1024, "M": 1024**2, "G": 1024**3, "B": 1,
-    }
-    for unit, mult in units.items():
-        if text.endswith(unit):
-            try:
-                return int(float(text[: -len(unit)]) * mult)
-            except ValueError:
-                break
     try:
-        return int(float(text))
+        return parse_size(budget)
     except ValueError:
         raise InputError(
             f"Cannot read memory budget {budget!r}: use bytes or a size such as '4GB' or '512MiB'."

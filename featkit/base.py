@@ -4,12 +4,22 @@ A ranker is a scikit-learn feature selector (``SelectorMixin, BaseEstimator``)
 that also scores and orders every feature:
 
 * ``scores_`` -- shape ``(n_features,)``, higher means more important;
-* ``ranking_`` -- shape ``(n_features,)``, ints, 1 = best (scikit-learn's RFE
-  convention); ties keep column order;
-* ``support_`` -- boolean mask of the kept features, from ``n_features_to_select``
-  (an int, a fraction in (0, 1], or ``"auto"``, where the method's own cut is used,
-  or the better half of the ranking when the method has none), exposed through
-  ``get_support()`` and ``transform``.
+* ``ranking_`` -- shape ``(n_features,)``, float64 average ranks, 1 = best
+  (scikit-learn's RFE convention): tied scores share the mean of the ranks they
+  span (so a rank may be 2.5), +inf is the best score and NaN the worst;
+* ``support_`` -- boolean mask of exactly ``n_features_`` kept features, from
+  ``n_features_to_select`` (an int, a fraction in (0, 1], or ``"auto"``, where
+  the method's own cut is used, or the better half of the ranking when the
+  method has none), exposed through ``get_support()`` and ``transform``. A tie
+  across the cut is broken by the canonical column order (below), never by the
+  position of the columns in the input.
+
+A ranking never depends on the order of the input columns: :meth:`BaseRanker.fit`
+fits on the columns put in a canonical order (by a fingerprint of their
+contents, then their names, see :func:`canonical_column_order`) and maps the
+scores, and every per-feature fitted attribute the subclass declares (in
+``_feature_attributes``, or as a finding over the features in ``_findings``,
+see :mod:`featkit.findings`), back to the input order.
 
 Subclasses implement :meth:`BaseRanker._fit_scores` and, when the method has a
 cut of its own, :meth:`BaseRanker._auto_support_size`.
@@ -17,55 +27,188 @@ cut of its own, :meth:`BaseRanker._auto_support_size`.
 
 from __future__ import annotations
 
+import hashlib
 import math
-import numbers
 import warnings
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .exceptions import InputError
+from .findings import declared_layouts
+from .utils._input import as_pandas_frame, check_fit_input
+from .utils._param_validation import N_FEATURES_CONSTRAINT, ParamValidationMixin, validate_params
 from .utils._task import check_target, infer_task
 
-__all__ = ["BaseRanker", "ranking_from_scores", "resolve_n_features"]
+__all__ = ["BaseRanker", "canonical_column_order", "degenerate_reason", "ranking_from_scores",
+           "resolve_n_features"]
 
 
 def ranking_from_scores(scores) -> np.ndarray:
-    """Ranks 1..d from scores, 1 = highest score.
+    """Average ranks from scores, 1 = highest score.
 
-    Non-finite scores (a method that is undefined on a constant column, say)
-    rank last; ties keep the column order so the result is deterministic.
+    Tied scores share the mean of the ranks they span (``scipy.stats.rankdata``
+    with ``method="average"`` on the negated scores), +inf is the best possible
+    score and NaN the worst: NaNs share the average of the last ranks.
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_features,)
+
+    Returns
+    -------
+    ndarray of float64, shape (n_features,)
 
     Examples
     --------
     >>> ranking_from_scores([0.2, 0.9, float("nan"), 0.5]).tolist()
-    [3, 1, 4, 2]
+    [3.0, 1.0, 4.0, 2.0]
+    >>> ranking_from_scores([1.0, float("inf"), 1.0, float("nan"), float("nan")]).tolist()
+    [2.5, 1.0, 2.5, 4.5, 4.5]
     """
-    s = np.asarray(scores, dtype=np.float64)
-    key = np.where(np.isfinite(s), s, -np.inf)
-    order = np.argsort(-key, kind="stable")
-    ranking = np.empty(s.shape[0], dtype=np.int64)
-    ranking[order] = np.arange(1, s.shape[0] + 1)
-    return ranking
+    from scipy.stats import rankdata
+
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    if s.size == 0:
+        return np.zeros(0, dtype=np.float64)
+    # NaN must rank after every real score, -inf included, so it is ranked apart.
+    nan = np.isnan(s)
+    ranks = np.empty(s.shape[0], dtype=np.float64)
+    ranks[~nan] = rankdata(-s[~nan], method="average")
+    n_real = int((~nan).sum())
+    ranks[nan] = n_real + (nan.sum() + 1) / 2.0
+    return ranks
+
+
+def degenerate_reason(scores) -> str | None:
+    """Why a method's scores cannot order the features, or None when they can.
+
+    Scores are degenerate when they are all equal (all NaN included), or when
+    the largest group of exactly equal scores leaves fewer than
+    ``max(2, ceil(1% of n_features))`` features outside it (then the ranking
+    is almost entirely one tie).
+
+    Parameters
+    ----------
+    scores : array-like of shape (n_features,)
+
+    Returns
+    -------
+    str or None
+        A short reason for notes and tables.
+
+    Examples
+    --------
+    >>> degenerate_reason([0.0, 0.0, 0.0])
+    'all scores equal'
+    >>> degenerate_reason([0.0] * 99 + [1.0])
+    '99 of 100 scores tied at 0'
+    >>> degenerate_reason([0.1, 0.2, 0.3]) is None
+    True
+    """
+    s = np.asarray(scores, dtype=np.float64).reshape(-1)
+    d = s.shape[0]
+    if d == 0:
+        return None
+    nan = np.isnan(s)
+    if nan.all():
+        return "all scores NaN"
+    values, counts = np.unique(s[~nan], return_counts=True)
+    groups = [(int(nan.sum()), "NaN")] + [(int(c), f"{v:g}") for v, c in zip(values, counts)]
+    largest, value = max(groups, key=lambda g: g[0])
+    if largest == d:
+        return "all scores equal"
+    if d - largest < max(2, math.ceil(0.01 * d)):
+        return f"{largest} of {d} scores tied at {value}"
+    return None
+
+
+def _column_fingerprint(column) -> bytes:
+    """A digest of a column's contents that does not depend on its position."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(column.dtype).encode())
+    if column.dtype.kind == "O":
+        # object cells are pointers in memory; hash what they say instead
+        for v in column:
+            h.update(repr(v).encode("utf-8", "backslashreplace"))
+            h.update(b"\x1f")
+    else:
+        h.update(np.ascontiguousarray(column).tobytes())
+    return h.digest()
+
+
+def canonical_column_order(X, feature_names=None) -> np.ndarray:
+    """A column order that depends on the columns' contents, not their positions.
+
+    Columns are sorted by a blake2b fingerprint of their values, then by their
+    names when there are names; identical unnamed columns keep their relative
+    order (being identical, which one comes first changes nothing).
+
+    Parameters
+    ----------
+    X : ndarray of shape (n_samples, n_features)
+    feature_names : array-like of str or None, default=None
+
+    Returns
+    -------
+    ndarray of int, shape (n_features,)
+        ``order[c]`` is the input index of the column at canonical position ``c``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[1.0, 5.0], [2.0, 6.0]])
+    >>> order = canonical_column_order(X)
+    >>> canonical_column_order(X[:, ::-1]).tolist() == order[::-1].tolist()
+    True
+    """
+    X = np.asarray(X)
+    d = X.shape[1]
+    names = [str(n) for n in feature_names] if feature_names is not None else [""] * d
+    keys = [(_column_fingerprint(X[:, j]), names[j]) for j in range(d)]
+    return np.asarray(sorted(range(d), key=lambda j: keys[j]), dtype=np.intp)
+
+
+def _to_input_order(value, kind: str, order: np.ndarray, inverse: np.ndarray):
+    """A fitted attribute computed in canonical column order, in input order."""
+    if value is None:
+        return None
+    if kind == "indices":  # values are canonical positions
+        return order[np.asarray(value, dtype=np.intp)]
+    if kind == "dict":  # a dict of per-feature vectors
+        return {k: np.asarray(v)[inverse] for k, v in value.items()}
+    arr = np.asarray(value)
+    if kind == "vector":
+        return arr[inverse]
+    if kind == "columns":  # (..., n_features)
+        return arr[..., inverse]
+    if kind == "matrix":  # (n_features, n_features)
+        return arr[np.ix_(inverse, inverse)]
+    raise ValueError(f"unknown feature attribute kind {kind!r}")
 
 
 def resolve_n_features(n_features_to_select, n_features: int, auto_size: int | None) -> int:
     """How many features to keep for ``n_features_to_select``.
 
     ``auto_size`` is the method's own cut (None when it has none: half is kept).
+    A value outside ``N_FEATURES_CONSTRAINT`` (the constraint that
+    :meth:`BaseRanker.fit` checks first) raises
+    :class:`~featkit.utils._param_validation.InvalidParameterError`.
+
+    Examples
+    --------
+    >>> resolve_n_features("auto", 10, None), resolve_n_features(0.25, 10, 4), resolve_n_features(3, 10, 4)
+    (5, 3, 3)
     """
     value = n_features_to_select
+    validate_params({"n_features_to_select": value},
+                    {"n_features_to_select": N_FEATURES_CONSTRAINT}, "resolve_n_features")
     if isinstance(value, str):
-        if value != "auto":
-            raise InputError(
-                f"n_features_to_select must be an int, a fraction in (0, 1] or 'auto', got {value!r}."
-            )
         size = auto_size if auto_size is not None else math.ceil(n_features / 2)
-    elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
-        if value < 1:
-            raise InputError(f"n_features_to_select must be >= 1, got {value}.")
+    elif isinstance(value, float):
+        size = math.ceil(value * n_features)
+    else:
         if value > n_features:
             warnings.warn(
                 f"n_features_to_select={value} is more than the {n_features} features; keeping all.",
@@ -73,20 +216,10 @@ def resolve_n_features(n_features_to_select, n_features: int, auto_size: int | N
                 stacklevel=3,
             )
         size = value
-    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
-        if not 0 < value <= 1:
-            raise InputError(
-                f"A fractional n_features_to_select must be in (0, 1], got {value}."
-            )
-        size = math.ceil(value * n_features)
-    else:
-        raise InputError(
-            f"n_features_to_select must be an int, a fraction in (0, 1] or 'auto', got {value!r}."
-        )
     return int(min(max(size, 1), n_features))
 
 
-class BaseRanker(SelectorMixin, BaseEstimator):
+class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
     """Base class of featkit's feature rankers.
 
     Subclasses set the class attributes below, keep ``__init__`` to storing
@@ -98,21 +231,43 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         Supervised methods need ``y``.
     _allow_nan : bool
         The method handles missing values itself.
-    _nondeterministic : bool
-        Results may vary between runs even with a fixed seed.
     _task_aware : bool
         ``y`` is checked and encoded through ``task`` (classification targets
         become codes 0..k-1, ``classes_`` is not set because a selector is not
         a classifier).
+    _columnwise : bool
+        Each score depends on its own column only, bit for bit, so the fit may
+        skip the reordering into canonical order (ties at the cut still use it).
+    _parameter_constraints : dict of str -> list
+        scikit-learn constraints of the parameters, checked first in ``fit``;
+        a subclass extends the base's (``{**BaseRanker._parameter_constraints,
+        ...}``), which holds ``n_features_to_select``.
+    _feature_attributes : dict of str -> str
+        Fitted attributes computed in canonical column order that ``fit`` maps
+        back to input order: ``"vector"`` (one value per feature), ``"columns"``
+        (last axis is the features), ``"matrix"`` (features x features),
+        ``"indices"`` (values are feature indices), ``"dict"`` (a dict of
+        vectors). Fitted models (``estimator_``) stay in canonical order; the
+        order is ``canonical_order_``. Findings over the features (``_findings``)
+        are mapped by their kind's layout and need no entry here.
+    _findings : dict of str -> featkit.findings.Finding
+        Fitted attributes that are findings for the report (an affinity
+        matrix, a selection order, a scalar, ...), each with its kind and a
+        title; the engine collects them (:func:`featkit.findings.collect_findings`).
     """
 
     _requires_target = False
     _allow_nan = False
-    _nondeterministic = False
     _task_aware = True
-    _validate_dtype = "numeric"
+    _columnwise = False
+    _feature_attributes: dict = {}
+    _findings: dict = {}
+    _parameter_constraints: dict = {"n_features_to_select": N_FEATURES_CONSTRAINT}
 
     # ----------------------------------------------------------------- fitting
+    # Nested validation stays on: rankers wrap scikit-learn estimators (forest,
+    # L1, Boruta's) whose own checks must still see the user's values.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, **fit_params):
         """Score every feature, rank them and choose the subset to keep.
 
@@ -126,16 +281,39 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         -------
         self
         """
-        X, y = self._validate_fit_input(X, y)
-        scores = self._fit_scores(X, y, **fit_params)
-        self._set_scores(scores)
+        X, y = self._validate_fit_input(as_pandas_frame(X), y)
+        self._fit_canonical(X, y, X, **fit_params)
         return self
 
+    def _fit_canonical(self, X, y, X_host, take=None, **fit_params):
+        """Fit on the columns in canonical order and set the scores in input order.
+
+        ``X_host`` is a NumPy view of ``X`` for the fingerprints; ``take(X, order)``
+        reorders a non-NumPy ``X`` (default: NumPy column indexing).
+        """
+        order = canonical_column_order(X_host, getattr(self, "feature_names_in_", None))
+        self.canonical_order_ = order
+        if self._columnwise:
+            self._set_scores(self._fit_scores(X, y, **fit_params))
+            return
+        Xc = take(X, order) if take is not None else X[:, order]
+        scores = np.asarray(self._fit_scores(Xc, y, **fit_params), dtype=np.float64).reshape(-1)
+        inverse = np.argsort(order)
+        layouts = {**self._feature_attributes, **declared_layouts(self._findings)}
+        for name, kind in layouts.items():
+            if hasattr(self, name):
+                setattr(self, name, _to_input_order(getattr(self, name), kind, order, inverse))
+        if scores.shape[0] == order.shape[0]:
+            scores = scores[inverse]
+        self._set_scores(scores)
+
     def _validate_fit_input(self, X, y):
+        # Before scikit-learn's validation, whose messages name no column.
+        check_fit_input(X, y if self._requires_target and self._task_aware else None, type(self).__name__)
         finite = "allow-nan" if self._allow_nan else True
         if self._requires_target:
             X, y = validate_data(
-                self, X, y, ensure_all_finite=finite, dtype=self._validate_dtype, y_numeric=False,
+                self, X, y, ensure_all_finite=finite, dtype="numeric", y_numeric=False,
                 ensure_min_samples=2,
             )
             if self._task_aware:
@@ -143,9 +321,25 @@ class BaseRanker(SelectorMixin, BaseEstimator):
                 y, _ = check_target(y, self.task_)
         else:
             X = validate_data(
-                self, X, ensure_all_finite=finite, dtype=self._validate_dtype, ensure_min_samples=2
+                self, X, ensure_all_finite=finite, dtype="numeric", ensure_min_samples=2
             )
         return X, y
+
+    # ------------------------------------------------------------------ display
+    def _repr_html_inner(self):
+        # scikit-learn's estimator diagram, with the best features above it once fitted
+        diagram = super()._repr_html_inner()
+        if not hasattr(self, "ranking_"):
+            return diagram
+        from ._display import selector_html
+
+        return selector_html(self) + diagram
+
+    def _repr_mimebundle_(self, **kwargs):
+        out = super()._repr_mimebundle_(**kwargs)
+        if "text/html" in out and hasattr(self, "ranking_"):
+            out["text/html"] = self._repr_html_inner()
+        return out
 
     def _set_scores(self, scores):
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)
@@ -159,9 +353,18 @@ class BaseRanker(SelectorMixin, BaseEstimator):
             self.n_features_to_select, self.n_features_in_, self._auto_support_size()
         )
         self.n_features_ = size
-        self.support_ = self.ranking_ <= size
+        # exactly `size` features; a tie across the cut goes to the canonical order
+        order = getattr(self, "canonical_order_", None)
+        position = np.empty(scores.shape[0], dtype=np.intp)
+        if order is None or order.shape[0] != scores.shape[0]:
+            position[:] = np.arange(scores.shape[0])
+        else:
+            position[order] = np.arange(scores.shape[0])
+        kept = np.lexsort((position, self.ranking_))[:size]
+        self.support_ = np.zeros(scores.shape[0], dtype=bool)
+        self.support_[kept] = True
 
-    def _fit_scores(self, X, y, **fit_params):  # pragma: no cover - abstract
+    def _fit_scores(self, X, y, **fit_params):
         raise NotImplementedError
 
     def _auto_support_size(self) -> int | None:
@@ -178,5 +381,4 @@ class BaseRanker(SelectorMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = self._requires_target
         tags.input_tags.allow_nan = self._allow_nan
-        tags.non_deterministic = self._nondeterministic
         return tags

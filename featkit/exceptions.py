@@ -11,6 +11,7 @@ scikit-learn's estimator checks.
 from __future__ import annotations
 
 import difflib
+import re
 
 __all__ = [
     "FeatkitError",
@@ -19,7 +20,11 @@ __all__ = [
     "MissingExtraError",
     "MemoryBudgetError",
     "suggest_names",
+    "plain_values",
 ]
+
+# numpy >= 2 scalar reprs such as np.int64(1) or np.str_('a') (one level of nesting).
+_NUMPY_REPR = re.compile(r"\bnp\.[a-z]+\d*_?\(((?:[^()]|\([^()]*\))*)\)")
 
 
 class FeatkitError(Exception):
@@ -64,3 +69,14 @@ def missing_extra(module: str, extra: str, what: str) -> MissingExtraError:
         f"{what} needs the optional dependency '{module}', which is not installed. "
         f'Install it with: pip install "featkit[{extra}]"'
     )
+
+
+def plain_values(text) -> str:
+    """``text`` with numpy scalar reprs replaced by their values, for messages to users.
+
+    Examples
+    --------
+    >>> plain_values("only one class: np.int64(1); labels np.str_('a')")
+    "only one class: 1; labels 'a'"
+    """
+    return _NUMPY_REPR.sub(r"\1", str(text))

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib
-import importlib.metadata
 import importlib.util
 import os
 import time
@@ -19,16 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from .exceptions import InputError, missing_extra
+from ._engine import (_attribution, _consensus, _decomposition, _Encodings, _evaluation, _meta,
+                      _method_result, _prepare, _source_name)
+from ._constants import ATTRIBUTION_MODELS
+from .exceptions import InputError, missing_extra, plain_values
+from .progress import sub_steps
 from .registry import REGISTRY, MethodSpec, get_method
 
 __all__ = ["rank_features", "rank_file_streaming", "default_methods", "resolve_methods",
            "should_stream"]
 
-# Modules whose versions are recorded in ``meta["versions"]`` when installed.
-_OPTIONAL_MODULES = ("torch", "xgboost", "lightgbm", "shap", "cupy", "dask", "polars")
-_DISTRIBUTIONS = {"sklearn": "scikit-learn", "cupy": "cupy-cuda12x"}
-ATTRIBUTION_MODELS = ("lightgbm", "xgboost")
 
 
 # ----------------------------------------------------------------- methods
@@ -103,9 +102,7 @@ def resolve_methods(methods, supervised: bool) -> tuple[list[MethodSpec], list[s
     for spec in specs:
         if spec.family == "consensus":
             raise InputError("'consensus' is formed from the other methods; do not request it.")
-        for mod in spec.requires:
-            if importlib.util.find_spec(mod) is None:
-                raise missing_extra(mod, spec.extra or "all", f"Method '{spec.name}'")
+        spec.check_installed()
     return specs, notes
 
 
@@ -125,73 +122,54 @@ def _make_estimator(spec: MethodSpec, task, random_state, n_jobs, user_params):
     return est
 
 
-def _check_params(params, specs):
-    # A misspelt method name is an error; parameters of a registered method that
-    # is not run this time are ignored, so one set of settings serves many runs.
+def _check_params(params, specs, random_state=0):
+    """Fail before any work on a parameter for a method not run, an unknown name,
+    or a value of the wrong kind (text where the default is a number)."""
     if not params:
         return {}
-    for name in params:
-        get_method(name)
+    run = {s.name: s for s in specs}
+    for name, values in params.items():
+        get_method(name)  # a misspelt method name lists the valid ones
+        if name not in run:
+            raise InputError(
+                f"Parameters were given for method '{name}', which is not run "
+                f"(methods run: {', '.join(run)}); add it to the methods or drop the parameters."
+            )
+        _make_estimator(run[name], None, random_state, None, values)  # unknown names fail here
+        defaults = run[name].make(task="auto", random_state=random_state).get_params(deep=False)
+        for key, value in (values or {}).items():
+            default = defaults.get(key)
+            numeric_default = isinstance(default, (int, float)) and not isinstance(default, bool)
+            if numeric_default and isinstance(value, str):
+                raise InputError(
+                    f"Parameter {name}.{key}={value!r} is not valid: a number is expected "
+                    f"(default {default!r})."
+                )
     return params
 
 
-# ------------------------------------------------------------------ helpers
-def _versions() -> dict:
-    import featkit
+def _invalid_parameter(spec_name, user_params, exc):
+    """scikit-learn's InvalidParameterError for a user's parameter, as featkit's error."""
+    from sklearn.utils._param_validation import InvalidParameterError
 
-    out = {"featkit": featkit.__version__}
-    for mod in ("numpy", "sklearn", "pandas", *_OPTIONAL_MODULES):
-        if mod not in ("numpy", "sklearn", "pandas") and importlib.util.find_spec(mod) is None:
-            continue
-        try:
-            out[mod] = importlib.metadata.version(_DISTRIBUTIONS.get(mod, mod))
-        except importlib.metadata.PackageNotFoundError:
-            pass
-    return out
+    if not isinstance(exc, InvalidParameterError) or not user_params:
+        return None
+    return InputError(f"Parameter of method '{spec_name}' is not valid "
+                      f"({', '.join(f'{k}={v!r}' for k, v in user_params.items())}): "
+                      f"{plain_values(exc)}")
 
 
-def _source_name(data) -> str:
-    if isinstance(data, (str, os.PathLike)):
-        return Path(data).name
-    return type(data).__name__
-
-
+# ---------------------------------------------------------------- progress
 def _step(progress, label, done, total):
     if progress is not None:
         progress(label, done, total)
-
-
-def _consensus(method_results: dict, aggregation: str):
-    from .base import ranking_from_scores
-    from .selection._consensus import aggregate_rankings
-
-    rankings = [m.ranking for m in method_results.values()]
-    score = aggregate_rankings(rankings, aggregation)
-    return score, ranking_from_scores(score)
-
-
-def _method_result(spec_name, est, seconds):
-    from .results import MethodResult
-
-    support = None
-    if hasattr(est, "support_"):
-        support = np.asarray(est.get_support(), dtype=bool)
-    extra = {}
-    report_extra = getattr(est, "report_extra", None)
-    if callable(report_extra):
-        extra = dict(report_extra() or {})
-    return MethodResult(
-        name=spec_name, scores=np.asarray(est.scores_, dtype=np.float64),
-        ranking=np.asarray(est.ranking_, dtype=np.int64), support=support,
-        seconds=float(seconds), params=est.get_params(deep=False), extra=extra,
-    )
 
 
 # -------------------------------------------------------------- main entry
 def rank_features(data, target=None, *, methods=None, task="auto", drop=(), sample=None,
                   random_state=0, aggregation="mean_rank", keep_id=False,
                   categorical_int_max=0, model=None, evaluate=False, progress=None,
-                  params=None, n_jobs=None):
+                  params=None, n_jobs=None, include_degenerate=False):
     """Rank every column of ``data`` with several methods and a consensus.
 
     Parameters
@@ -224,14 +202,20 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         importances as methods (needs ``featkit[boost]``).
     evaluate : bool, default=False
         Add selection curves, stability and agreement to
-        ``result.sections["evaluation"]`` (for the report).
+        ``result.sections.evaluation`` (for the report).
     progress : callable or None, default=None
-        Called as ``progress(label, done, total)`` before each step (reading,
-        each method, ...) and once with ``done == total`` at the end.
+        A :mod:`featkit.progress` reporter, called as ``progress(label, done, total)``
+        before each step (reading, each method, ...) and once with
+        ``done == total`` at the end.
     params : dict of str -> dict, default=None
         Estimator parameters per method, e.g. ``{"random_forest": {"n_estimators": 50}}``.
     n_jobs : int or None, default=None
         Passed to every method that takes ``n_jobs``.
+    include_degenerate : bool, default=False
+        Also aggregate methods whose scores are degenerate (all tied, almost all
+        tied, or a network no better than a constant predictor). By default they
+        are left out of the consensus with a note; when every method is
+        degenerate, all are used.
 
     Returns
     -------
@@ -241,6 +225,10 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
 
     Notes
     -----
+    Ranks are average ranks (tied scores share their mean rank); each method
+    sees the columns in a canonical order, so permuting the input columns
+    permutes the result and changes nothing else.
+
     Methods whose registry ``input`` is "numeric" get
     :func:`featkit.io.encode_numeric` (categoricals target-encoded out of fold,
     missing values imputed unless the method handles them); "categorical"
@@ -259,118 +247,102 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     >>> result.top(2)
     ['b', 'd']
     """
-    from .io import encode_numeric, prepare_features, read_table
-    from .io._encode import encode_discrete_values
     from .results import RankingResult
+    from .sections import Sections
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t_start = time.perf_counter()
-    if model is not None and model not in ATTRIBUTION_MODELS:
-        raise InputError(f"model must be one of {', '.join(ATTRIBUTION_MODELS)}, got {model!r}.")
-    if model is not None and importlib.util.find_spec(model) is None:
-        raise missing_extra(model, "boost", f"Model attribution with {model}")
-    from .selection._consensus import AGGREGATIONS
-
-    if aggregation not in AGGREGATIONS:
-        raise InputError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {aggregation!r}.")
-    # Method names are checked before the data is read, so a typo fails at once.
-    specs, notes = resolve_methods(methods, supervised=target is not None)
-    params = _check_params(params, specs)
+    specs, notes, params = _check_request(methods, target, model, aggregation, params, random_state)
     n_steps = 1 + len(specs) + (model is not None) + bool(evaluate)
     step = 0
 
     _step(progress, "reading data", step, n_steps)
-    frame = read_table(data)
-    prepared = prepare_features(
-        frame, target, drop=drop, keep_id=keep_id, categorical_int_max=categorical_int_max,
-        task=task, sample=sample, random_state=random_state,
-    )
+    prepared = _prepare(data, target, drop=drop, keep_id=keep_id,
+                        categorical_int_max=categorical_int_max, task=task, sample=sample,
+                        random_state=random_state)
     step += 1
-    X, y = prepared.X, prepared.y
-    info = {c.name: c for c in prepared.columns}
-    used = [info[name] for name in X.columns]
-    features = [str(c) for c in X.columns]
+    features = [str(c) for c in prepared.X.columns]
+    encodings = _Encodings(prepared, random_state)
 
-    encoded = {}
-
-    def encoding(kind):
-        # Each encoding is computed once and shared by the methods that need it.
-        if kind not in encoded:
-            if kind == "categorical":
-                # Numbers stay numbers, so a method can tell continuous columns from codes.
-                encoded[kind] = encode_discrete_values(X, used)
-            else:
-                encoded[kind] = encode_numeric(X, used, y, prepared.task,
-                                               impute=(kind == "numeric_imputed"),
-                                               random_state=random_state)
-        return encoded[kind]
-
-    method_results = {}
+    method_results, skipped, sections = {}, [], Sections()
     for spec in specs:
         _step(progress, spec.name, step, n_steps)
-        t0 = time.perf_counter()
-        if spec.input == "categorical":
-            Xm = encoding("categorical")
+        try:
+            est, seconds = _fit_method(spec, encodings, features, prepared, random_state, n_jobs,
+                                       params.get(spec.name))
+        except _Skipped as skip:
+            skipped.append(str(skip))
         else:
-            Xm = encoding("numeric_nan" if spec.allow_nan else "numeric_imputed")
-        est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
-        est.fit(Xm, y if spec.needs_target else None)
-        method_results[spec.name] = _method_result(spec.name, est, time.perf_counter() - t0)
+            method_results[spec.name] = _method_result(spec.name, est, seconds)
+            sections.decomposition = sections.decomposition or _decomposition(spec.name, est, features)
         step += 1
+    if skipped:
+        if not method_results:
+            raise InputError(f"No method could rank this table ({prepared.n_rows} rows): "
+                             + "; ".join(skipped))
+        notes.append(f"Skipped on this table ({prepared.n_rows} rows): " + "; ".join(skipped) + ".")
 
-    sections = {}
     if model is not None:
         _step(progress, f"{model} attribution", step, n_steps)
-        from .attribution import model_attribution
-
-        t0 = time.perf_counter()
-        attribution = model_attribution(X, y, task=prepared.task, model=model,
-                                        random_state=random_state)
-        seconds = time.perf_counter() - t0
-        from .base import ranking_from_scores
-        from .results import MethodResult
-
-        for key, values in attribution.importances.items():
-            values = np.asarray(values, dtype=np.float64)
-            name = f"{model}_{key}"
-            method_results[name] = MethodResult(
-                name=name, scores=values, ranking=ranking_from_scores(values),
-                seconds=seconds, params={"model": model, "importance": key},
-            )
-        sections["attribution"] = attribution.to_section()
+        attributed, sections.attribution = _attribution(model, prepared, random_state)
+        method_results.update(attributed)
         step += 1
 
-    score, rank = _consensus(method_results, aggregation)
+    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate)
     result = RankingResult(
         features=features, columns=list(prepared.columns), target=prepared.target,
         task=prepared.task, n_rows=int(prepared.n_rows), methods=method_results,
         consensus_score=score, consensus_rank=rank, aggregation=aggregation,
-        notes=list(prepared.notes) + notes, sections=sections,
+        notes=list(prepared.notes) + notes + consensus_notes, sections=sections,
     )
     if evaluate:
         _step(progress, "evaluation", step, n_steps)
-        from .evaluation import evaluate_ranking
-
-        extra = {}
-        if any(s.input == "categorical" for s in specs):
-            extra["X_discrete"] = encoding("categorical")  # the codes those methods saw
-        if y is None:
-            result.notes.append("Selection curves need a target: the evaluation shows "
-                                "agreement, stability and redundancy only.")
-        result.sections["evaluation"] = evaluate_ranking(
-            result, encoding("numeric_imputed"), y, task=prepared.task,
-            random_state=random_state, **extra)
+        result.sections.evaluation = _evaluation(result, specs, encodings, prepared, random_state)
         step += 1
     _step(progress, "done", n_steps, n_steps)
-    result.meta = {
-        "command": None,
-        "versions": _versions(),
-        "seed": random_state,
-        "source": _source_name(data),
-        "started": started.isoformat(timespec="seconds"),
-        "seconds_total": round(time.perf_counter() - t_start, 3),
-    }
+    result.meta = _meta(_source_name(data), random_state, started, t_start)
+    if isinstance(data, (str, os.PathLike)):
+        result.source_path = os.path.abspath(data)  # save() refuses to write over it
     return result
+
+
+# ------------------------------------------------------------ engine steps
+def _check_request(methods, target, model, aggregation, params, random_state):
+    """Specs, notes and checked params of a request; fails before any data is read."""
+    from .selection._consensus import AGGREGATIONS
+
+    if model is not None and model not in ATTRIBUTION_MODELS:
+        raise InputError(f"model must be one of {', '.join(ATTRIBUTION_MODELS)}, got {model!r}.")
+    if model is not None and importlib.util.find_spec(model) is None:
+        raise missing_extra(model, "boost", f"Model attribution with {model}")
+    if aggregation not in AGGREGATIONS:
+        raise InputError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {aggregation!r}.")
+    # Method names are checked before the data is read, so a typo fails at once.
+    specs, notes = resolve_methods(methods, supervised=target is not None)
+    return specs, notes, _check_params(params, specs, random_state)
+
+
+class _Skipped(Exception):
+    """A method that cannot rank this table (too few rows, ...); the others may."""
+
+
+def _fit_method(spec, encodings, features, prepared, random_state, n_jobs, user_params):
+    """Fit one method on its encoding: ``(estimator, seconds)``, or raise :class:`_Skipped`."""
+    import pandas as pd
+
+    t0 = time.perf_counter()
+    Xm = encodings.for_spec(spec)
+    est = _make_estimator(spec, prepared.task, random_state, n_jobs, user_params)
+    try:
+        # names let identical columns be told apart in the canonical column order
+        est.fit(pd.DataFrame(Xm, columns=features, copy=False),
+                prepared.y if spec.needs_target else None)
+    except ValueError as exc:
+        error = _invalid_parameter(spec.name, user_params, exc)
+        if error is not None:
+            raise error from None
+        raise _Skipped(f"{spec.name} ({' '.join(plain_values(exc).split())})") from None
+    return est, time.perf_counter() - t0
 
 
 # ---------------------------------------------------------------- streaming
@@ -405,40 +377,43 @@ def should_stream(path, methods, *, threshold_bytes=1 << 30, force=False) -> boo
 
 
 def _streaming_function(spec: MethodSpec):
-    for mod in spec.requires:
-        if importlib.util.find_spec(mod) is None:
-            raise missing_extra(mod, spec.extra or "all", f"Method '{spec.name}'")
+    spec.check_installed()
     module, func = spec.streaming.split(":")
     return getattr(importlib.import_module(module), func)
 
 
 def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384,
-                        random_state=0, aggregation="mean_rank", progress=None):
+                        random_state=0, aggregation="mean_rank", progress=None,
+                        include_degenerate=False):
     """Rank the columns of a file with streaming scorers, never loading it whole.
 
     Every method in ``methods`` must have a ``streaming`` scorer in the
     registry: ``f(path, target, *, batch_size, random_state, drop, progress)
-    -> (features, scores, extra)``. Scorers are called in turn; ``progress``
-    (as in :func:`rank_features`) is wrapped so that a scorer may call it with
-    the number of rows read so far.
+    -> (features, scores, extra)``. Scorers are called in turn; each gets a
+    :mod:`featkit.progress` reporter for its own step (e.g. rows read), which
+    reaches ``progress`` labelled ``"<method>: <what the scorer said>"``.
 
     ``extra`` may hold ``"n_rows"``, ``"task"``, ``"columns"`` (a list of
-    :class:`~featkit.io.ColumnInfo` or of their dicts) and ``"notes"``; the rest
-    is kept in the method's ``extra``.
+    :class:`~featkit.io.ColumnInfo` or of their dicts) and ``"notes"``; the
+    other keys that name a finding the method's estimator declares
+    (``_findings``, with or without the trailing underscore) become the
+    method's ``findings``, and undeclared keys are not kept. Degenerate methods are flagged and left
+    out of the consensus as in :func:`rank_features` (``include_degenerate``).
 
     Returns
     -------
     RankingResult
     """
-    from .base import ranking_from_scores
+    from .base import degenerate_reason, ranking_from_scores
+    from .findings import align_findings, findings_from_mapping
+    from .io._read import existing_file
     from .io._types import ColumnInfo
     from .results import MethodResult, RankingResult
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t_start = time.perf_counter()
     specs, notes = resolve_methods(methods, supervised=target is not None)
-    if not Path(path).is_file():
-        raise InputError(f"No such file: {str(path)!r}.")
+    path = existing_file(path)  # names a broken link or a pipe, not just "no such file"
     cannot = [s.name for s in specs if not s.streaming]
     if cannot:
         raise InputError(f"Method{'s' if len(cannot) > 1 else ''} {', '.join(cannot)} cannot stream a file.")
@@ -448,21 +423,10 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
     for i, spec in enumerate(specs):
         _step(progress, spec.name, i, len(specs))
         func = _streaming_function(spec)
-
-        def rows_read(*args, _label=spec.name, _i=i, **kwargs):
-            # Scorers report rows read; the driver's callback counts steps.
-            if not args:
-                label = _label
-            elif len(args) > 1:  # (rows, rows per second)
-                label = f"{_label} ({args[0]:,} rows, {args[1]:,.0f} rows/s)"
-            else:
-                label = f"{_label} ({args[0]:,} rows)"
-            _step(progress, label, _i, len(specs))
-
         t0 = time.perf_counter()
         feats, scores, extra = func(path, target, batch_size=batch_size,
                                     random_state=random_state, drop=tuple(drop),
-                                    progress=rows_read if progress is not None else None)
+                                    progress=sub_steps(progress, spec.name, i, len(specs)))
         seconds = time.perf_counter() - t0
         feats = [str(f) for f in feats]
         scores = np.asarray(scores, dtype=np.float64)
@@ -476,6 +440,8 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
         cols = extra.pop("columns", None)
         if cols is not None and columns is None:
             columns = [c if isinstance(c, ColumnInfo) else ColumnInfo(**c) for c in cols]
+        declared = getattr(spec.estimator_class(), "_findings", {})
+        findings, _ = findings_from_mapping(extra, declared, feats)
         if features is None:
             features = feats
         elif feats != features:
@@ -484,17 +450,20 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
             missing = [f for f in features if f not in pos]
             if missing:
                 raise RuntimeError(f"streaming scorer of {spec.name!r} left out {missing}")
-            scores = scores[[pos[f] for f in features]]
+            take = np.asarray([pos[f] for f in features])
+            scores = scores[take]
+            findings = align_findings(findings, take)
         method_results[spec.name] = MethodResult(
             name=spec.name, scores=scores, ranking=ranking_from_scores(scores),
             seconds=seconds, params={"batch_size": batch_size, "random_state": random_state},
-            extra=extra,
+            findings=findings, degenerate=degenerate_reason(scores),
         )
     _step(progress, "done", len(specs), len(specs))
     if columns is None:
         columns = [ColumnInfo(f, "numeric", "unknown", 0, 0.0, 0, True,
                               "read in batches; type not checked") for f in features]
-    score, rank = _consensus(method_results, aggregation)
+    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate)
+    notes.extend(consensus_notes)
     notes.append(f"Streamed {Path(path).name} in batches of {batch_size:,} rows "
                  "(the whole table was never loaded).")
     result = RankingResult(
@@ -502,9 +471,5 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
         methods=method_results, consensus_score=score, consensus_rank=rank,
         aggregation=aggregation, notes=notes,
     )
-    result.meta = {
-        "command": None, "versions": _versions(), "seed": random_state,
-        "source": Path(path).name, "started": started.isoformat(timespec="seconds"),
-        "seconds_total": round(time.perf_counter() - t_start, 3), "streaming": True,
-    }
+    result.meta = _meta(Path(path).name, random_state, started, t_start, streaming=True)
     return result

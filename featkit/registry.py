@@ -34,7 +34,8 @@ class MethodSpec:
     needs_target : bool
         Supervised (needs ``y``) or not.
     family : str
-        "baseline", "graph", "information", "neural", "decomposition", "consensus".
+        "baseline", "graph", "information", "neighbours", "wrapper", "neural",
+        "decomposition", "consensus".
     extra : str or None
         The ``featkit[extra]`` that provides its dependencies (None: core only).
     requires : tuple of str
@@ -51,7 +52,8 @@ class MethodSpec:
     streaming : str or None
         ``"module:function"`` of a file-level scorer that reads a table in
         batches (never the whole file): ``f(path, target, *, batch_size,
-        random_state, drop, progress) -> (features, scores, extra)``. Used by
+        random_state, drop, progress) -> (features, scores, extra)``, where
+        ``progress`` is a :mod:`featkit.progress` reporter. Used by
         ``featkit rank`` for files larger than memory.
     """
 
@@ -73,11 +75,16 @@ class MethodSpec:
         """True when every module in ``requires`` can be imported."""
         return all(importlib.util.find_spec(mod) is not None for mod in self.requires)
 
-    def estimator_class(self):
-        """Import and return the estimator class (raises a clear error on a missing extra)."""
+    def check_installed(self) -> None:
+        """Raise :class:`~featkit.exceptions.MissingExtraError` naming the
+        ``pip install "featkit[...]"`` to run when a module in ``requires`` is missing."""
         for mod in self.requires:
             if importlib.util.find_spec(mod) is None:
                 raise missing_extra(mod, self.extra or "all", f"Method '{self.name}'")
+
+    def estimator_class(self):
+        """Import and return the estimator class (raises a clear error on a missing extra)."""
+        self.check_installed()
         module, cls = self.estimator.split(":")
         return getattr(importlib.import_module(module), cls)
 
@@ -164,7 +171,6 @@ _register(MethodSpec(
 ))
 
 # --- graph rankers (Inf-FS, EC-FS) ------------------------------------------
-# (entries for inffs / ecfs go here)
 _register(MethodSpec(
     "inffs", f"{_BASE}._inffs:InfFS",
     "Infinite Feature Selection, unsupervised: weight of all graph paths through a feature "
@@ -186,7 +192,6 @@ _register(MethodSpec(
 ))
 
 # --- information-theoretic (OutRank) ----------------------------------------
-# (entries for outrank / outrank_3mr go here)
 _register(MethodSpec(
     "outrank", f"{_BASE}._outrank:OutRank",
     "Cardinality-aware mutual information: MI with the target less a same-cardinality noise copy's.",
@@ -202,8 +207,27 @@ _register(MethodSpec(
     streaming="featkit.selection._outrank:outrank_3mr_file",
 ))
 
+# --- selectors users ask for by name (mRMR, ReliefF, Boruta) -----------------
+_register(MethodSpec(
+    "mrmr", f"{_BASE}._mrmr:MRMR",
+    "Minimum-redundancy maximum-relevance: greedy F statistic / mean |correlation| with the chosen.",
+    "Peng, Long & Ding, TPAMI 2005; Zhao et al., DSAA 2019 (mrmr-selection mrmr_classif / _regression)",
+    needs_target=True, family="information",
+))
+_register(MethodSpec(
+    "relieff", f"{_BASE}._relieff:ReliefF",
+    "ReliefF (classification) / RReliefF (regression): feature differences to k nearest hits and misses.",
+    "Kononenko, ECML 1994; Robnik-Sikonja & Kononenko, Mach. Learn. 2003 (skrebate ReliefF)",
+    needs_target=True, family="neighbours",
+))
+_register(MethodSpec(
+    "boruta", f"{_BASE}._boruta:Boruta",
+    "Boruta: all-relevant selection, importance tested against shuffled shadow features.",
+    "Kursa & Rudnicki, J. Stat. Softw. 2010 (BorutaPy)",
+    needs_target=True, family="wrapper",
+))
+
 # --- neural (KAN, Sequential Attention) -------------------------------------
-# (entries for kan_* / sequential_attention go here)
 _NEURAL = dict(needs_target=True, family="neural", extra="neural", requires=("torch",))
 _KAN_REF = "Akazan & Mbingui 2025, arXiv 2509.23366; KAN: Liu et al. 2024"
 for _score, _what in (("l1", "mean |first-layer edge output|"), ("l2", "RMS first-layer edge output"),
@@ -227,7 +251,6 @@ for _name, _variant, _what in (
     ))
 
 # --- decomposition-based rankers (PCA loadings, PFA) ------------------------
-# (entries for pca_loadings / pfa go here)
 _register(MethodSpec(
     "pca_loadings", f"{_BASE}._pca_rankers:PCALoadingsRanker",
     "Explained-variance-weighted squared PCA loadings (share of retained variance per feature).",

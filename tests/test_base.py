@@ -8,12 +8,16 @@ from featkit.exceptions import InputError
 from featkit.selection import FTestRanker, VarianceRanker
 
 
-def test_ranking_from_scores_orders_and_breaks_ties_by_position():
-    assert ranking_from_scores([0.1, 0.3, 0.3, -1.0]).tolist() == [3, 1, 2, 4]
+def test_ranking_from_scores_gives_ties_their_average_rank():
+    ranks = ranking_from_scores([0.1, 0.3, 0.3, -1.0])
+    assert ranks.dtype == np.float64
+    assert ranks.tolist() == [3.0, 1.5, 1.5, 4.0]
 
 
-def test_ranking_puts_nan_and_inf_last():
-    assert ranking_from_scores([np.nan, 2.0, -np.inf, 1.0]).tolist() == [3, 1, 4, 2]
+def test_ranking_puts_inf_first_and_nan_last():
+    assert ranking_from_scores([np.nan, 2.0, -np.inf, np.inf]).tolist() == [4, 2, 3, 1]
+    assert ranking_from_scores([np.nan, 1.0, np.nan]).tolist() == [2.5, 1.0, 2.5]
+    assert ranking_from_scores([np.nan, np.nan]).tolist() == [1.5, 1.5]
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,5 @@
 """EC-FS against a direct dense implementation of the reference (ECFS.m): the
-full kernel and its full eigendecomposition, written plainly here."""
+full kernel and its full eigendecomposition, in tests/_reference.py."""
 
 import warnings
 
@@ -7,37 +7,16 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_breast_cancer
 
+import _reference as ref
+
 from featkit.exceptions import InputError
 from featkit.selection import ECFS
 from featkit.stats import fisher_ratio, muteinf
 
 
-def minmax(M):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        M = M - M.min()
-        M = M / M.max()
-    return np.nan_to_num(M, nan=0.0)
-
-
-def plain_fisher(X, y):
-    pos, neg = X[y == 1], X[y == 0]
-    num = (pos.mean(0) - neg.mean(0)) ** 2
-    den = pos.std(0, ddof=1) ** 2 + neg.std(0, ddof=1) ** 2
-    den[den == 0] = 10000
-    return num / den
-
-
 def ref_ecfs(X, y, alpha=0.5, fisher=None, mi=None):
-    fi = plain_fisher(X, y) if fisher is None else fisher
     mi = muteinf(X, y) if mi is None else mi  # muteinf is checked against loops in test_stats_graph
-    v = np.abs(fi + mi) / 2
-    K1 = minmax(np.outer(v, v))
-    s = X.std(0, ddof=1)
-    Sig = minmax(np.maximum.outer(s, s))
-    K = alpha * K1 + (1 - alpha) * Sig
-    w, V = np.linalg.eigh(K)
-    u = V[:, np.argmax(np.abs(w))]
-    return np.abs(u), w[np.argmax(np.abs(w))]
+    return ref.ecfs(X, y, mi, alpha, fisher_ratio=fisher)
 
 
 def random_data(seed=0, n=90, d=10):
@@ -101,7 +80,7 @@ def test_hand_checked_kernel():
     X = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 5.0], [3.0, 2.0]])
     y = np.array([0, 0, 1, 1])
     est = ECFS(alpha=1.0).fit(X, y)
-    v = np.abs(plain_fisher(X, y) + muteinf(X, y)) / 2
+    v = np.abs(ref.fisher(X, y) + muteinf(X, y)) / 2
     lo, hi = v.min() ** 2, v.max() ** 2
     K = (np.outer(v, v) - lo) / (hi - lo)
     np.testing.assert_allclose(est.affinity_, K, atol=1e-14)
@@ -161,10 +140,18 @@ def test_array_api_strict_kernels_give_same_scores():
     np.testing.assert_allclose(np.abs(np.asarray(vec)), np.abs(vec_np), atol=1e-10)
 
 
-def test_report_extra_small_d():
+def test_findings_small_d():
+    from featkit.findings import collect_findings
+
     X, y = random_data()
-    extra = ECFS().fit(X, y).report_extra()
-    assert extra["method"] == "EC-FS" and len(extra["affinity"]) == X.shape[1]
+    found = collect_findings(ECFS().fit(X, y))
+    assert [found[k].kind for k in ("eigenvalue_", "relevance_", "affinity_")] == [
+        "scalar", "feature_vector", "feature_matrix"]
+    extra = {k.rstrip("_"): v.value for k, v in found.items()}
+    mi = muteinf(X, y)
+    np.testing.assert_allclose(extra["affinity"], ref.ecfs_kernel(X, y, mi), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(extra["relevance"], np.abs(ref.fisher(X, y) + mi) / 2, rtol=1e-10)
+    assert extra["eigenvalue"] == pytest.approx(ref.ecfs(X, y, mi)[1], rel=1e-10)
 
 
 def test_array_api_strict_and_torch_inputs():

@@ -186,7 +186,7 @@ def test_nested_curves_on_pure_noise_are_near_chance_where_leaking_ones_are_not(
 
     frame, X, y = _noise_frame()
     res = rank_features(frame, "y", methods=["f_test", "l1"], evaluate=True)
-    cv = res.sections["evaluation"]["curves"]
+    cv = res.sections.evaluation.curves
     assert cv["nested"] == {"consensus": True, "f_test": True, "l1": True}
     assert cv["optimistic"] == {}
     assert sum(cv["n_test"]) == 40 and len(cv["n_test"]) == 3

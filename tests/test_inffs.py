@@ -1,110 +1,24 @@
 """Inf-FS against a direct dense implementation of the reference formulas
-(Spearman from scipy, the d x d inverse, the full eigendecomposition), written
-plainly here, on random data, ties, constant columns and real data."""
+(Spearman from scipy, the d x d inverse, the full eigendecomposition), in
+tests/_reference.py, on random data, ties, constant columns and real data."""
 
-import math
 import warnings
 
 import numpy as np
 import pytest
-from scipy import stats
 from sklearn.datasets import load_breast_cancer, load_digits
+
+import _reference as ref
 
 from featkit.exceptions import InputError, MemoryBudgetError
 from featkit.selection import InfFS
 from featkit.selection._inffs import matlab_hist_cut
-from featkit.stats import muteinf
-
-EPS = np.finfo(float).eps
+from featkit.stats import fisher_ratio, muteinf, regression_fisher_ratio
 
 
 # --------------------------------------------------------- dense reference
-def minmax(M):
-    with np.errstate(invalid="ignore", divide="ignore"):
-        M = M - M.min()
-        M = M / M.max()
-    return np.nan_to_num(M, nan=0.0, posinf=0.0, neginf=0.0)
-
-
-def sigma_term(X):
-    s = X.std(0, ddof=1)
-    return minmax(np.maximum.outer(s, s))
-
-
-def one_minus_abs_spearman(X):
-    # Spearman = Pearson of average ranks (scipy.stats.spearmanr returns one NaN
-    # for the whole matrix when a column is constant, so it is spelt out here)
-    ranks = stats.rankdata(X, axis=0)
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        warnings.simplefilter("ignore")
-        rho = np.corrcoef(ranks, rowvar=False)
-    rho = np.nan_to_num(np.atleast_2d(rho), nan=0.0)
-    return 1 - np.abs(rho)
-
-
-def plain_fisher(X, y):
-    pos, neg = X[y == 1], X[y == 0]
-    num = (pos.mean(0) - neg.mean(0)) ** 2
-    den = pos.std(0, ddof=1) ** 2 + neg.std(0, ddof=1) ** 2
-    den[den == 0] = 10000
-    return num / den
-
-
-def matlab_hist_plain(t, x):
-    nb = int(math.floor(x))
-    lo, hi = t.min(), t.max()
-    if lo == hi:
-        lo, hi = lo - math.floor(x / 2) - 0.5, hi + math.ceil(x / 2) - 0.5
-    w = (hi - lo) / x
-    edges = lo + w * np.arange(nb + 1)
-    edges[-1] = hi
-    counts = np.zeros(nb)
-    for v in t:
-        k = 0
-        while k < nb - 1 and v > edges[k + 1]:
-            k += 1
-        counts[k] += 1
-    return counts
-
-
-def core_2020(A, d):
-    e = 5e-6 * d
-    rho = A.sum(1).max()
-    A = A / (rho + e)
-    r = (1 - e) / rho
-    S = np.linalg.inv(np.eye(d) - r * A)
-    w = S.sum(1)
-    counts = matlab_hist_plain(S @ np.ones(d), 0.5 * d)
-    return w, max(1, int(np.sum(counts > counts.mean())))
-
-
-def ref_inffs_u(X, alpha=0.5):
-    d = X.shape[1]
-    return core_2020(alpha * sigma_term(X) + (1 - alpha) * one_minus_abs_spearman(X), d)
-
-
 def ref_inffs_s(X, y, alpha=(1 / 3, 1 / 3, 1 / 3)):
-    d = X.shape[1]
-    mi = minmax(np.nan_to_num(muteinf(X, y), nan=0.0, posinf=0.0))  # muteinf checked in test_stats_graph
-    fi = minmax(np.nan_to_num(plain_fisher(X, y), nan=0.0, posinf=0.0))
-    SD = sigma_term(X)
-    MI = np.tile(mi, (d, 1))
-    FI = np.tile(fi, (d, 1))
-    G = alpha[0] * (MI + FI.T) / 2 + alpha[1] * (MI + SD.T) / 2 + alpha[2] * (SD + FI.T) / 2
-    return core_2020(G, d)
-
-
-def ref_inffs_2016(X, y=None, alpha=0.5):
-    d = X.shape[1]
-    if y is None:
-        C = one_minus_abs_spearman(X)
-    else:
-        f = plain_fisher(X, y)
-        C = minmax(np.outer(f, f))
-    A = alpha * C + (1 - alpha) * sigma_term(X)
-    r = 0.99 / np.max(np.linalg.eigvals(A + EPS).real)
-    S = np.linalg.inv(np.eye(d) - r * A) - np.eye(d)
-    return S.sum(1)
+    return ref.inffs_s(X, y, muteinf(X, y), alpha)  # muteinf checked in test_stats_graph
 
 
 def assert_weights(got, want, offset=0.0):
@@ -158,7 +72,7 @@ DATASETS = {"random": random_data, "ties": tied_data, "constant": constant_data,
 @pytest.mark.parametrize("alpha", [0.5, 0.2, 0.9])
 def test_unsupervised_2020_equals_dense(name, alpha):
     X, _ = DATASETS[name]()
-    want, cut = ref_inffs_u(X, alpha)
+    want, cut = ref.inffs_u(X, alpha)
     est = InfFS(alpha=alpha).fit(X)
     assert_weights(est.scores_, want, offset=1.0)
     assert_ranking_consistent(est.ranking_, want)
@@ -184,7 +98,7 @@ def test_supervised_2020_equals_dense(name):
 def test_2016_equals_dense(name, supervised):
     X, y = DATASETS[name]()
     for alpha in (0.5, 0.8):
-        want = ref_inffs_2016(X, y if supervised else None, alpha)
+        want = ref.inffs_2016(X, y if supervised else None, alpha)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             est = InfFS(variant="2016", supervised=supervised, alpha=alpha).fit(X, y)
@@ -196,7 +110,7 @@ def test_2016_equals_dense(name, supervised):
 def test_digits_with_constant_pixels_equals_dense():
     X, y = load_digits(return_X_y=True)
     X = X[:400]
-    want, cut = ref_inffs_u(X)
+    want, cut = ref.inffs_u(X)
     est = InfFS().fit(X)
     assert_weights(est.scores_, want, offset=1.0)
     assert est.auto_subset_size_ == cut
@@ -261,7 +175,7 @@ def test_standardize_removes_variance_term():
     std = InfFS(standardize=True).fit(X)
     assert raw.ranking_[3] == 1
     Xs = (X - X.mean(0)) / X.std(0, ddof=1)
-    want, _ = core_2020(0.5 * 0 + 0.5 * one_minus_abs_spearman(Xs), X.shape[1])
+    want, _ = ref.inffs_core_2020(0.5 * 0 + 0.5 * ref.one_minus_abs_spearman(Xs))
     assert_weights(std.scores_, want, offset=1.0)
 
 
@@ -270,9 +184,17 @@ def test_multiclass_and_regression_extensions_run():
     y3 = np.digitize(X[:, 0], [-1, 1])
     est = InfFS(supervised=True).fit(X, y3)
     assert est.task_ == "classification" and est.ranking_[0] <= 3
+    # the reference graph with the extended kernels (each checked against loops in test_stats_graph)
+    want, cut = ref.inffs_s(X, y3, muteinf(X, y3, n_classes=3), fisher_ratio=fisher_ratio(X, y3, 3))
+    assert_weights(est.scores_, want, offset=1.0)
+    assert est.auto_subset_size_ == cut
     yr = X[:, 1] * 2 + 0.1 * np.random.default_rng(0).normal(size=120)
     est = InfFS(supervised=True).fit(X, yr)
     assert est.task_ == "regression" and np.all(np.isfinite(est.scores_))
+    want, cut = ref.inffs_s(X, yr, muteinf(X, yr, task="regression"),
+                            fisher_ratio=regression_fisher_ratio(X, yr))
+    assert_weights(est.scores_, want, offset=1.0)
+    assert est.ranking_[1] == 1  # y follows column 1
 
 
 def test_matlab_hist_cut_hand_checked():
@@ -280,7 +202,7 @@ def test_matlab_hist_cut_hand_checked():
     assert matlab_hist_cut([1.0, 1.0, 1.0, 1.1, 5.0, 5.0]) == 1
     # odd d = 5 -> hist(w, 2.5): 2 bins of width range/2.5, the last stretched to the max
     w = np.array([0.0, 0.1, 0.2, 0.3, 1.0])
-    counts = matlab_hist_plain(w, 2.5)
+    counts = ref.matlab_hist(w, 2.5)
     assert counts.tolist() == [4.0, 1.0]  # edges 0, 0.4, 1 (closed right)
     assert matlab_hist_cut(w) == 1
     assert matlab_hist_cut([2.0]) == 1
@@ -298,10 +220,17 @@ def test_bad_parameters():
         InfFS(supervised=True).fit(X)
 
 
-def test_report_extra():
+def test_findings():
+    from featkit.findings import collect_findings
+
     X, y = random_data()
-    extra = InfFS(supervised=True).fit(X, y).report_extra()
-    assert extra["auto_subset_size"] >= 1 and len(extra["affinity"]) == X.shape[1]
+    est = InfFS(supervised=True).fit(X, y)
+    found = collect_findings(est)
+    assert found["solver_"].kind == "note" and found["solver_"].value == est.solver_
+    extra = {k.rstrip("_"): v.value for k, v in found.items()}
+    assert extra["alpha"].tolist() == pytest.approx([1 / 3] * 3)
+    np.testing.assert_allclose(extra["affinity"], ref.inffs_s_graph(X, y, muteinf(X, y)), rtol=1e-10, atol=1e-12)
+    assert extra["auto_subset_size"] == ref_inffs_s(X, y)[1]
 
 
 @pytest.mark.parametrize("kw", [{}, {"supervised": True}, {"variant": "2016"},
@@ -330,3 +259,9 @@ def test_gpu_request_without_gpu_is_a_clear_error(monkeypatch):
             InfFS(device="gpu").fit(X)
     finally:
         gpu_available.cache_clear()
+
+
+def test_target_tag_follows_supervised():
+    # the tag comes from BaseRanker through the _requires_target property
+    assert InfFS(supervised=True).__sklearn_tags__().target_tags.required is True
+    assert InfFS().__sklearn_tags__().target_tags.required is False

@@ -267,8 +267,14 @@ def test_inf_counts_as_missing_with_note():
 
 
 def test_numbers_with_a_missing_marker_get_a_note():
+    # 2 markers in 40 cells (5%) are stray cells of a numeric column ...
     values = [str(v) for v in np.arange(40) * 1.5]
     values[5] = values[17] = "?"
+    (info,) = infer_column_types(pd.DataFrame({"v": values}))
+    assert info.kind == "numeric" and info.n_missing == 2
+    assert "2 non-numeric cells ('?') read as missing" in info.note
+    # ... 4 in 40 (10%) are too many to guess: the column stays text, with a hint.
+    values[9] = values[30] = "?"
     (info,) = infer_column_types(pd.DataFrame({"v": values}))
     assert info.kind == "categorical" and "mostly numbers but also '?'" in info.note
     (plain,) = infer_column_types(pd.DataFrame({"v": [f"w{i % 12}" for i in range(40)]}))
@@ -502,6 +508,20 @@ def test_encode_numeric_with_prepared_data():
     data = prepare_features(frame.assign(target=y), "target", keep_id=True)
     out = encode_numeric(data.X, data.columns, data.y, data.task)
     assert out.shape == (120, 3) and np.isfinite(out).all()
+    # the m-estimate of the docstring, by hand: the rows of the other folds that
+    # share the row's category, smoothed towards the overall share of class 1
+    from featkit.io._encode import TARGET_ENCODING_SMOOTHING as m
+    from featkit.io._encode import _fold_ids
+
+    target = (np.asarray(data.y) == np.unique(data.y)[1]).astype(float)
+    folds = _fold_ids(target[:, None], "classification", 0)
+    prior = target.mean()
+    for j, name in enumerate(data.X.columns):
+        cats = data.X[name].astype(str).to_numpy()
+        want = [(target[other].sum() + m * prior) / (other.sum() + m)
+                for i in range(120) for other in [(cats == cats[i]) & (folds != folds[i])]]
+        np.testing.assert_allclose(out[:, j], want, rtol=1e-12)
+    assert np.allclose(out[:, list(data.X.columns).index("unique")], prior)  # own label never used
     with pytest.raises(InputError, match="rows"):
         encode_numeric(data.X, data.columns, data.y[:10])
 
@@ -578,7 +598,7 @@ def test_iter_batches_csv_types_stable_and_errors(tmp_path):
         list(iter_batches(head))
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("a,b\n1,2\n3\n")
-    with pytest.raises(InputError, match="Expected 2 columns, got 1"):
+    with pytest.raises(InputError, match="line 3 has 1 field but the header has 2"):
         list(iter_batches(ragged))
 
 

@@ -139,16 +139,19 @@ def test_deterministic_under_random_state():
     assert not np.array_equal(a, c)
 
 
-def test_registry_variants_and_report_extra():
+def test_registry_variants_and_findings():
+    from featkit.findings import collect_findings
+
     import pandas as pd
 
     X, y = _xor_like(n=120, d=4)
     frame = pd.DataFrame(X, columns=list("abcd"))
     est = make_estimator("kan_ko", **FAST).fit(frame, y)
     assert est.metric == "ko"
-    extra = est.report_extra()
-    assert extra["features"] == list("abcd") and extra["metric"] == "ko"
-    assert len(extra["all_scores"]["si"]) == 4
+    found = collect_findings(est)
+    assert found["all_scores_"].kind == "feature_vectors"
+    assert len(found["all_scores_"].value["si"]) == 4
+    assert found["fold_losses_"].value.tolist() == est.fold_losses_.tolist()
 
 
 def test_bad_parameters_raise_input_error():

@@ -6,16 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.feature_selection import mutual_info_classif
+from sklearn.utils._param_validation import InvalidParameterError
 
 from featkit.exceptions import InputError, UnknownNameError
 from featkit.registry import get_method
 from featkit.selection import OutRank, OutRank3MR
 from featkit.selection._outrank import (
-    _DistinctCounter,
     greedy_3mr,
     outrank_3mr_file,
     outrank_file,
 )
+from featkit.stats import DistinctCounter
 from featkit.stats._contingency import chance_corrected_mi, factorize_columns, quantile_codes
 
 
@@ -169,13 +170,33 @@ def test_streaming_equals_in_memory(tmp_path, fmt, subsample):
     assert [c["name"] for c in extra["columns"]] == features
 
 
-def test_streaming_progress_reports_rows_and_rate(tmp_path):
+def test_streaming_progress_reports_rows_read(tmp_path):
     frame = _table(3000)
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
     calls = []
-    outrank_file(path, "y", batch_size=1000, progress=lambda rows, rate: calls.append((rows, rate)))
-    assert calls[-1][0] == 3000 and all(rate > 0 for _, rate in calls)
+    outrank_file(path, "y", batch_size=1000, progress=lambda *a: calls.append(a))
+    assert calls[0] == ("1,000 rows", 1000, None) and calls[-1] == ("3,000 rows", 3000, None)
+    assert all(label == f"{done:,} rows" and total is None for label, done, total in calls)
+    calls.clear()
+    outrank_3mr_file(path, "y", batch_size=1000, progress=lambda *a: calls.append(a))
+    # each pass is half of the work; the rows read start again at the second pass
+    assert calls[0] == ("pass 1 of 2: 1,000 rows", 0, 2)
+    assert calls[-1] == ("pass 2 of 2: 3,000 rows", 1, 2)
+    assert ("pass 1 of 2: 3,000 rows", 0, 2) in calls
+
+
+def test_streaming_progress_reaches_the_engine_as_sub_steps(tmp_path):
+    from featkit.ranking import rank_file_streaming
+
+    path = tmp_path / "t.csv"
+    _table(3000).to_csv(path, index=False)
+    calls = []
+    rank_file_streaming(path, "y", methods=["outrank", "outrank_3mr"], batch_size=1000,
+                        progress=lambda *a: calls.append(a))
+    assert ("outrank: 3,000 rows", 0, 2) in calls
+    assert ("outrank_3mr: pass 2 of 2: 3,000 rows", 1.5, 2) in calls
+    assert calls[-1] == ("done", 2, 2)
 
 
 def test_streaming_errors(tmp_path):
@@ -186,8 +207,10 @@ def test_streaming_errors(tmp_path):
         outrank_file(path, "Y")
     with pytest.raises(UnknownNameError, match="nope"):
         outrank_file(path, "y", drop=("nope",))
-    with pytest.raises(InputError, match="batch_size"):
+    with pytest.raises(InvalidParameterError, match="batch_size"):
         outrank_file(path, "y", batch_size=0)
+    with pytest.raises(InvalidParameterError, match="max_pairs"):
+        outrank_3mr_file(path, "y", max_pairs=-1)
 
 
 def test_registry_entries_and_streaming_hook():
@@ -210,7 +233,7 @@ def test_normalized_view_puts_label_at_one():
     assert est.label_score_ >= raw.max()
     norm = OutRank(batch_size=600, normalize=True).fit(frame.drop(columns="y"), frame["y"])
     np.testing.assert_allclose(norm.scores_, est.normalized_scores_)
-    extra = est.report_extra()
+    extra = {"label": est.labels_}
     assert extra["label"][2] == f"row_id-({est.cardinality_[2]}; 100)"
     gappy = frame["gappy"].iloc[:2400]  # the scored rows (a last batch of 200 is ignored)
     # the reference's label: mean of per-batch coverage %, rounded to 0.1, then truncated
@@ -279,24 +302,24 @@ def test_quantile_binning_option():
     assert ks[0] == 8 and codes2[:, 1].max() < ks[1]
 
 
-def test_bad_parameters_raise_input_error():
+def test_bad_parameters_raise_invalid_parameter_error():
     X, y = np.eye(4), np.array([0, 1, 0, 1])
     for params in ({"batch_size": 1}, {"subsample": 0}, {"subsample": 1.5}, {"n_bins": 1},
                    {"n_jobs": 0}):
-        with pytest.raises(InputError):
+        with pytest.raises(InvalidParameterError):
             OutRank(**params).fit(X, y)
-    with pytest.raises(InputError, match="max_pairs"):
+    with pytest.raises(InvalidParameterError, match="max_pairs"):
         OutRank3MR(max_pairs=-1).fit(X, y)
 
 
 def test_distinct_counter_exact_then_hyperloglog():
-    counter = _DistinctCounter()
+    counter = DistinctCounter()
     for start in range(0, 200_000, 20_000):
         counter.update(np.arange(start, start + 20_000).astype(str))
         counter.update(np.arange(start, start + 100).astype(str))  # repeats do not count
     assert not counter.exact
     assert abs(counter.count() - 200_000) / 200_000 < 0.03
-    small = _DistinctCounter()
+    small = DistinctCounter()
     small.update(["a", "b"])
     small.update(["b", "c"])
     assert small.exact and small.count() == 3
@@ -344,14 +367,16 @@ def test_3mr_scores_pairs_by_the_definition_and_drops_duplicates():
     assert est.order_[0] in (0, 1)
     assert set(est.order_[1:3].tolist()) != {0, 1}
     assert est.get_support().sum() == 3  # "auto": features scoring above 0 (a, a, b)
-    # redundancy of pair (0, 3): feature 0 against feature 3 as the conditioning column
-    k = est.pairs_.tolist().index([0, 3])
-    assert est.redundancy_[k] == pytest.approx(_definition(X[:, 0], X[:, 3]), abs=1e-12)
-    joint = X[:, 0] * 10 + X[:, 3]
+    # redundancy of pair (i, j) of features 0 and 3: i against j as the conditioning
+    # column (pairs are in input indices, i < j in the canonical column order)
+    k = next(k for k, p in enumerate(est.pairs_.tolist()) if sorted(p) == [0, 3])
+    i, j = est.pairs_[k]
+    assert est.redundancy_[k] == pytest.approx(_definition(X[:, i], X[:, j]), abs=1e-12)
+    joint = X[:, i] * 10 + X[:, j]
     assert est.relation_[k] == pytest.approx(_definition(joint, y), abs=1e-12)
     assert est.relevance_[3] == pytest.approx(_definition(X[:, 3], y), abs=1e-12)
     assert not est.pairs_capped_ and "all 6" in est.note_
-    assert sorted(est.ranking_.tolist()) == [1, 2, 3, 4]
+    assert sorted(est.ranking_.tolist()) == [1, 2, 3, 4]  # 3MR's order has no ties
 
 
 def test_3mr_pair_cap_keeps_most_relevant_pairs_and_says_so(tmp_path):
@@ -359,8 +384,11 @@ def test_3mr_pair_cap_keeps_most_relevant_pairs_and_says_so(tmp_path):
     X, y = frame.drop(columns="y"), frame["y"]
     est = OutRank3MR(batch_size=1300, max_pairs=3).fit(X, y)
     assert est.pairs_capped_ and "3 of 10" in est.note_
-    assert est.report_extra()["note"] == est.note_
-    assert est.report_extra()["order"] == [X.columns[i] for i in est.order_]
+    from featkit.findings import collect_findings
+
+    found = collect_findings(est)
+    assert found["note_"].value == est.note_
+    assert [X.columns[i] for i in found["order_"].value] == [X.columns[i] for i in est.order_]
     top3 = set(np.argsort(-est.relevance_)[:3].tolist())
     assert all(set(p) <= top3 for p in est.pairs_.tolist())
     path = tmp_path / "t.csv"
@@ -450,5 +478,5 @@ def test_auto_bins_only_continuous_columns_and_label():
     target = cont + 0.1 * rng.normal(size=n)
     assert OutRank().fit(cont.reshape(-1, 1), target).scores_[0] > 0.3
     assert abs(OutRank(n_bins=None).fit(cont.reshape(-1, 1), target).scores_[0]) < 1e-9
-    with pytest.raises(InputError, match="'auto'"):
+    with pytest.raises(InvalidParameterError, match="'auto'"):
         OutRank(n_bins="many").fit(X, y)

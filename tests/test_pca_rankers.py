@@ -91,4 +91,8 @@ def test_registered_and_unsupervised():
     frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
     est = make_estimator("pfa", random_state=0, n_features_to_select=3).fit(frame)
     assert list(est.get_feature_names_out()) == list(frame.columns[est.get_support()])
-    assert est.report_extra()["n_clusters"] == 3
+    from featkit.findings import collect_findings
+
+    found = collect_findings(est)
+    assert found["n_clusters_"].value == 3
+    assert found["labels_"].kind == "feature_groups" and found["labels_"].value.tolist() == est.labels_.tolist()

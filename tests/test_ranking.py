@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from featkit.exceptions import InputError, MissingExtraError, UnknownNameError
+from featkit.findings import Finding
 from featkit.ranking import (
     default_methods,
     rank_features,
@@ -35,8 +36,9 @@ def frame():
 
 
 def test_consensus_is_the_mean_rank_of_the_methods(frame):
+    # l1 keeps one feature (5 of 6 tied at 0, degenerate): included on request here
     result = rank_features(frame, "y", methods=["f_test", "l1", "random_forest"],
-                           params=FAST)
+                           params={"random_forest": FAST["random_forest"]}, include_degenerate=True)
     assert list(result.methods) == ["f_test", "l1", "random_forest"]
     assert result.features == ["strong", "weak", "noise1", "noise2", "noise3", "colour"]
     rankings = np.array([m.ranking for m in result.methods.values()])
@@ -44,7 +46,8 @@ def test_consensus_is_the_mean_rank_of_the_methods(frame):
     np.testing.assert_allclose(result.consensus_score, aggregate_rankings(rankings))
     # consensus rank orders by the mean rank, 1 = best
     assert result.consensus_rank[np.argmin(rankings.mean(axis=0))] == 1
-    assert sorted(result.consensus_rank.tolist()) == list(range(1, 7))
+    # average ranks: they always sum to 1 + 2 + ... + d
+    assert result.consensus_rank.sum() == 21
     assert result.top(1) == ["strong"]
     assert result.task == "classification" and result.target == "y"
     assert result.n_rows == len(frame)
@@ -72,7 +75,7 @@ def test_borda_orders_like_the_mean_rank(frame):
 
 
 def test_same_seed_same_result(frame):
-    kw = dict(methods=["mutual_info", "permutation"], params=FAST)
+    kw = dict(methods=["mutual_info", "permutation"], params={"permutation": FAST["permutation"]})
     a = rank_features(frame, "y", random_state=3, **kw)
     b = rank_features(frame, "y", random_state=3, **kw)
     for name in a.methods:
@@ -104,8 +107,14 @@ def test_method_parameters_are_checked(frame):
         rank_features(frame, "y", methods=["random_forest"], params={"random_forest": {"n_trees": 3}})
     with pytest.raises(UnknownNameError, match="randomforest"):
         rank_features(frame, "y", methods=["f_test"], params={"randomforest": {"n_estimators": 3}})
-    # settings of a registered method that is not run are ignored
-    rank_features(frame, "y", methods=["f_test"], params={"random_forest": {"n_estimators": 3}})
+    # settings for a method that is not run are a mistake, not silently ignored
+    with pytest.raises(InputError, match="'random_forest', which is not run"):
+        rank_features(frame, "y", methods=["f_test"], params={"random_forest": {"n_estimators": 3}})
+    # a value of the wrong kind or range names the method and the parameter
+    with pytest.raises(InputError, match="random_forest.n_estimators='abc'"):
+        rank_features(frame, "y", methods=["random_forest"], params={"random_forest": {"n_estimators": "abc"}})
+    with pytest.raises(InputError, match="'random_forest'.*n_estimators=-5"):
+        rank_features(frame, "y", methods=["random_forest"], params={"random_forest": {"n_estimators": -5}})
 
 
 def test_task_override_and_sample(frame):
@@ -119,7 +128,9 @@ def test_task_override_and_sample(frame):
 
 def test_drop_removes_the_column(frame):
     result = rank_features(frame, "y", methods=["f_test"], drop=["noise1"])
-    assert "noise1" not in result.features
+    assert sorted(result.features) == ["colour", "noise2", "noise3", "strong", "weak"]
+    assert len(result.methods["f_test"].ranking) == 5
+    assert "noise1" in rank_features(frame, "y", methods=["f_test"]).features  # dropped, not absent
 
 
 def test_progress_reports_every_step(frame):
@@ -143,7 +154,10 @@ def test_meta_records_versions_seed_and_timing(frame, tmp_path):
 
 # --------------------------------------------------------------- registry hooks
 class _ExtraRanker:
-    """A stand-in estimator with report_extra(), registered only inside a test."""
+    """A stand-in estimator with a declared finding, registered only inside a test."""
+
+    _findings = {"order_": Finding("feature_order", "order"),
+                 "mean_abs_": Finding("scalar", "mean of |x|")}
 
     def __init__(self, random_state=None):
         self.random_state = random_state
@@ -160,10 +174,8 @@ class _ExtraRanker:
         self.scores_ = X.std(axis=0)
         self.ranking_ = np.argsort(np.argsort(-self.scores_)) + 1
         self.seen_dtype_ = str(X.dtype)
+        self.order_ = np.argsort(-self.scores_)
         return self
-
-    def report_extra(self):
-        return {"order": np.argsort(-self.scores_).tolist()}
 
 
 def _fake_streaming_scorer(path, target, *, batch_size, random_state, drop, progress):
@@ -177,7 +189,7 @@ def _fake_streaming_scorer(path, target, *, batch_size, random_state, drop, prog
         sums = s if sums is None else sums + s
         n += len(batch)
         if progress is not None:
-            progress(n)
+            progress(f"{n:,} rows", n, None)
     return names, sums / n, {"n_rows": n, "task": "classification", "mean_abs": True}
 
 
@@ -195,10 +207,10 @@ def fake_methods(monkeypatch):
         family="neural", requires=("no_such_module_xyz",), extra="neural"))
 
 
-def test_report_extra_is_stored(frame, fake_methods):
+def test_declared_findings_are_stored(frame, fake_methods):
     result = rank_features(frame, "y", methods=["fake_extra", "f_test"])
     m = result.methods["fake_extra"]
-    assert m.extra["order"][0] == int(np.argmin(m.ranking))
+    assert m.findings["order_"].value[0] == int(np.argmin(m.ranking))
 
 
 def test_missing_extra_names_the_install_command(frame, fake_methods):
@@ -231,7 +243,7 @@ def test_streaming_dispatch(tmp_path, fake_methods):
     assert result.methods["fake_stream"].ranking.tolist() == [2, 1, 3]
     assert result.consensus_rank.tolist() == [2, 1, 3]
     assert result.n_rows == 500 and result.task == "classification"
-    assert result.methods["fake_stream"].extra == {"mean_abs": True}
+    assert {k: v.value for k, v in result.methods["fake_stream"].findings.items()} == {"mean_abs_": True}
     assert any("500 rows" in c[0] for c in calls)  # rows read were reported
     assert result.meta["streaming"] is True
 
@@ -258,7 +270,7 @@ def test_model_attribution_is_wired(frame, monkeypatch):
                     "seed": 5}
     assert result.methods["lightgbm_shap"].ranking.tolist() == [6, 5, 4, 3, 2, 1]
     assert result.methods["lightgbm_gain"].ranking.tolist() == [1, 2, 3, 4, 5, 6]
-    assert result.sections["attribution"] == {"model": "lightgbm"}
+    assert result.sections.attribution.model == "lightgbm"
     assert len(result.methods) == 3  # the importances join the consensus
     with pytest.raises(InputError, match="model must be one of"):
         rank_features(frame, "y", methods=["f_test"], model="catboost")
@@ -290,7 +302,8 @@ def test_full_benchmark_consensus_and_id_column():
 
     bench = make_benchmark(600, random_state=0)
     result = rank_features(bench.frame, bench.target, methods=["f_test", "mutual_info",
-                                                               "random_forest"], params=FAST)
+                                                               "random_forest"],
+                           params={"random_forest": FAST["random_forest"]})
     signal = _mean_ranks(result.consensus_rank, result.features, bench.truth,
                          {"informative", "redundant", "repeated"})
     noise = _mean_ranks(result.consensus_rank, result.features, bench.truth, {"noise"})

@@ -25,13 +25,8 @@ def assert_one_line_error(result, *fragments):
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory):
-    rng = np.random.RandomState(0)
-    n, d = 3000, 8
-    X = rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + 10
-    df = pd.DataFrame(X, columns=[f"x{i}" for i in range(d)])
-    df.insert(0, "row_id", np.arange(n))
-    df["label"] = rng.choice(["a", "b"], n)
+def table(tmp_path_factory, correlated_table):
+    df = correlated_table(3000, 8, 10)
     folder = tmp_path_factory.mktemp("reduce")
     df.to_parquet(folder / "data.parquet", row_group_size=500)
     df.to_csv(folder / "data.csv", index=False)

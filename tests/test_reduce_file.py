@@ -14,14 +14,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory):
-    rng = np.random.RandomState(0)
-    n, d = 1200, 5
-    df = pd.DataFrame(rng.normal(size=(n, d)) @ rng.normal(size=(d, d)) + 3, columns=[f"x{i}" for i in range(d)])
-    df.insert(0, "row_id", np.arange(n))   # ID-like: unique integers
-    df["flag"] = rng.rand(n) > 0.5         # boolean: reduced
-    df["const"] = 7.0                      # constant: nothing to reduce
-    df["label"] = rng.choice(["a", "b"], n)
+def table(tmp_path_factory, correlated_table):
+    df = correlated_table(1200, 5, 3, flag_and_const=True)
     folder = tmp_path_factory.mktemp("reduce_file")
     df.to_parquet(folder / "t.parquet", row_group_size=300)
     return df, folder / "t.parquet"

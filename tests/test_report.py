@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from featkit.evaluation import evaluate_ranking
+from featkit.findings import FindingValue
 from featkit.io import ColumnInfo
 from featkit.report import render_report, write_report
 from featkit.results import MethodResult, RankingResult
+from featkit.sections import AttributionSection, DecompositionSection, EvaluationSection
 from featkit.selection import FTestRanker, VarianceRanker
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -35,8 +37,12 @@ def rich_result():
     v = VarianceRanker().fit(X)
     methods = {
         "f_test": MethodResult("f_test", f.scores_, f.ranking_, f.support_, 0.01,
-                               extra={"affinity": np.abs(np.corrcoef(X.T)), "order": [0, 1, 3],
-                                      "note": "<b>bold?</b>", "alpha": 0.5}),
+                               findings={
+                                   "affinity_": FindingValue("feature_matrix", "affinity",
+                                                             np.abs(np.corrcoef(X.T))),
+                                   "order_": FindingValue("feature_order", "order", np.array([0, 1, 3])),
+                                   "note_": FindingValue("note", "note", "<b>bold?</b>"),
+                                   "alpha_": FindingValue("scalar", "alpha", 0.5)}),
         "variance": MethodResult("variance", v.scores_, v.ranking_, None, 0.002),
     }
     cons = -np.mean([m.ranking for m in methods.values()], axis=0)
@@ -47,19 +53,20 @@ def rich_result():
                         meta={"command": f"featkit report data.csv --target '{EVIL}'", "seed": 0,
                               "versions": {"featkit": "0.1.0", "numpy": np.__version__},
                               "source": "data.csv", "seconds_total": 1.5})
-    res.sections["evaluation"] = evaluate_ranking(res, X, y, task="classification", n_bootstrap=3)
+    res.sections.evaluation = EvaluationSection.from_dict(
+        evaluate_ranking(res, X, y, task="classification", n_bootstrap=3))
     S = rng.normal(size=(60, 5))
-    res.sections["attribution"] = {
+    res.sections.attribution = AttributionSection.from_dict({
         "model": "lightgbm", "task": "classification", "features": names,
         "importances": {"shap": np.abs(S).mean(axis=0).tolist(), "gain": [5, 4, 3, 2, 1]},
         "shap_values": S.tolist(), "feature_values": X[:60].tolist(), "base_value": 0.1,
         "shap_class": None, "metric": "roc_auc", "score": 0.93, "n_estimators": 40,
         "categories": {}, "seconds": {"fit": 0.2, "shap": 0.01},
         "interactions": np.abs(rng.normal(size=(5, 5))).tolist(),
-    }
-    res.sections["decomposition"] = {"explained_variance_ratio": [0.5, 0.3, 0.2],
-                                     "components": rng.normal(size=(3, 5)).tolist(),
-                                     "method": "pca"}
+    })
+    res.sections.decomposition = DecompositionSection(
+        method="pca", features=names, explained_variance_ratio=[0.5, 0.3, 0.2],
+        loadings=rng.normal(size=(3, 5)).tolist())
     return res
 
 
@@ -128,12 +135,13 @@ def test_extras_of_other_shapes(rich_result):
     import copy
 
     res = copy.deepcopy(rich_result)
-    res.methods["variance"].extra = {
-        "labels": [0, 1, 0, 2, 1],                       # cluster per feature -> groups
-        "attention_history": np.random.RandomState(0).rand(3, 5).tolist(),  # steps x features
-        "all_scores": {"l1": [1, 2, 3, 4, 5], "l2": [5, 4, 3, 2, 1]},        # named vectors
-        "features": list(res.features),                  # repeated names -> skipped
-        "selection_order": [4, 0],                       # indices -> names
+    res.methods["variance"].findings = {
+        "labels_": FindingValue("feature_groups", "labels", np.array([0, 1, 0, 2, 1])),
+        "attention_history_": FindingValue("feature_history", "attention_history",
+                                           np.random.RandomState(0).rand(3, 5)),
+        "all_scores_": FindingValue("feature_vectors", "all_scores",
+                                    {"l1": np.arange(1.0, 6.0), "l2": np.arange(5.0, 0.0, -1)}),
+        "selection_order_": FindingValue("feature_order", "selection_order", np.array([4, 0])),
     }
     html = render_report(res)
     assert "<li>0: alpha, &lt;img src=x onerror=alert(1)&gt;</li>" in html
@@ -242,10 +250,10 @@ def test_curve_scores_show_held_out_rows_and_optimistic_curves_are_marked(rich_r
     assert "nested (refitted in each training fold)" in curves
     assert "optimistic" not in curves
     old = copy.deepcopy(rich_result)
-    cv = old.sections["evaluation"]["curves"]
+    cv = old.sections.evaluation.curves
     for key in ("nested", "optimistic"):
         cv.pop(key)  # a result saved before the curves were nested
-    old.sections["attribution"]["n_held_out"] = 24
+    old.sections.attribution.n_held_out = 24
     html = render_report(old)
     curves = html[html.index('<section id="curves">'):html.index('<section id="stability">')]
     assert curves.count("<td>ranking fitted on all rows; optimistic") == len(cv["curves"])

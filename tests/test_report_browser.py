@@ -112,8 +112,20 @@ def test_screenshot(report, tmp_path):
     shot = tmp_path / "report.png"
     out = _run(["--window-size=1280,2000", f"--screenshot={shot}", report.as_uri()], tmp_path / "profile")
     assert out.returncode == 0, out.stderr[-2000:]
-    assert shot.stat().st_size > 20_000  # a rendered page, not a blank one
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # drawn content: a blank page of the same size compresses to a small fraction
+    blank_page, blank = tmp_path / "blank.html", tmp_path / "blank.png"
+    blank_page.write_text("<html><body></body></html>")
+    _run(["--window-size=1280,2000", f"--screenshot={blank}", blank_page.as_uri()], tmp_path / "profile2")
+    assert shot.stat().st_size > 10 * blank.stat().st_size
+    # what the page shows first: y follows signal + 0.5 * other, so "signal" heads the
+    # ranking table and the top-features chart of the rendered page
+    dom = _run(["--window-size=1280,2000", "--dump-dom", report.as_uri()], tmp_path / "profile3").stdout
+    ranking = dom[dom.index('<section id="ranking">'):]
+    assert re.search(r'<td class="feature">(.*?)</td>', ranking).group(1) == "signal"
+    chart = re.search(r'aria-label="Top \d+ features by consensus.*?</svg>', ranking, re.S).group(0)
+    labels = [t for t in re.findall(r"<text[^>]*>([^<]*)</text>", chart) if t in {"signal", "other", "colour"}]
+    assert labels[0] == "signal"
     keep = os.environ.get("FEATKIT_SCREENSHOT_DIR")
     if keep:
         Path(keep).mkdir(parents=True, exist_ok=True)

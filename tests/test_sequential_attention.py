@@ -166,7 +166,9 @@ def test_features_per_step():
     assert len(truth & set(est.selection_order_.tolist())) >= 3
 
 
-def test_registry_names_and_report_extra():
+def test_registry_names_and_findings():
+    from featkit.findings import collect_findings
+
     import pandas as pd
 
     X, y, _ = _nonlinear("classification", n=120, d=5)
@@ -175,10 +177,10 @@ def test_registry_names_and_report_extra():
                           ("group_lasso", "group_lasso"), ("omp", "omp")]:
         est = make_estimator(name, n_features_to_select=2, **FAST).fit(frame, y)
         assert est.variant == variant
-        extra = est.report_extra()
-        assert extra["variant"] == variant
-        assert extra["selection_order"] == [f"f{i}" for i in est.selection_order_]
-        assert np.asarray(extra["attention_history"]).shape[1] == 5
+        found = collect_findings(est)
+        assert found["selection_order_"].value.tolist() == est.selection_order_.tolist()
+        assert found["attention_history_"].kind == "feature_history"
+        assert np.asarray(found["attention_history_"].value).shape[1] == 5
 
 
 def test_bad_parameters_raise_input_error():

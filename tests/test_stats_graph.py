@@ -1,12 +1,13 @@
 """Kernels behind the graph rankers: ranks / Spearman, Fisher ratio, the reference
 ``muteinf`` histogram MI, and the matrix-free solvers -- each against a plain
-implementation written here, and through ``array_api_strict`` / torch."""
+implementation (tests/_reference.py), and through ``array_api_strict`` / torch."""
 
-import math
 
 import numpy as np
 import pytest
 from scipy import stats
+
+import _reference as ref
 
 from featkit.stats import (
     MaxKernel,
@@ -24,75 +25,6 @@ from featkit.stats import (
 )
 
 xps = pytest.importorskip("array_api_strict")
-
-
-# ------------------------------------------------------------ plain references
-def plain_hist(a, nb):
-    """MATLAB hist(a, nb) counts, written as a loop: bins closed on the right."""
-    lo, hi = float(a.min()), float(a.max())
-    if lo == hi:
-        lo = lo - nb // 2 - 0.5
-        hi = hi + math.ceil(nb / 2) - 0.5
-    w = (hi - lo) / nb
-    edges = lo + w * np.arange(nb + 1)
-    edges[-1] = hi
-    counts = np.zeros(nb)
-    for v in a:
-        k = 0
-        while k < nb - 1 and v > edges[k + 1]:
-            k += 1
-        counts[k] += 1
-    return counts
-
-
-def plain_joint(a, labels, nb, rows_of):
-    """The reference's loop: xl accumulated one width at a time, [xl, xl + rx)."""
-    rx = abs(a.max() - a.min()) / nb
-    p = np.zeros((len(rows_of), nb))
-    for i, row_mask in enumerate(rows_of):
-        xl = a.min()
-        for j in range(nb):
-            inside = (xl <= a) & row_mask
-            if j < nb - 1:
-                inside &= a < xl + rx
-            p[i, j] = inside.sum() or 1e-5
-            xl = xl + rx
-    return p
-
-
-def plain_muteinf(a, y, regression=False):
-    n = a.shape[0]
-    nb = 20 if n / 10 > 20 else max(n // 10, 10)
-    pA = plain_hist(a, nb) / n
-    pA[pA == 0] = 1e-5
-    if regression:
-        pY = plain_hist(y, nb) / n
-        pY[pY == 0] = 1e-5
-        rx = abs(y.max() - y.min()) / nb
-        rows, yl = [], y.min()
-        for i in range(nb):
-            m = yl <= y
-            if i < nb - 1:
-                m &= y < yl + rx
-            rows.append(m)
-            yl = yl + rx
-    else:
-        classes = np.unique(y)
-        pY = np.array([(y == c).sum() for c in classes]) / n
-        rows = [y == c for c in classes]
-    p = plain_joint(a, y, nb, rows) / n
-    HA = -np.sum(pA * np.log(pA))
-    HY = -np.sum(pY * np.log(pY))
-    info = np.sum(p * np.log(p / (np.tile(pA, (len(rows), 1)) * pY[:, None])))
-    return 2 * info / (HA + HY)
-
-
-def plain_fisher(X, y):
-    pos, neg = X[y == 1], X[y == 0]
-    num = (pos.mean(0) - neg.mean(0)) ** 2
-    den = pos.std(0, ddof=1) ** 2 + neg.std(0, ddof=1) ** 2
-    den[den == 0] = 10000
-    return num / den
 
 
 def data(seed=0, n=80, d=7):
@@ -122,9 +54,9 @@ def test_average_ranks_chunked(monkeypatch):
 def test_spearman_matches_scipy_and_constant_is_zero():
     X, _ = data()
     keep = [0, 1, 3, 4, 5, 6]  # spearmanr gives a single NaN when a column is constant
-    ref = stats.spearmanr(X[:, keep]).statistic
+    want = stats.spearmanr(X[:, keep]).statistic
     ours = spearman_correlation(X)
-    np.testing.assert_allclose(ours[np.ix_(keep, keep)], ref, atol=1e-14)
+    np.testing.assert_allclose(ours[np.ix_(keep, keep)], want, atol=1e-14)
     assert np.all(ours[2] == 0) and np.all(ours[:, 2] == 0)  # constant column: NaN -> 0
     assert ours[0, 0] == 1.0
 
@@ -165,7 +97,7 @@ def test_torch_path_equals_numpy():
 def test_fisher_binary_matches_plain_and_zero_denominator():
     X, y = data()
     X[:, 5] = np.where(y == 1, 3.0, 1.0)  # zero within-class variance -> 4 / 10000
-    np.testing.assert_allclose(fisher_ratio(X, y), plain_fisher(X, y), rtol=1e-13)
+    np.testing.assert_allclose(fisher_ratio(X, y), ref.fisher(X, y), rtol=1e-13)
     assert fisher_ratio(X, y)[5] == pytest.approx(4 / 10000)
 
 
@@ -195,7 +127,7 @@ def test_regression_fisher():
 def test_muteinf_matches_plain_loops(n):
     X, y = data(seed=n, n=n)
     got = muteinf(X, y)
-    want = np.array([plain_muteinf(X[:, j], y) for j in range(X.shape[1])])
+    want = np.array([ref.muteinf_loops(X[:, j], y) for j in range(X.shape[1])])
     np.testing.assert_allclose(got, want, rtol=1e-12)
 
 
@@ -205,14 +137,14 @@ def test_muteinf_values_on_bin_edges():
     rng = np.random.default_rng(5)
     X = rng.integers(0, 21, size=(200, 4)).astype(float)
     y = rng.integers(0, 2, size=200)
-    want = np.array([plain_muteinf(X[:, j], y) for j in range(4)])
+    want = np.array([ref.muteinf_loops(X[:, j], y) for j in range(4)])
     np.testing.assert_allclose(muteinf(X, y), want, rtol=1e-12)
 
 
 def test_muteinf_constant_column_quirk():
     X, y = data()
     info = muteinf(X, y)
-    assert info[2] == pytest.approx(plain_muteinf(X[:, 2], y), rel=1e-12)
+    assert info[2] == pytest.approx(ref.muteinf_loops(X[:, 2], y), rel=1e-12)
     assert info[2] > info[[0, 1, 3, 4]].max()  # the reference's quirk
 
 
@@ -220,10 +152,10 @@ def test_muteinf_regression_and_multiclass():
     rng = np.random.default_rng(7)
     X = rng.normal(size=(120, 4))
     y = X[:, 0] + 0.3 * rng.normal(size=120)
-    want = np.array([plain_muteinf(X[:, j], y, regression=True) for j in range(4)])
+    want = np.array([ref.muteinf_loops(X[:, j], y, regression=True) for j in range(4)])
     np.testing.assert_allclose(muteinf(X, y, task="regression"), want, rtol=1e-12)
     y3 = np.digitize(X[:, 1], [-0.5, 0.5])
-    want3 = np.array([plain_muteinf(X[:, j], y3) for j in range(4)])
+    want3 = np.array([ref.muteinf_loops(X[:, j], y3) for j in range(4)])
     np.testing.assert_allclose(muteinf(X, y3), want3, rtol=1e-12)
 
 

@@ -7,12 +7,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._constants import ATTRIBUTION_MODELS
 from ..exceptions import InputError, missing_extra
 from ..utils._task import check_target, infer_task
 
 __all__ = ["AttributionResult", "model_attribution", "MODELS"]
 
-MODELS = ("lightgbm", "xgboost")
+MODELS = ATTRIBUTION_MODELS
 
 # Boosting rounds are capped; early stopping on the held-out rows picks the number.
 _MAX_ROUNDS = 1000
@@ -89,7 +90,8 @@ class AttributionResult:
     model_: object = None
 
     def to_section(self, max_rows: int = 500) -> dict:
-        """A JSON-ready summary for ``RankingResult.sections["attribution"]``.
+        """A JSON-ready summary for ``RankingResult.sections.attribution``
+        (:class:`featkit.sections.AttributionSection`).
 
         Keeps at most ``max_rows`` explained rows, enough for the report's
         beeswarm and dependence plots.

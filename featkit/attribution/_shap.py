@@ -102,7 +102,7 @@ def _lightgbm_shap(model, X, interactions):
 def _shap_module():
     try:
         import shap
-    except ImportError:  # pragma: no cover - depends on the environment
+    except ImportError:
         raise missing_extra("shap", "boost", "SHAP values for this model") from None
     return shap
 

@@ -98,7 +98,7 @@ def example_path(name: str) -> Path:
     info = _check_name(name)
     resource = resources.files("featkit.datasets.data").joinpath(info.file)
     path = Path(str(resource))
-    if not path.is_file():  # pragma: no cover - a broken install
+    if not path.is_file():
         raise FileNotFoundError(f"The example file {info.file!r} is missing from the featkit installation.")
     return path
 

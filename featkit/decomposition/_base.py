@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .._array import get_namespace, is_foreign_array, to_numpy, validate_foreign_array
 from ..exceptions import InputError
+from ..utils._input import check_fit_input
 
 __all__ = [
     "validate_input",
@@ -55,6 +56,8 @@ def validate_input(est, X, *, reset: bool, allow_nan: bool = False, min_samples:
     """
     if is_foreign_array(X):
         return validate_foreign_array(est, X, reset=reset, allow_nan=allow_nan, min_samples=min_samples)
+    if reset:
+        check_fit_input(X, None, type(est).__name__)
     X = validate_data(
         est,
         X,
@@ -290,11 +293,6 @@ def n_components_for_variance(explained_variance, fraction: float) -> int:
         return 1
     ratio = np.cumsum(ev) / total
     return int(min(np.searchsorted(ratio, fraction, side="right") + 1, ev.size))
-
-
-def nan_safe_float(x) -> float:
-    value = float(x)
-    return value if math.isfinite(value) else float("nan")
 
 
 class LinearAxesMixin(TransformerMixin):

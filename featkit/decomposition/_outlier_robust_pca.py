@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
 from scipy.stats import chi2
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, _fit_context, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from .._array import check_memory, nbytes_of, to_numpy
-from ..exceptions import InputError
+from ..utils._param_validation import MEMORY_BUDGET_CONSTRAINT, Interval, ParamValidationMixin
 from ._base import LinearAxesMixin, check_n_components, flip_signs, validate_input
 
 __all__ = ["OutlierRobustPCA"]
@@ -20,7 +20,7 @@ def _top_subspace(cov, k):
     return w[::-1], v[:, ::-1][:, :k]
 
 
-class OutlierRobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class OutlierRobustPCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """PCA that resists a fraction of corrupted rows (iterative soft filtering).
 
     A filter in the spirit of Diakonikolas, Kane, Pensia & Pittas, "Nearly-Linear
@@ -107,6 +107,16 @@ class OutlierRobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, Transfo
     True
     """
 
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "contamination": [Interval(Real, 0, 0.5, closed="neither")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "reweight": ["boolean"],
+        "reweight_quantile": [Interval(Real, 0, 1, closed="neither")],
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+    }
+
     def __init__(self, n_components=None, *, contamination=0.1, max_iter=100, tol=1e-6,
                  reweight=True, reweight_quantile=0.99, memory_budget=None):
         self.n_components = n_components
@@ -117,6 +127,7 @@ class OutlierRobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, Transfo
         self.tol = tol
         self.memory_budget = memory_budget
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Filter the rows and fit the axes of the remaining weighted data.
 
@@ -130,10 +141,6 @@ class OutlierRobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, Transfo
         self
         """
         eps = self.contamination
-        if not (isinstance(eps, numbers.Real) and 0 < eps < 0.5):
-            raise InputError(f"contamination must be a share of rows in (0, 0.5), got {eps!r}.")
-        if not (isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1):
-            raise InputError(f"max_iter must be a positive int, got {self.max_iter!r}.")
         X, _ = validate_input(self, X, reset=True, min_samples=2)
         X = to_numpy(X)
         n, d = X.shape

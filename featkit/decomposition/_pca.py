@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, _fit_context, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._array import (
@@ -18,6 +18,14 @@ from .._array import (
     to_numpy,
 )
 from ..exceptions import InputError
+from ..utils._param_validation import (
+    DEVICE_CONSTRAINT,
+    MEMORY_BUDGET_CONSTRAINT,
+    Interval,
+    ParamValidationMixin,
+    RealNotInt,
+    StrOptions,
+)
 from ._base import (
     LinearAxesMixin,
     array_device,
@@ -74,7 +82,7 @@ class _SolvedAttribute:
         obj.__dict__.pop(self.name, None)
 
 
-class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Principal component analysis on the CPU or a GPU, in one pass or streamed.
 
     Three solvers, all centring the data:
@@ -174,6 +182,19 @@ class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
     True
     """
 
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "solver": [StrOptions(set(_SOLVERS))],
+        "device": DEVICE_CONSTRAINT,
+        "whiten": ["boolean"],
+        "n_oversamples": [Interval(Integral, 0, None, closed="left")],
+        "n_iter": [Interval(Integral, 0, None, closed="left"), StrOptions({"auto"})],
+        "block_rows": [Interval(Integral, 1, None, closed="left"), None],
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+        "random_state": ["random_state"],
+    }
+
     def __init__(self, n_components=None, *, solver="auto", device="auto", whiten=False,
                  n_oversamples=10, n_iter="auto", block_rows=None, memory_budget=None,
                  random_state=None):
@@ -211,13 +232,8 @@ class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         self._stale = True
 
     # ----------------------------------------------------------------- checks
-    def _check_params(self):
-        if self.solver not in _SOLVERS:
-            raise InputError(f"solver must be one of {', '.join(map(repr, _SOLVERS))}, got {self.solver!r}.")
-        if not isinstance(self.n_oversamples, numbers.Integral) or self.n_oversamples < 0:
-            raise InputError(f"n_oversamples must be a non-negative int, got {self.n_oversamples!r}.")
-        if self.n_iter != "auto" and (not isinstance(self.n_iter, numbers.Integral) or self.n_iter < 0):
-            raise InputError(f"n_iter must be a non-negative int or 'auto', got {self.n_iter!r}.")
+    def _check_device(self):
+        # a GPU asked for must be usable even when the input is already a device array
         resolve_device(self.device, flops=0)
 
     def _n_iter(self, k, n, d):
@@ -244,6 +260,7 @@ class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         return "svd"
 
     # ---------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the principal axes on ``X``.
 
@@ -257,7 +274,7 @@ class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         -------
         self
         """
-        self._check_params()
+        self._check_device()
         for name in ("_moments", "_stale"):
             self.__dict__.pop(name, None)
         for name in _SOLVED:
@@ -297,6 +314,7 @@ class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
             self._to_namespace(xp)
         return self
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y=None):
         """Add a chunk of rows to the running mean and scatter matrix.
 
@@ -318,7 +336,7 @@ class PCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, Ba
         """
         first = "_moments" not in self.__dict__
         if first:
-            self._check_params()
+            self._check_device()
         X, xp = validate_input(self, X, reset=first, min_samples=1)
         d = X.shape[1]
         if first:

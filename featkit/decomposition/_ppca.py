@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, _fit_context, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._array import check_memory, nbytes_of, to_numpy
 from ..exceptions import InputError
+from ..utils._param_validation import (
+    MEMORY_BUDGET_CONSTRAINT,
+    Interval,
+    ParamValidationMixin,
+    StrOptions,
+)
 from ._base import check_n_components, validate_input
 
 __all__ = ["ProbabilisticPCA"]
@@ -43,7 +49,7 @@ def _row_loglik(M, b, Ez, resid, obs, s2, q):
     return -0.5 * (d_obs * _LOG_2PI + logdet + quad)
 
 
-class ProbabilisticPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class ProbabilisticPCA(ParamValidationMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Probabilistic PCA (Tipping & Bishop 1999) fitted by EM, missing values included.
 
     The model is ``x = W z + mu + e`` with ``z ~ N(0, I_q)`` and
@@ -120,6 +126,19 @@ class ProbabilisticPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
     True
     """
 
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "init": [StrOptions({"pca", "random"})],
+        "self_paced": ["boolean"],
+        "self_paced_start": [Interval(Real, 0, 1, closed="right")],
+        "self_paced_fraction": [Interval(Real, 0, 1, closed="right")],
+        "self_paced_steps": [Interval(Integral, 1, None, closed="left")],
+        "random_state": ["random_state"],
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+    }
+
     def __init__(self, n_components=None, *, max_iter=1000, tol=1e-6, init="pca", self_paced=False,
                  self_paced_start=0.5, self_paced_fraction=0.9, self_paced_steps=5,
                  random_state=None, memory_budget=None):
@@ -139,11 +158,8 @@ class ProbabilisticPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         return self.n_components_
 
     # ---------------------------------------------------------------- checks
-    def _check_params(self):
-        if self.init not in ("pca", "random"):
-            raise InputError(f"init must be 'pca' or 'random', got {self.init!r}.")
-        if not (isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1):
-            raise InputError(f"max_iter must be a positive int, got {self.max_iter!r}.")
+    def _check_self_paced_shares(self):
+        # the one check of two parameters together; each alone is a declared constraint
         if self.self_paced:
             a, b = self.self_paced_start, self.self_paced_fraction
             if not (0 < a <= b <= 1):
@@ -151,10 +167,9 @@ class ProbabilisticPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
                     "self-paced shares must satisfy 0 < self_paced_start <= self_paced_fraction <= 1, "
                     f"got {a!r} and {b!r}."
                 )
-            if not (isinstance(self.self_paced_steps, numbers.Integral) and self.self_paced_steps >= 1):
-                raise InputError(f"self_paced_steps must be a positive int, got {self.self_paced_steps!r}.")
 
     # ---------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the PPCA model by EM on the observed entries of ``X``.
 
@@ -168,7 +183,7 @@ class ProbabilisticPCA(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEs
         -------
         self
         """
-        self._check_params()
+        self._check_self_paced_shares()
         X, _ = validate_input(self, X, reset=True, allow_nan=True, min_samples=2)
         X = np.asarray(to_numpy(X), dtype=np.float64)
         n, d = X.shape

@@ -20,6 +20,7 @@ from .._array import check_memory, memory_budget_bytes
 from ..exceptions import InputError, UnknownNameError, suggest_names
 from ..io import infer_column_types, iter_batches, read_table
 from ..io._read import existing_file
+from ..progress import as_reporter
 from ._outlier_robust_pca import OutlierRobustPCA
 from ._pca import PCA
 from ._ppca import ProbabilisticPCA
@@ -116,10 +117,6 @@ def _score_frame(frame, keep, Z, prefix):
     return out.reset_index(drop=True)
 
 
-def _no_progress(label, done, total):
-    return None
-
-
 @dataclass
 class FileReduction:
     """A fitted reduction of a file; :meth:`score_frames` gives its scores.
@@ -167,7 +164,7 @@ class FileReduction:
         if not self.streamed:
             yield self._scores
             return
-        report = self._progress or _no_progress
+        report = as_reporter(self._progress)
         done = 0
         for i, frame in enumerate(iter_batches(self._path, batch_size=self._batch_size,
                                                columns=list(self.keep) + self.columns)):
@@ -210,8 +207,8 @@ def reduce_file(path, n_components, *, method="pca", solver="auto", device="auto
         See :func:`featkit._array.memory_budget_bytes`.
     random_state : int, default=0
     progress : callable or None
-        ``progress(stage, done, total)``, called after each step (``total`` is
-        None while streaming).
+        A :mod:`featkit.progress` reporter ``progress(stage, done, total)``,
+        called after each step (``total`` is None while streaming).
 
     Returns
     -------
@@ -225,7 +222,7 @@ def reduce_file(path, n_components, *, method="pca", solver="auto", device="auto
     >>> len(reduction.columns), next(reduction.score_frames()).shape
     (13, (178, 2))
     """
-    report = progress or _no_progress
+    report = as_reporter(progress)
     path = existing_file(path)
     est = make_reducer(method, n_components, solver=solver, device=device, whiten=whiten,
                        random_state=random_state, memory_budget=memory_budget)

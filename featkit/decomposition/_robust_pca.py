@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import numbers
+from numbers import Integral, Real
 
 import numpy as np
-from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
+from sklearn.base import BaseEstimator, _fit_context, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
 from .._array import check_memory, nbytes_of
-from ..exceptions import InputError
+from ..utils._param_validation import MEMORY_BUDGET_CONSTRAINT, Interval, ParamValidationMixin
 from ._base import LinearAxesMixin, check_n_components, flip_signs, validate_input
 
 __all__ = ["RobustPCA", "principal_component_pursuit"]
@@ -87,7 +87,7 @@ def principal_component_pursuit(D, *, lam=None, mu=None, rho=1.5, tol=1e-7, max_
     return L, S, it, converged, residual
 
 
-class RobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RobustPCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Robust PCA: a low-rank + sparse split of the data, then PCA of the low-rank part.
 
     Principal Component Pursuit (Candes, Li, Ma & Wright 2011) writes the
@@ -152,6 +152,16 @@ class RobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMix
     True
     """
 
+    _parameter_constraints = {
+        "n_components": [Interval(Integral, 1, None, closed="left"), None],
+        "lam": [Interval(Real, 0, None, closed="neither"), None],
+        "mu": [Interval(Real, 0, None, closed="neither"), None],
+        "rho": [Interval(Real, 1, None, closed="neither")],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+    }
+
     def __init__(self, n_components=None, *, lam=None, mu=None, rho=1.5, tol=1e-7, max_iter=1000,
                  memory_budget=None):
         self.n_components = n_components
@@ -162,6 +172,7 @@ class RobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMix
         self.max_iter = max_iter
         self.memory_budget = memory_budget
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Split ``X`` into low-rank + sparse and fit the axes of the low-rank part.
 
@@ -174,12 +185,6 @@ class RobustPCA(LinearAxesMixin, ClassNamePrefixFeaturesOutMixin, TransformerMix
         -------
         self
         """
-        if not (isinstance(self.rho, numbers.Real) and self.rho > 1):
-            raise InputError(f"rho must be a number > 1, got {self.rho!r}.")
-        if not (isinstance(self.max_iter, numbers.Integral) and self.max_iter >= 1):
-            raise InputError(f"max_iter must be a positive int, got {self.max_iter!r}.")
-        if self.lam is not None and not (isinstance(self.lam, numbers.Real) and self.lam > 0):
-            raise InputError(f"lam must be a positive number or None, got {self.lam!r}.")
         X, xp = validate_input(self, X, reset=True, min_samples=2)
         n, d = X.shape
         k = check_n_components(self.n_components, n, d, allow_fraction=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..exceptions import InputError
+from ..stats import spearman_correlation
 
 __all__ = ["ranking_agreement", "feature_redundancy"]
 
@@ -93,7 +94,6 @@ def feature_redundancy(X, features, *, max_rows=5000, threshold=0.9, random_stat
     """
     from scipy.cluster.hierarchy import leaves_list, linkage
     from scipy.spatial.distance import squareform
-    from scipy.stats import rankdata
 
     X = np.asarray(X, dtype=np.float64)
     n, d = X.shape
@@ -101,15 +101,8 @@ def feature_redundancy(X, features, *, max_rows=5000, threshold=0.9, random_stat
         raise InputError(f"{len(features)} feature names for {d} columns.")
     if n > max_rows:
         X = X[np.sort(np.random.RandomState(random_state).choice(n, max_rows, replace=False))]
-    ranks = rankdata(X, axis=0)
-    ranks -= ranks.mean(axis=0)
-    norms = np.sqrt((ranks ** 2).sum(axis=0))
-    ok = norms > 0
-    ranks[:, ok] /= norms[ok]
-    rho = ranks.T @ ranks
-    rho[~ok, :] = 0.0
-    rho[:, ~ok] = 0.0
-    rho = np.clip(rho, -1.0, 1.0)
+    rho = np.array(spearman_correlation(X))
+    # the kernel gives a constant column 0 with itself; here every feature equals itself
     np.fill_diagonal(rho, 1.0)
     absr = np.abs(rho)
     if d >= 3:

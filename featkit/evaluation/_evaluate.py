@@ -6,7 +6,8 @@ import time
 
 import numpy as np
 
-from ..exceptions import FeatkitError, InputError
+from ..exceptions import FeatkitError, InputError, plain_values
+from ..stats import quantile_bin_codes
 
 __all__ = ["evaluate_ranking", "default_top_k"]
 
@@ -38,9 +39,8 @@ def _quantile_codes(X, n_bins=10):
     """Discrete codes for methods that take categorical input, when no codes were passed."""
     out = np.empty(X.shape, dtype=np.int64)
     for j in range(X.shape[1]):
-        col = X[:, j]
-        edges = np.unique(np.quantile(col, np.linspace(0, 1, n_bins + 1)[1:-1]))
-        out[:, j] = np.searchsorted(edges, col, side="right")
+        # bin indices as they fall, empty bins included: the codes these scores were defined on
+        out[:, j] = quantile_bin_codes(X[:, j], n_bins, dense=False)
     return out
 
 
@@ -157,7 +157,7 @@ def evaluate_ranking(result, X, y, *, task, random_state=0, max_features=None, c
                                       refit=refit)
         except (FeatkitError, ValueError) as exc:
             # A tiny table (3 rows, one row of a class) cannot be cross-validated.
-            notes.append(f"Selection curves skipped ({n} rows): {' '.join(str(exc).split())}")
+            notes.append(f"Selection curves skipped ({n} rows): {' '.join(plain_values(exc).split())}")
     if curves is not None:
         for name, err in curves["refit_errors"].items():
             optimistic[name] = f"refitting it in a fold failed ({err})"

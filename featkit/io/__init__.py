@@ -7,24 +7,37 @@ the target and leaves out what cannot be ranked, and :func:`encode_numeric` /
 input column.
 """
 
-from ._atomic import atomic_path
-from ._batches import iter_batches
+from ._atomic import atomic_path, commit_group, remove_pending_temps, same_file
+from ._batches import column_names, iter_batches, iter_tables
+from ._cells import neutralise_formula_cells
+from ._codes import CodeBatches
 from ._encode import encode_discrete, encode_numeric
 from ._prepare import PreparedData, prepare_features
 from ._read import read_table
 from ._types import KINDS, RANKED_KINDS, ColumnInfo
 from ._typing import infer_column_types
+from ._write import FRAME_SUFFIXES, frame_suffix, write_frame
 
 __all__ = [
+    "CodeBatches",
     "ColumnInfo",
+    "FRAME_SUFFIXES",
     "KINDS",
     "PreparedData",
     "RANKED_KINDS",
     "atomic_path",
+    "column_names",
+    "commit_group",
     "encode_discrete",
     "encode_numeric",
+    "frame_suffix",
     "infer_column_types",
     "iter_batches",
+    "iter_tables",
+    "neutralise_formula_cells",
     "prepare_features",
     "read_table",
+    "remove_pending_temps",
+    "same_file",
+    "write_frame",
 ]

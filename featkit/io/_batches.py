@@ -8,9 +8,16 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import InputError, UnknownNameError, suggest_names
-from ._read import _check_names, existing_file, read_header, table_format
+from ._read import (
+    _check_names,
+    batches_naming_ragged_line,
+    existing_file,
+    header_line_count,
+    read_header,
+    table_format,
+)
 
-__all__ = ["iter_batches"]
+__all__ = ["column_names", "iter_batches", "iter_tables"]
 
 # pyarrow parses CSV in blocks of this many bytes; types are inferred on the first.
 _CSV_BLOCK_BYTES = 1 << 20
@@ -26,10 +33,13 @@ def _check_columns(columns, names, path):
     return columns
 
 
-def _rebatch(batches, batch_size: int, path) -> Iterator[pd.DataFrame]:
-    """Cut a stream of Arrow record batches into DataFrames of ``batch_size`` rows."""
+def _rebatch(batches, batch_size: int, path, *, to_pandas: bool = True, require_rows: bool = True):
+    """Cut a stream of Arrow record batches into pieces of ``batch_size`` rows:
+    pandas DataFrames, or Arrow Tables when ``to_pandas`` is False. A stream
+    with no row is an error unless ``require_rows`` is False."""
     import pyarrow as pa
 
+    convert = (lambda table: table.to_pandas()) if to_pandas else (lambda table: table)
     pending, n_pending, n_total = [], 0, 0
     try:
         for batch in batches:
@@ -40,7 +50,7 @@ def _rebatch(batches, batch_size: int, path) -> Iterator[pd.DataFrame]:
             while n_pending >= batch_size:
                 table = pa.Table.from_batches(pending)
                 n_total += batch_size
-                yield table.slice(0, batch_size).to_pandas()
+                yield convert(table.slice(0, batch_size))
                 rest = table.slice(batch_size)
                 pending, n_pending = rest.to_batches(), rest.num_rows
     except pa.ArrowInvalid as exc:
@@ -51,12 +61,12 @@ def _rebatch(batches, batch_size: int, path) -> Iterator[pd.DataFrame]:
         ) from None
     if n_pending:
         n_total += n_pending
-        yield pa.Table.from_batches(pending).to_pandas()
-    if n_total == 0:
+        yield convert(pa.Table.from_batches(pending))
+    if n_total == 0 and require_rows:
         raise InputError(f"{str(path)!r} has a header but no rows of data.")
 
 
-def _csv_batches(path: Path, compression, default_sep, columns):
+def _csv_batches(path: Path, compression, default_sep, columns, as_text=False):
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
@@ -83,7 +93,8 @@ def _csv_batches(path: Path, compression, default_sep, columns):
         return pcsv.open_csv(
             source,
             read_options=pcsv.ReadOptions(
-                block_size=_CSV_BLOCK_BYTES, column_names=names, skip_rows=1, encoding=encoding
+                block_size=_CSV_BLOCK_BYTES, column_names=names, skip_rows=header_line_count(names),
+                encoding=encoding,
             ),
             parse_options=pcsv.ParseOptions(delimiter=sep),
             convert_options=pcsv.ConvertOptions(
@@ -91,10 +102,17 @@ def _csv_batches(path: Path, compression, default_sep, columns):
             ),
         )
 
-    try:
-        schema = open_reader().schema
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"Cannot parse {str(path)!r} as a table: {str(exc).strip()}") from None
+    if as_text:
+        # Every cell as text: the raw values are the categories.
+        text = {name: pa.string() for name in (columns if columns is not None else names)}
+        return batches_naming_ragged_line(
+            lambda: open_reader(text), path, compression, encoding, sep, len(names)
+        )
+
+    def first_block():
+        yield open_reader().schema
+
+    schema = next(batches_naming_ragged_line(first_block, path, compression, encoding, sep, len(names)))
     # Types come from the first block only: an integer column may hold a decimal
     # further down, and a column empty so far may hold anything, so widen both.
     widened = {}
@@ -103,11 +121,126 @@ def _csv_batches(path: Path, compression, default_sep, columns):
             widened[field.name] = pa.float64()
         elif pa.types.is_null(field.type):
             widened[field.name] = pa.string()
+    return batches_naming_ragged_line(
+        lambda: open_reader(widened or None), path, compression, encoding, sep, len(names)
+    )
+
+
+def _open_parquet(path: Path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     try:
-        reader = open_reader(widened or None)
-    except pa.ArrowInvalid as exc:
-        raise InputError(f"Cannot parse {str(path)!r} as a table: {str(exc).strip()}") from None
-    return reader
+        return pq.ParquetFile(path, pre_buffer=False)  # no read-ahead of every row group
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"Cannot read {str(path)!r} as Parquet: {exc}") from None
+
+
+def _open_feather(path: Path):
+    import pyarrow as pa
+
+    try:
+        return pa.ipc.open_file(pa.memory_map(str(path)))
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"Cannot read {str(path)!r} as Feather: {exc}") from None
+
+
+def _checked_file(path):
+    path = existing_file(path)
+    fmt, compression, default_sep = table_format(path)
+    if path.stat().st_size == 0:
+        raise InputError(f"{str(path)!r} is empty: no header line and no rows.")
+    return path, fmt, compression, default_sep
+
+
+def column_names(path) -> list[str]:
+    """The column names of a CSV / TSV / Parquet / Feather file, from its header or schema.
+
+    Nothing but the header record (or the schema) is read.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    names : list of str
+        In file order; duplicate names raise an InputError.
+
+    Examples
+    --------
+    >>> from featkit.io import column_names
+    >>> from featkit.datasets import example_path
+    >>> column_names(example_path("wine"))[:3]
+    ['alcohol', 'malic_acid', 'ash']
+    """
+    path, fmt, compression, default_sep = _checked_file(path)
+    if fmt == "csv":
+        return read_header(path, compression, default_sep)[0]
+    schema = _open_parquet(path).schema_arrow if fmt == "parquet" else _open_feather(path).schema
+    return _check_names(schema.names, repr(str(path)))
+
+
+def _record_batches(path, batch_size, columns, as_text=False):
+    """Arrow record batches of a table file (checked now, read while iterating)."""
+    path, fmt, compression, default_sep = _checked_file(path)
+    if fmt == "csv":
+        return _csv_batches(path, compression, default_sep, columns, as_text)
+    if fmt == "parquet":
+        parquet = _open_parquet(path)
+        columns = _check_columns(columns, _check_names(parquet.schema_arrow.names, repr(str(path))), path)
+        return (
+            batch.select(columns) if columns is not None else batch
+            for batch in parquet.iter_batches(batch_size=batch_size, columns=columns)
+        )
+    ipc = _open_feather(path)
+    columns = _check_columns(columns, _check_names(ipc.schema.names, repr(str(path))), path)
+
+    def feather_batches():
+        for i in range(ipc.num_record_batches):
+            batch = ipc.get_batch(i)
+            yield batch.select(columns) if columns is not None else batch
+
+    return feather_batches()
+
+
+def _check_batch_size(batch_size):
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}.")
+
+
+def iter_tables(path, *, batch_size=16384, columns=None, as_text=False) -> Iterator:
+    """Yield a table file as pyarrow Tables of ``batch_size`` rows, streaming.
+
+    As :func:`iter_batches`, without the conversion to pandas. With
+    ``as_text`` every CSV / TSV cell is read as text (a raw value, as a
+    category is read; empty and "NA"-like cells are missing); Parquet and
+    Feather columns keep their stored types.
+
+    Parameters
+    ----------
+    path : str or Path
+    batch_size : int, default=16384
+        Rows per table (the last one may be shorter).
+    columns : list of str, optional
+        Read only these columns, in this order.
+    as_text : bool, default=False
+        Read CSV / TSV cells as text instead of inferring types.
+
+    Yields
+    ------
+    table : pyarrow.Table
+
+    Examples
+    --------
+    >>> from featkit.io import iter_tables
+    >>> from featkit.datasets import example_path
+    >>> tables = list(iter_tables(example_path("wine"), batch_size=100, columns=["alcohol"], as_text=True))
+    >>> [t.num_rows for t in tables], str(tables[0].schema.field("alcohol").type)
+    ([100, 78], 'string')
+    """
+    _check_batch_size(batch_size)
+    return _rebatch(_record_batches(path, batch_size, columns, as_text), batch_size, path, to_pandas=False)
 
 
 def iter_batches(path, *, batch_size=16384, columns=None) -> Iterator[pd.DataFrame]:
@@ -142,41 +275,5 @@ def iter_batches(path, *, batch_size=16384, columns=None) -> Iterator[pd.DataFra
     >>> sizes
     [50, 50, 50, 28]
     """
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise InputError(f"batch_size must be a positive integer, got {batch_size!r}.")
-    path = existing_file(path)
-    fmt, compression, default_sep = table_format(path)
-    if path.stat().st_size == 0:
-        raise InputError(f"{str(path)!r} is empty: no header line and no rows.")
-    import pyarrow as pa
-
-    if fmt == "csv":
-        source = _csv_batches(path, compression, default_sep, columns)
-    elif fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        try:
-            parquet = pq.ParquetFile(path, pre_buffer=False)  # no read-ahead of every row group
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"Cannot read {str(path)!r} as Parquet: {exc}") from None
-        names = _check_names(parquet.schema_arrow.names, repr(str(path)))
-        columns = _check_columns(columns, names, path)
-        source = (
-            batch.select(columns) if columns is not None else batch
-            for batch in parquet.iter_batches(batch_size=batch_size, columns=columns)
-        )
-    else:
-        try:
-            ipc = pa.ipc.open_file(pa.memory_map(str(path)))
-        except (pa.ArrowInvalid, OSError) as exc:
-            raise InputError(f"Cannot read {str(path)!r} as Feather: {exc}") from None
-        names = _check_names(ipc.schema.names, repr(str(path)))
-        columns = _check_columns(columns, names, path)
-
-        def feather_batches():
-            for i in range(ipc.num_record_batches):
-                batch = ipc.get_batch(i)
-                yield batch.select(columns) if columns is not None else batch
-
-        source = feather_batches()
-    return _rebatch(source, batch_size, path)
+    _check_batch_size(batch_size)
+    return _rebatch(_record_batches(path, batch_size, columns), batch_size, path)

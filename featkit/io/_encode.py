@@ -12,6 +12,7 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from ..exceptions import InputError
+from ..stats import quantile_bin_codes
 from ..utils._task import infer_task
 from ._prepare import to_seconds
 from ._read import read_table
@@ -354,15 +355,14 @@ def encode_discrete(X, columns=None, *, n_bins=10) -> np.ndarray:
             missing = codes < 0
         else:
             values = _numeric_values(series, kind)
+            if n_bins is not None:
+                out[:, j] = quantile_bin_codes(values, n_bins)
+                continue
             missing = np.isnan(values)
             present = values[~missing]
             codes = np.full(n, -1, dtype=np.int64)
             if present.size:
-                if n_bins is None:
-                    codes[~missing] = np.unique(present, return_inverse=True)[1].reshape(-1)
-                else:
-                    edges = np.unique(np.quantile(present, np.linspace(0.0, 1.0, n_bins + 1)[1:-1]))
-                    codes[~missing] = np.searchsorted(edges, present, side="right")
+                codes[~missing] = np.unique(present, return_inverse=True)[1].reshape(-1)
         codes = codes.copy()
         if (~missing).any():
             codes[~missing] = _dense(codes[~missing])

@@ -9,14 +9,18 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from ..exceptions import InputError, UnknownNameError, suggest_names
+from ..utils._input import check_magnitude, plain_value
 from ..utils._task import check_target, infer_task
+from ._numeric_text import parse_numeric_text
 from ._read import read_table
 from ._types import ColumnInfo
-from ._typing import infer_column_types
+from ._typing import SEPARATOR_ATTR, infer_column_types
 
 __all__ = ["PreparedData", "prepare_features", "to_seconds"]
 
 _EPOCH = pd.Timestamp("1970-01-01", tz="UTC")
+# Notes on a used column that change its values, so the run's notes repeat them.
+_NOTED = ("infinite", "parsed", "read as missing")
 
 
 @dataclass
@@ -104,10 +108,13 @@ def _as_category(series: pd.Series) -> pd.Series:
     return series.astype("category")
 
 
-def _convert(series: pd.Series, info: ColumnInfo) -> pd.Series:
+def _convert(series: pd.Series, info: ColumnInfo, separator=None) -> pd.Series:
     kind = info.kind
     if kind == "numeric":
-        if ptypes.is_object_dtype(series.dtype):
+        parsed = parse_numeric_text(series, separator)
+        if parsed is not None:
+            series = pd.Series(parsed.values, index=series.index, name=series.name)
+        elif ptypes.is_object_dtype(series.dtype):
             series = pd.Series(series.to_numpy(dtype=np.float64, na_value=np.nan), index=series.index, name=series.name)
         if ptypes.is_float_dtype(series.dtype):
             values = series.to_numpy(dtype=np.float64, na_value=np.nan, copy=True)
@@ -201,6 +208,7 @@ def prepare_features(
     ["1 row with a missing target 'label' dropped", "column 'flat' is constant (every value is 7): excluded"]
     """
     frame = read_table(frame)
+    separator = frame.attrs.get(SEPARATOR_ATTR)
     names = [str(c) for c in frame.columns]
     notes: list[str] = []
     if isinstance(drop, str):
@@ -227,7 +235,7 @@ def prepare_features(
             frame = frame.loc[~missing]
     if sample is not None:
         if not isinstance(sample, (int, np.integer)) or isinstance(sample, bool) or sample < 1:
-            raise InputError(f"sample must be a positive number of rows, got {sample!r}.")
+            raise InputError(f"sample must be a positive number of rows, got {plain_value(sample)!r}.")
         if len(frame) > sample:
             rng = np.random.default_rng(random_state)
             rows = np.sort(rng.choice(len(frame), size=int(sample), replace=False))
@@ -243,12 +251,15 @@ def prepare_features(
                      task_out, name=f"target {target!r}")
 
     features = frame.drop(columns=[target]) if target is not None else frame
+    features.attrs[SEPARATOR_ATTR] = separator
     columns = infer_column_types(features, categorical_int_max=categorical_int_max)
     kept = []
     for info in columns:
         if info.name in drop:
             info.used = False
-            info.note = "; ".join(p for p in ("dropped on request", info.note) if p)
+            # what the column is, without the advice on how to rank it: the user dropped it
+            what = "ID-like (unique per row)" if info.kind == "id" else info.note
+            info.note = "; ".join(p for p in ("dropped on request", what) if p)
             continue
         if info.kind == "id" and keep_id:
             info.used = True
@@ -258,7 +269,7 @@ def prepare_features(
             notes.append(f"column {info.name!r} is {info.note}")
         else:
             kept.append(info)
-            if info.kind == "datetime" or "infinite" in info.note:
+            if info.kind == "datetime" or any(w in info.note for w in _NOTED):
                 notes.append(f"column {info.name!r}: {info.note}")
     with_missing = [c for c in kept if c.n_missing]
     if with_missing:
@@ -272,5 +283,8 @@ def prepare_features(
         raise InputError(
             f"No usable feature left{what}: " + (f"{reasons}{more}." if columns else "the table has no other column.")
         )
-    X = pd.DataFrame({c.name: _convert(features[c.name], c) for c in kept}, index=features.index)
+    X = pd.DataFrame({c.name: _convert(features[c.name], c, separator) for c in kept}, index=features.index)
+    for c in kept:
+        if c.kind == "numeric":
+            check_magnitude(X[c.name].to_numpy(dtype=np.float64, na_value=np.nan), f"column {c.name!r}")
     return PreparedData(X=X, y=y, target=target, task=task_out, columns=columns, notes=notes, n_rows=len(X))

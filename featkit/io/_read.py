@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import stat
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, UnknownNameError, suggest_names
+from ._typing import SEPARATOR_ATTR
 
 __all__ = ["read_table", "table_format", "detect_separator"]
 
@@ -173,11 +176,14 @@ def _ragged_message(path, line: int, got: int, expected: int) -> str:
     )
 
 
-def _find_short_row(path: Path, compression, encoding, sep: str, n_columns: int, nrows):
-    """Return (line, n_fields) of the first non-blank row with too few fields, or None.
+def find_ragged_row(path: Path, compression, encoding, sep: str, n_columns: int, nrows=None,
+                    short_only=True):
+    """Return (line, n_fields) of the first non-blank row with too few fields
+    (or, unless ``short_only``, too many), or None.
 
     pandas pads short rows with missing values without a word; a CSV whose rows
-    differ in length is a broken file, not missing data, so look for one.
+    differ in length is a broken file, not missing data, so look for one. Also
+    used to name the line when pyarrow's streaming parser only quotes the row.
     """
     with _open_text(path, compression, encoding) as handle:
         reader = csv.reader(handle, delimiter=sep)
@@ -185,9 +191,39 @@ def _find_short_row(path: Path, compression, encoding, sep: str, n_columns: int,
         for i, row in enumerate(reader):
             if nrows is not None and i >= nrows:
                 break
-            if row and len(row) < n_columns and not (len(row) == 1 and row[0].strip() == ""):
+            if not row or (len(row) == 1 and row[0].strip() == ""):
+                continue
+            if len(row) < n_columns or (not short_only and len(row) > n_columns):
                 return reader.line_num, len(row)
     return None
+
+
+def ragged_error(path: Path, compression, encoding, sep: str, n_columns: int) -> InputError | None:
+    """The ragged-file error naming the first bad line, or None when every row fits."""
+    found = find_ragged_row(path, compression, encoding, sep, n_columns, short_only=False)
+    return InputError(_ragged_message(path, found[0], found[1], n_columns)) if found else None
+
+
+def batches_naming_ragged_line(open_reader, path: Path, compression, encoding, sep: str, n_columns: int):
+    """Yield the record batches of ``open_reader()`` (a pyarrow CSV reader).
+
+    pyarrow's error for a row of the wrong length quotes the row but not its
+    line; the file is scanned again to name the line in the InputError.
+    """
+    import pyarrow as pa
+
+    try:
+        yield from open_reader()
+    except pa.ArrowInvalid as exc:
+        found = ragged_error(path, compression, encoding, sep, n_columns) if "columns, got" in str(exc) else None
+        if found is not None:
+            raise found from None
+        raise InputError(f"Cannot parse {str(path)!r} as a table: {str(exc).strip()}") from None
+
+
+def header_line_count(names) -> int:
+    """Physical lines taken by a header record whose quoted names may hold line breaks."""
+    return 1 + sum(str(n).count("\n") for n in names)
 
 
 # Tried in turn: UTF-8 (a byte-order mark dropped), then what spreadsheets on
@@ -204,7 +240,8 @@ def _read_text(path: Path, compression, default_sep, sep, columns, nrows) -> pd.
                 raise UnknownNameError(f"{str(path)!r} has no column {str(c)!r}.{suggest_names(str(c), names)}")
         positions = sorted({names.index(str(c)) for c in columns})
     frame = None
-    for encoding in _ENCODINGS[_ENCODINGS.index(encoding):]:
+    later = _ENCODINGS[_ENCODINGS.index(encoding):] if encoding in _ENCODINGS else (encoding,)
+    for encoding in later:
         try:
             frame = pd.read_csv(
                 path,
@@ -237,11 +274,12 @@ def _read_text(path: Path, compression, default_sep, sep, columns, nrows) -> pd.
         raise InputError(f"{str(path)!r} has a header but no rows of data.")
     # A short row leaves its last fields empty; only then is the slow scan needed.
     if len(names) > 1 and frame.iloc[:, -1].isna().any():
-        short = _find_short_row(path, compression, encoding, sep, len(names), nrows)
+        short = find_ragged_row(path, compression, encoding, sep, len(names), nrows)
         if short is not None:
             raise InputError(_ragged_message(path, short[0], short[1], len(names)))
     if columns is not None:
         frame = frame[[str(c) for c in columns]]
+    frame.attrs[SEPARATOR_ATTR] = sep
     return frame
 
 
@@ -294,34 +332,109 @@ def _read_arrow(path: Path, fmt: str, columns, nrows) -> pd.DataFrame:
 def existing_file(source) -> Path:
     """The path of an existing regular file, or an InputError saying what is wrong."""
     path = Path(source).expanduser()
+    if path.is_symlink() and not path.exists():
+        raise InputError(
+            f"{str(path)!r} is a broken link: it points to {os.readlink(path)!r}, which does not exist."
+        )
     if not path.exists():
         hint = ""
         if path.parent.exists():
-            hint = suggest_names(path.name, [p.name for p in path.parent.iterdir()])
+            hint = suggest_names(path.name, [p.name for p in path.parent.iterdir() if p.name != path.name])
         raise InputError(f"No such file: {str(path)!r}.{hint}")
     if path.is_dir():
         raise InputError(f"{str(path)!r} is a folder; give the path of a table file inside it.")
+    if not path.is_file():
+        # A named pipe or a device has no size and may block forever when read;
+        # the readers need a file they can open twice (header, then rows).
+        what = "a named pipe (FIFO)" if stat.S_ISFIFO(path.stat().st_mode) else "a device or socket"
+        raise InputError(f"{str(path)!r} is not a regular file but {what}; save the table to a file first.")
     return path
+
+
+# Byte-order marks, longest first (the UTF-32 LE mark starts with UTF-16 LE's).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def _first_bytes(path: Path, compression, n: int = 64) -> bytes:
+    """The first bytes of the (decompressed) file, to find a byte-order mark."""
+    if compression == "zip":
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            names = [m for m in archive.namelist() if not m.endswith("/")]
+            if len(names) != 1:
+                return b""
+            with archive.open(names[0]) as handle:
+                return handle.read(n)
+    opener = {"gzip": "gzip", "bz2": "bz2", "xz": "lzma"}.get(compression)
+    if opener is not None:
+        import importlib
+
+        with importlib.import_module(opener).open(path, "rb") as handle:
+            return handle.read(n)
+    with open(path, "rb") as handle:
+        return handle.read(n)
+
+
+def text_encodings(path: Path, compression) -> tuple[str, ...]:
+    """The encodings to try on a text file, in order.
+
+    A byte-order mark fixes the encoding (UTF-8, UTF-16, UTF-32); text without
+    one that has a NUL in every other byte is UTF-16 without a mark. Otherwise
+    UTF-8, then cp1252, then latin-1 (which decodes any byte).
+    """
+    try:
+        head = _first_bytes(path, compression)
+    except (OSError, EOFError):
+        return _ENCODINGS  # the readers report the error themselves
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return (encoding,)
+    pairs = head[: len(head) // 2 * 2]
+    if len(pairs) >= 4:
+        if all(b == 0 for b in pairs[1::2]) and any(pairs[0::2]):
+            return ("utf-16-le",)
+        if all(b == 0 for b in pairs[0::2]) and any(pairs[1::2]):
+            return ("utf-16-be",)
+    return _ENCODINGS
 
 
 def read_header(path: Path, compression, default_sep, sep=None) -> tuple[list[str], str, str, bool]:
     """Column names, separator, encoding, and whether the header pads fields with
-    spaces after the separator ("a, b, c"), from the first line of a text table."""
-    first = None
-    for encoding in _ENCODINGS:
+    spaces after the separator ("a, b, c"), from the header record of a text table.
+
+    The header is parsed as a CSV record, so a quoted name may hold the
+    separator or a line break.
+    """
+    first = record = None
+    for encoding in text_encodings(path, compression):
         try:
             with _open_text(path, compression, encoding) as handle:
-                first = handle.readline()
+                first = record = handle.readline()
+                # An odd number of quotes so far means a quoted name holds a line break.
+                while record.count('"') % 2:
+                    line = handle.readline()
+                    if not line:
+                        break
+                    record += line
             break
         except UnicodeDecodeError:
             continue
         except (OSError, EOFError) as exc:
             raise InputError(f"Cannot read {str(path)!r}: {exc}.") from None
+    if first is None:
+        raise InputError(f"Cannot decode {str(path)!r} as text ({encoding}); save it as UTF-8.")
     if not first.strip():
         raise InputError(f"{str(path)!r} is empty: no header line and no rows.")
     if sep is None:
         sep = detect_separator(first.rstrip("\r\n"), default_sep)
-    header = next(csv.reader([first.rstrip("\r\n")], delimiter=sep))
+    header = next(csv.reader(io.StringIO(record), delimiter=sep))
     # pandas' name for a column without a header, so both readers agree.
     names = [h.strip() or f"Unnamed: {i}" for i, h in enumerate(header)]
     names = _check_names(names, repr(str(path)))
@@ -357,7 +470,8 @@ def read_table(source, *, sep=None, columns=None, nrows=None) -> pd.DataFrame:
     Raises
     ------
     featkit.exceptions.InputError
-        Missing file, a directory, an unknown extension, an empty file, a
+        Missing file, a broken link, a named pipe or device, a directory,
+        an unknown extension, an empty file, a
         header without rows, a ragged text file (naming the line), duplicate
         column names (naming them); :class:`~featkit.exceptions.UnknownNameError`
         for a name in ``columns`` that is not in the table.

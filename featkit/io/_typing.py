@@ -8,9 +8,14 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
+from ._numeric_text import parse_numeric_text
 from ._types import ColumnInfo
 
-__all__ = ["infer_column_types", "MIN_ROWS_FOR_ID", "looks_like_datetime"]
+__all__ = ["infer_column_types", "MIN_ROWS_FOR_ID", "SEPARATOR_ATTR", "looks_like_datetime"]
+
+# ``DataFrame.attrs`` key under which read_table records a text file's field
+# separator: it settles whether "1,234" is a decimal or a thousands comma.
+SEPARATOR_ATTR = "featkit_separator"
 
 # A column unique per row is only called ID-like when there are enough rows for
 # uniqueness to mean something (three distinct strings in three rows do not).
@@ -55,16 +60,22 @@ def _object_is_boolean(present: pd.Series) -> bool:
     return bool(len(present)) and all(isinstance(v, (bool, np.bool_)) for v in present)
 
 
+def _mostly_numbers(present: pd.Series) -> bool:
+    """At least 90% of (a probe of) the text cells are numbers."""
+    probe = present.iloc[:_NUMERIC_PROBE].astype(str)
+    return bool(pd.to_numeric(probe, errors="coerce").notna().mean() >= 0.9)
+
+
 def _text_note(present: pd.Series, cardinality: int) -> str:
     """Say so when text is mostly numbers: a missing-value marker such as "?"
     or "n/a" turns a numeric column into text, and the user should know."""
     note = f"{_plural(cardinality, 'category')}"
     if cardinality < 10:
         return note
+    if not _mostly_numbers(present):
+        return note
     probe = present.iloc[:_NUMERIC_PROBE].astype(str)
     parsed = pd.to_numeric(probe, errors="coerce")
-    if parsed.notna().mean() < 0.9:
-        return note
     odd = pd.unique(probe[parsed.isna()])[:3]
     shown = ", ".join(repr(str(v)) for v in odd)
     return f"{note}; mostly numbers but also {shown}: if these mark missing values, read them as missing"
@@ -76,7 +87,22 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
-def _infer_one(name, series: pd.Series, categorical_int_max: int) -> ColumnInfo:
+def _from_numeric_text(name, series: pd.Series, categorical_int_max: int, separator) -> ColumnInfo | None:
+    """Type a text column that holds numbers as the numbers it holds."""
+    parsed = parse_numeric_text(series, separator)
+    if parsed is None:
+        return None
+    info = _infer_one(name, pd.Series(parsed.values, index=series.index), categorical_int_max)
+    info.dtype = str(series.dtype)
+    info.note = "; ".join(p for p in (parsed.note, info.note) if p)
+    return info
+
+
+def _infer_one(name, series: pd.Series, categorical_int_max: int, separator=None) -> ColumnInfo:
+    if _is_text(series) and not isinstance(series.dtype, pd.CategoricalDtype):
+        as_numbers = _from_numeric_text(name, series, categorical_int_max, separator)
+        if as_numbers is not None:
+            return as_numbers
     n = len(series)
     dtype = series.dtype
     n_inf = 0
@@ -152,8 +178,10 @@ def _infer_one(name, series: pd.Series, categorical_int_max: int) -> ColumnInfo:
         and n >= MIN_ROWS_FOR_ID
         and n_missing == 0
         and cardinality == n
+        # Numbers among a few words are a column of numbers, whatever else it is.
+        and not (is_text and _mostly_numbers(present))
     ):
-        return finish("id", False, "ID-like (unique per row): excluded; pass keep_id=True to rank it")
+        return finish("id", False, "ID-like (unique per row): excluded; pass keep_id=True (--keep-id) to rank it")
     if is_text:
         return finish("categorical", note=_text_note(present, cardinality))
     if is_category:
@@ -188,9 +216,13 @@ def infer_column_types(frame: pd.DataFrame, *, categorical_int_max: int = 0) -> 
         - ``"boolean"``: bool dtype (or an object column of True/False);
         - ``"datetime"``: datetime/period/timedelta dtype, or text that is all
           ISO 8601 dates -- used as seconds;
+        - ``"numeric"`` (checked first for text): text that is numbers, with
+          decimal commas or thousands separators, or with at most 5% stray
+          cells read as missing -- see
+          :func:`featkit.io._numeric_text.parse_numeric_text`; the note says so;
         - ``"id"``: text, category or integer values unique per row, no value
-          missing, at least 20 rows -- not used (``keep_id`` in
-          :func:`prepare_features` ranks it anyway);
+          missing, at least 20 rows, and not text that is mostly numbers --
+          not used (``keep_id`` in :func:`prepare_features` ranks it anyway);
         - ``"categorical"``: text / object / category dtype, and integer columns
           with at most ``categorical_int_max`` distinct values;
         - ``"numeric"``: the other numbers.
@@ -210,6 +242,8 @@ def infer_column_types(frame: pd.DataFrame, *, categorical_int_max: int = 0) -> 
 
         frame = read_table(frame)
     categorical_int_max = int(categorical_int_max or 0)
+    separator = frame.attrs.get(SEPARATOR_ATTR)
     return [
-        _infer_one(name, frame.iloc[:, i], categorical_int_max) for i, name in enumerate(frame.columns)
+        _infer_one(name, frame.iloc[:, i], categorical_int_max, separator)
+        for i, name in enumerate(frame.columns)
     ]

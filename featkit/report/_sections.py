@@ -7,13 +7,13 @@ model or computes a score: it arranges what the library already computed.
 
 from __future__ import annotations
 
-import json
 import math
 
 import numpy as np
 
 from . import _svg
 from ._svg import fmt
+from ..utils._format import column_digits
 
 TOP_BARS = 20        # features in the ranking bar chart
 TOP_STABILITY = 25   # features in the stability heatmap
@@ -31,7 +31,14 @@ def _finite(v):
 
 
 def _order(result):
-    return [int(i) for i in np.argsort(np.asarray(result.consensus_rank), kind="stable")]
+    # ties by feature name, never by column position
+    return [int(i) for i in result.order()]
+
+
+def fmt_rank(rank) -> str:
+    """An average rank, compactly: "3", "12.5"."""
+    r = float(rank)
+    return str(int(r)) if r.is_integer() else f"{r:g}"
 
 
 # 1 ---------------------------------------------------------------- overview
@@ -64,6 +71,11 @@ def ranking(result) -> dict:
     order = _order(result)
     methods = list(result.methods)
     info = {c.name: c for c in result.columns}
+    values = result.consensus_values
+    # Per column, the digits that tell the shown values apart (Inf-FS scores
+    # agree to 3-4 digits); "4" for a column whose values differ sooner.
+    digits = {name: column_digits(result.methods[name].scores) for name in methods}
+    consensus_digits = column_digits(values)
     rows = []
     for i in order:
         f = result.features[i]
@@ -71,12 +83,12 @@ def ranking(result) -> dict:
         cells = []
         for name in methods:
             m = result.methods[name]
-            cells.append({"score": fmt(m.scores[i]), "score_raw": _finite(m.scores[i]),
-                          "rank": int(m.ranking[i]),
+            cells.append({"score": fmt(m.scores[i], digits[name]), "score_raw": _finite(m.scores[i]),
+                          "rank": fmt_rank(m.ranking[i]),
                           "kept": None if m.support is None else bool(m.support[i])})
-        rows.append({"rank": int(result.consensus_rank[i]), "feature": f,
-                     "consensus": fmt(result.consensus_score[i]),
-                     "consensus_raw": _finite(result.consensus_score[i]), "methods": cells,
+        rows.append({"rank": fmt_rank(result.consensus_rank[i]), "feature": f,
+                     "consensus": fmt(values[i], consensus_digits),
+                     "consensus_raw": _finite(values[i]), "methods": cells,
                      "kind": c.kind if c else "", "note": c.note if c else ""})
     top = order[:TOP_BARS]
     scores = np.asarray(result.consensus_score, dtype=float)
@@ -89,16 +101,16 @@ def ranking(result) -> dict:
                 for i in top]
         # A floor keeps the last bar visible: the bars show order, the labels the values.
         norm = [0.03 + 0.97 * v for v in norm]
-        if result.aggregation in ("mean_rank", "median_rank"):
-            notes = [f"mean rank {fmt(-scores[i], 3)}" if result.aggregation == "mean_rank"
-                     else f"median rank {fmt(-scores[i], 3)}" for i in top]
-        else:
-            notes = [fmt(scores[i]) for i in top]
+        what = "Borda points" if result.aggregation == "borda" else result.aggregation.replace("_", " ")
+        top_digits = max(3, column_digits(values[top], min_digits=3))
+        notes = [f"{what} {fmt(values[i], top_digits)}" for i in top]
         chart = _svg.bar_chart([result.features[i] for i in top], norm, annotations=notes,
-                               title=f"Top {len(top)} features by consensus ({result.aggregation})",
+                               title=f"Top {len(top)} features by consensus {result.consensus_label}",
                                value_label="consensus (longer = better)")
+    degenerate = {name: m.degenerate for name, m in result.methods.items() if m.degenerate}
     return {"available": bool(result.features), "methods": methods, "rows": rows, "chart": chart,
-            "aggregation": result.aggregation,
+            "aggregation": result.aggregation, "degenerate": degenerate,
+            "consensus_head": result.consensus_name, "consensus_label": result.consensus_label,
             "reason": "No features were ranked."}
 
 
@@ -214,82 +226,88 @@ def _is_number(v):
     return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)
 
 
-def _as_float_array(value):
-    if not isinstance(value, (list, tuple, np.ndarray)):
-        return None
-    try:
-        return np.asarray(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-
-
-def _vector_bars(result, name, key, arr):
+def _vector_bars(result, title, arr):
     top = [int(i) for i in np.argsort(-np.nan_to_num(arr, nan=-np.inf), kind="stable")[:TOP_BARS]]
     vals = arr[top]
     shift = min(0.0, float(np.nanmin(vals))) if vals.size else 0.0
     return _svg.bar_chart([result.features[i] for i in top], [v - shift for v in vals],
-                          annotations=[fmt(v) for v in vals], title=f"{name}: {key}")
+                          annotations=[fmt(v) for v in vals], title=title)
 
 
-def _extra_item(result, name, key, value, order):
-    """One entry of a method's ``report_extra()`` rendered by its shape, or None to skip it."""
+def _noise_line(result, title, vals, threshold):
+    """A per-feature vector against a reference line (Boruta's shadow threshold),
+    each bar marked above or below the line."""
     d = len(result.features)
-    arr = _as_float_array(value)
-    is_order = any(w in key.lower() for w in ("order", "select", "index", "rank"))
-    if isinstance(value, (list, tuple)) and list(value) == list(result.features):
-        return None  # the feature names again
-    if arr is not None and arr.ndim == 2 and arr.shape == (d, d) and d >= 2:
-        keep = order[:TOP_AFFINITY]
-        sub = arr[np.ix_(keep, keep)]
-        finite = sub[np.isfinite(sub)]
-        lo = float(finite.min()) if finite.size else 0.0
-        hi = float(finite.max()) if finite.size else 1.0
-        return {"key": key, "kind": "svg", "svg": _svg.heatmap(
-            sub, [result.features[i] for i in keep],
-            title=f"{name}: {key}" + (f" (best {len(keep)} features)" if d > len(keep) else ""),
-            vmin=lo, vmax=hi if hi > lo else lo + 1)}
-    if arr is not None and arr.ndim == 2 and arr.shape[1] == d and 1 <= arr.shape[0] <= 100:
-        keep = order[:TOP_AFFINITY]
-        sub = arr[:, keep]
-        finite = sub[np.isfinite(sub)]
-        lo = float(finite.min()) if finite.size else 0.0
-        hi = float(finite.max()) if finite.size else 1.0
-        return {"key": key, "kind": "svg", "svg": _svg.heatmap(
-            sub, [str(i + 1) for i in range(sub.shape[0])], [result.features[i] for i in keep],
-            title=f"{name}: {key} (rows: steps / items)", vmin=lo, vmax=hi if hi > lo else lo + 1)}
-    if (isinstance(value, (list, tuple)) and value and is_order and all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and 0 <= v < d for v in value)):
-        return {"key": key, "kind": "list", "values": [result.features[int(v)] for v in value][:200]}
-    if arr is not None and arr.ndim == 1 and arr.shape[0] == d and d >= 1:
-        if np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) and np.unique(arr).size <= 20:
-            groups = {}
-            for i, v in enumerate(arr):
-                groups.setdefault(fmt(v), []).append(result.features[i])
-            return {"key": key, "kind": "groups", "groups": sorted(groups.items())}
-        return {"key": key, "kind": "svg", "svg": _vector_bars(result, name, key, arr)}
-    if isinstance(value, (list, tuple)) and value and all(isinstance(v, str) for v in value):
-        return {"key": key, "kind": "list", "values": list(value)[:200]}
-    if isinstance(value, dict) and value and all(
-            (a := _as_float_array(v)) is not None and a.ndim == 1 and a.shape[0] == d for v in value.values()):
-        charts = [_vector_bars(result, name, f"{key} / {k}", _as_float_array(v))
-                  for k, v in list(value.items())[:4]]
-        return {"key": key, "kind": "svgs", "svgs": charts}
-    if _is_number(value) or isinstance(value, (str, bool)) or value is None:
-        return {"key": key, "kind": "value", "value": fmt(value) if _is_number(value) else str(value)}
-    try:
-        text = json.dumps(value, default=str)
-    except (TypeError, ValueError):
-        text = str(value)
-    return {"key": key, "kind": "text", "value": text if len(text) <= 400 else text[:400] + "\u2026"}
+    vals = np.asarray(vals, dtype=float)
+    above = np.nan_to_num(vals, nan=-np.inf) > threshold
+    top = [int(i) for i in np.argsort(-np.nan_to_num(vals, nan=-np.inf), kind="stable")[:TOP_BARS]]
+    notes = [f"{fmt(vals[i])} {'above' if above[i] else 'below'} noise" for i in top]
+    svg = _svg.bar_chart(
+        [result.features[i] for i in top], [vals[i] for i in top], annotations=notes,
+        colours=[_svg.PALETTE[0] if above[i] else _svg.PALETTE[8] for i in top],
+        reference=threshold, reference_label="noise line",
+        title=title + (f" (best {len(top)} of {d})" if d > len(top) else ""))
+    return {"key": title, "kind": "threshold", "svg": svg, "threshold": fmt(threshold),
+            "above": [result.features[i] for i in range(d) if above[i]],
+            "n_below": int(d - above.sum())}
+
+
+def _feature_heatmap(result, title, arr, order, rows=None):
+    keep = order[:TOP_AFFINITY]
+    sub = arr[np.ix_(keep, keep)] if rows is None else arr[:, keep]
+    finite = sub[np.isfinite(sub)]
+    lo = float(finite.min()) if finite.size else 0.0
+    hi = float(finite.max()) if finite.size else 1.0
+    labels = [result.features[i] for i in keep]
+    if len(result.features) > len(keep):
+        title += f" (best {len(keep)} features)"
+    if rows is None:
+        return _svg.heatmap(sub, labels, title=title, vmin=lo, vmax=hi if hi > lo else lo + 1)
+    return _svg.heatmap(sub, rows, labels, title=title, vmin=lo, vmax=hi if hi > lo else lo + 1)
+
+
+def _finding_item(result, name, finding, order):
+    """One declared finding rendered by its kind (see :mod:`featkit.findings`)."""
+    kind, value = finding.kind, finding.value
+    title = f"{name}: {finding.title}"
+    if kind == "feature_matrix":
+        return {"key": finding.title, "kind": "svg", "svg": _feature_heatmap(result, title, value, order)}
+    if kind == "feature_history":
+        steps = [str(i + 1) for i in range(value.shape[0])]
+        return {"key": finding.title, "kind": "svg",
+                "svg": _feature_heatmap(result, f"{title} (rows: steps)", value, order, rows=steps)}
+    if kind == "feature_vector" and finding.reference is not None:
+        return _noise_line(result, title, value, finding.reference)
+    if kind == "feature_vector":
+        return {"key": finding.title, "kind": "svg", "svg": _vector_bars(result, title, value)}
+    if kind == "feature_vectors":
+        return {"key": finding.title, "kind": "svgs",
+                "svgs": [_vector_bars(result, f"{title} / {k}", v) for k, v in value.items()]}
+    if kind == "feature_order":
+        return {"key": finding.title, "kind": "list",
+                "values": [result.features[int(i)] for i in value][:200]}
+    if kind == "feature_text":
+        return {"key": finding.title, "kind": "list", "values": [value[i] for i in order][:200]}
+    if kind == "feature_groups":
+        groups = {}
+        for i, g in enumerate(value):
+            groups.setdefault(int(g), []).append(result.features[i])
+        return {"key": finding.title, "kind": "groups",
+                "groups": [(str(g), feats) for g, feats in sorted(groups.items())]}
+    if kind == "values":
+        return {"key": finding.title, "kind": "value", "value": ", ".join(fmt(v) for v in value)}
+    if kind == "scalar":
+        return {"key": finding.title, "kind": "value",
+                "value": str(value) if isinstance(value, bool) else fmt(value)}
+    return {"key": finding.title, "kind": "value", "value": str(value)}
 
 
 def method_extras(result) -> list:
-    """Render each method's ``extra`` findings (``report_extra()``) generically by their shape."""
+    """Each method's declared findings, rendered by their kind."""
     order = _order(result)
     out = []
     for name, m in result.methods.items():
-        items = [item for key, value in (m.extra or {}).items()
-                 if (item := _extra_item(result, name, str(key), value, order)) is not None]
+        items = [_finding_item(result, name, f, order) for f in (m.findings or {}).values()]
         if items:
             out.append({"method": name, "items": items})
     return out
@@ -297,7 +315,8 @@ def method_extras(result) -> list:
 
 # 7 ------------------------------------------------------------- attribution
 def attribution(result) -> dict:
-    att = result.sections.get("attribution")
+    section = result.sections.attribution
+    att = section.to_dict() if section is not None else None
     if not att:
         reason = ("Model attribution needs a target." if result.target is None else
                   "No model was trained: add --model lightgbm (or xgboost) to `featkit report` / "
@@ -338,44 +357,37 @@ def attribution(result) -> dict:
 
 
 # 8 ----------------------------------------------------------- decomposition
-def _first(d, *keys):
-    for k in keys:
-        if d.get(k) is not None:
-            return d[k]
-    return None
-
-
 def decomposition(result) -> dict:
-    dec = result.sections.get("decomposition")
-    if not dec:
-        return {"available": False, "reason": "No decomposition was asked for (`featkit reduce`)."}
-    ratio = _first(dec, "explained_variance_ratio", "explained_variance_ratio_")
-    comps = _first(dec, "loadings", "components", "components_")
-    feats = _first(dec, "features", "feature_names") or result.features
+    dec = result.sections.decomposition
+    if dec is None:
+        return {"available": False, "reason": "No decomposition was asked for (`featkit reduce`, "
+                "or a PCA-based method such as pca_loadings or pfa)."}
+    feats = dec.features or result.features
     charts = []
-    if ratio is not None:
-        r = [float(v) for v in ratio]
+    if dec.explained_variance_ratio:
+        r = [float(v) for v in dec.explained_variance_ratio]
         labels = [f"PC{i + 1}" for i in range(len(r))][:30]
         cum = np.cumsum(r)
         charts.append(_svg.bar_chart(labels, r[:30], annotations=[f"{100 * v:.1f}% (cum. {100 * c:.1f}%)"
                                                                    for v, c in zip(r[:30], cum[:30])],
                                      title="Explained variance ratio per component", colour=_svg.PALETTE[2]))
-    if comps is not None:
-        C = np.asarray(comps, dtype=float)
-        if C.ndim == 2 and C.shape[1] == len(feats):
-            k = min(C.shape[0], 6)
-            weight = np.abs(C[:k]).max(axis=0)
-            keep = [int(i) for i in np.argsort(-weight, kind="stable")[:25]]
-            lim = float(np.abs(C[:k][:, keep]).max()) or 1.0
-            charts.append(_svg.heatmap(C[:k][:, keep].T, [feats[i] for i in keep],
-                                       [f"PC{i + 1}" for i in range(k)],
-                                       title="Loadings of the first components (largest features)",
-                                       vmin=-lim, vmax=lim, diverging=True))
-    other = {k: v for k, v in dec.items() if k not in (
-        "explained_variance_ratio", "explained_variance_ratio_", "loadings", "components", "components_",
-        "features", "feature_names") and (_is_number(v) or isinstance(v, str))}
-    return {"available": True, "charts": charts,
-            "values": [{"key": k, "value": fmt(v) if _is_number(v) else v} for k, v in other.items()]}
+    C = np.asarray(dec.loadings, dtype=float)
+    if C.ndim == 2 and C.shape[0] and C.shape[1] == len(feats):
+        k = min(C.shape[0], 6)
+        weight = np.abs(C[:k]).max(axis=0)
+        keep = [int(i) for i in np.argsort(-weight, kind="stable")[:25]]
+        lim = float(np.abs(C[:k][:, keep]).max()) or 1.0
+        charts.append(_svg.heatmap(C[:k][:, keep].T, [feats[i] for i in keep],
+                                   [f"PC{i + 1}" for i in range(k)],
+                                   title="Loadings of the first components (largest features)",
+                                   vmin=-lim, vmax=lim, diverging=True))
+    values = [{"key": "method", "value": dec.method}] if dec.method else []
+    if dec.explained_variance:
+        values.append({"key": "explained variance",
+                       "value": ", ".join(fmt(v) for v in dec.explained_variance[:30])})
+    values += [{"key": k, "value": fmt(v) if _is_number(v) else v} for k, v in dec.other.items()
+               if _is_number(v) or isinstance(v, str)]
+    return {"available": True, "charts": charts, "values": values}
 
 
 # 9 ----------------------------------------------------------------- footer

@@ -110,8 +110,13 @@ def _nice_ticks(lo, hi, n=5):
 
 
 def bar_chart(labels, values, *, title="", width=640, bar_height=18, value_label=None,
-              colour=PALETTE[0], annotations=None) -> Markup:
-    """Horizontal bars, one per label, longest = largest value (values >= 0)."""
+              colour=PALETTE[0], annotations=None, colours=None, reference=None,
+              reference_label="") -> Markup:
+    """Horizontal bars, one per label, longest = largest value (values >= 0).
+
+    ``colours`` (one per bar) overrides ``colour``; ``reference`` draws a dashed
+    vertical line at that value, labelled ``reference_label``.
+    """
     labels = [str(x) for x in labels]
     vals = [0.0 if v is None or not math.isfinite(float(v)) else float(v) for v in values]
     left = min(220, 12 + 6.4 * max((len(_short(x)) for x in labels), default=4))
@@ -121,6 +126,10 @@ def bar_chart(labels, values, *, title="", width=640, bar_height=18, value_label
     top = 22 if title else 6
     h = top + bar_height * len(labels) + 24
     vmax = max(max(vals, default=0.0), 1e-300)
+    ref = float(reference) if reference is not None and math.isfinite(float(reference)) else None
+    if ref is not None:
+        vmax = max(vmax, ref)
+        h += 14
     body = []
     if title:
         body.append(f'<text x="4" y="14" font-weight="600">{esc(title)}</text>')
@@ -132,9 +141,18 @@ def bar_chart(labels, values, *, title="", width=640, bar_height=18, value_label
         body.append(
             f'<g><title>{esc(lab)}: {esc(note)}</title>'
             f'<text x="{left - 6:.1f}" y="{y + bar_height * 0.68:.1f}" text-anchor="end">{esc(_short(lab))}</text>'
-            f'<rect x="{left:.1f}" y="{y + 2:.1f}" width="{w:.1f}" height="{bar_height - 4}" fill="{colour}"/>'
+            f'<rect x="{left:.1f}" y="{y + 2:.1f}" width="{w:.1f}" height="{bar_height - 4}" '
+            f'fill="{colours[i] if colours else colour}"/>'
             f'<text x="{left + w + 4:.1f}" y="{y + bar_height * 0.68:.1f}" fill="#444">{esc(note)}</text></g>'
         )
+    if ref is not None:
+        x = left + plot_w * max(ref, 0.0) / vmax
+        bottom = top + bar_height * len(labels)
+        body.append(f'<g class="reference"><title>{esc(reference_label)}: {esc(fmt(ref))}</title>'
+                    f'<line x1="{x:.1f}" y1="{top:.1f}" x2="{x:.1f}" y2="{bottom:.1f}" '
+                    f'stroke="{PALETTE[3]}" stroke-width="1.5" stroke-dasharray="4 3"/>'
+                    f'<text x="{x:.1f}" y="{bottom + 12:.1f}" text-anchor="middle" fill="{PALETTE[3]}">'
+                    f'{esc(reference_label)} {esc(fmt(ref))}</text></g>')
     if value_label:
         body.append(f'<text x="{left + plot_w / 2:.1f}" y="{h - 6}" text-anchor="middle" fill="#555">'
                     f'{esc(value_label)}</text>')

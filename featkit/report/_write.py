@@ -39,7 +39,8 @@ def render_report(result, *, title=None) -> str:
         result = RankingResult.from_dict(result)
     if not isinstance(result, RankingResult):
         raise InputError(f"write_report needs a RankingResult, got {type(result).__name__}.")
-    evaluation = result.sections.get("evaluation") or {}
+    section = result.sections.evaluation
+    evaluation = section.to_dict() if section is not None else {}
     js = _static("report.js")
     # A hash-based CSP lets exactly this script run: injected inline handlers could not.
     digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")

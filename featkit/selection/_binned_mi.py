@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 
 from ..base import BaseRanker
+from ..utils._param_validation import TASK_CONSTRAINT, Interval, StrOptions
 from ..stats._binned_mi import binned_mutual_info, discretize_columns
 from ..stats._contingency import AUTO_BINS, quantile_codes
 
@@ -54,11 +57,20 @@ class BinnedMutualInfoRanker(BaseRanker):
     >>> from featkit.selection import BinnedMutualInfoRanker
     >>> X, y = load_iris(return_X_y=True)
     >>> BinnedMutualInfoRanker().fit(X, y).ranking_.tolist()
-    [3, 4, 1, 2]
+    [3.0, 4.0, 1.0, 2.0]
     """
 
     _requires_target = True
     _allow_nan = True
+    # Each column is binned and counted on its own: no canonical reordering needed.
+    _columnwise = True
+    _feature_attributes = {"n_bins_": "vector"}
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "n_bins": [StrOptions({"auto"}), Interval(Integral, 2, None, closed="left"), None],
+        "bias_correction": [StrOptions({"miller_madow"}), None],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_bins="auto",
                  bias_correction="miller_madow"):

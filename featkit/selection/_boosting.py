@@ -9,10 +9,13 @@ seconds where a 200-tree random forest costs minutes.
 from __future__ import annotations
 
 import importlib.util
+from numbers import Integral
 
 import numpy as np
 
 from ..base import BaseRanker
+from ..findings import Finding
+from ..utils._param_validation import TASK_CONSTRAINT, Interval, RealNotInt, StrOptions
 from ._forest import holdout_split
 
 _BACKENDS = ("auto", "lightgbm", "sklearn")
@@ -152,11 +155,22 @@ class GradientBoostingRanker(BaseRanker):
     >>> X, y = load_iris(return_X_y=True)
     >>> ranker = GradientBoostingRanker(random_state=0).fit(X, y)
     >>> sorted(ranker.ranking_[2:].tolist())
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _requires_target = True
     _allow_nan = True
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "backend": [StrOptions(set(_BACKENDS))],
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [Interval(RealNotInt, 0, None, closed="neither")],
+        "max_leaf_nodes": [Interval(Integral, 2, None, closed="left")],
+        "max_features": [Interval(RealNotInt, 0, 1, closed="right")],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", backend="auto", n_estimators=100,
                  learning_rate=0.05, max_leaf_nodes=7, max_features=0.5, random_state=None,
@@ -218,8 +232,8 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     rows scored by a model fitted on the others, so that every row is held out
     once. With fewer than ``min_eval_rows`` rows in all, the method declines:
     every score is 0 (one tie, which moves no feature in a consensus whose ties
-    share their average rank) and ``declined_`` says why (also in
-    :meth:`report_extra`). With so few rows a shuffled column's loss change is
+    share their average rank) and ``declined_`` says why (a declared
+    finding, shown in the report). With so few rows a shuffled column's loss change is
     noise (measured in docs/performance.md).
     :class:`PermutationRanker` (random forest, every feature, every held-out
     row) keeps the old behaviour.
@@ -273,6 +287,20 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     >>> ranker.n_eval_rows_, ranker.declined_ is None
     (143, True)
     """
+
+    _parameter_constraints = {
+        **GradientBoostingRanker._parameter_constraints,
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "test_size": [Interval(RealNotInt, 0, 1, closed="neither")],
+        "max_train_rows": [Interval(Integral, 2, None, closed="left"), None],
+        "max_eval_rows": [Interval(Integral, 1, None, closed="left"), None],
+        "min_eval_rows": [Interval(Integral, 1, None, closed="left")],
+    }
+    _feature_attributes = {"importances_std_": "vector"}
+    _findings = {
+        "declined_": Finding("note", "Why permutation importance declined"),
+        "n_eval_rows_": Finding("scalar", "Held-out rows the importances were measured on"),
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", backend="auto", n_estimators=100,
                  learning_rate=0.05, max_leaf_nodes=7, max_features=0.5, n_repeats=5,
@@ -353,10 +381,3 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     def _auto_support_size(self):
         se = self.importances_std_ / np.sqrt(max(self.n_repeats, 1))
         return int(np.sum(self.scores_ > 2 * se + 1e-12)) or 1
-
-    def report_extra(self):
-        """Findings for the report: the held-out rows used, and why the method declined."""
-        out = {"n_eval_rows": int(self.n_eval_rows_)}
-        if self.declined_:
-            out["note"] = self.declined_
-        return out

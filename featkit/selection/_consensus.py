@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
-from ..base import BaseRanker
+from .._constants import AGGREGATIONS
+from ..base import BaseRanker, degenerate_reason
 from ..exceptions import InputError
+from ..utils._param_validation import TASK_CONSTRAINT, StrOptions
 
-AGGREGATIONS = ("mean_rank", "median_rank", "borda")
 
 
 def aggregate_rankings(rankings, how: str = "mean_rank") -> np.ndarray:
@@ -54,13 +55,24 @@ class ConsensusRanker(BaseRanker):
         Passed to every method that takes it.
     random_state : int or None, default=None
         Passed to every method that takes it.
+    include_degenerate : bool, default=False
+        Also aggregate members whose scores are degenerate (see
+        :func:`featkit.base.degenerate_reason`, and a network's own
+        ``degenerate_``). By default they are left out, unless every member is
+        degenerate.
 
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        Aggregated score (minus the mean rank by default).
+        Aggregated score, higher = better as for every ranker: minus the mean
+        (median) of the members' average ranks, or the Borda points. What a
+        user reads is the mean rank itself, ``-scores_`` (lower = better), as
+        :attr:`featkit.results.RankingResult.consensus_values` shows it.
     rankings_ : dict of str -> ndarray
-        Each method's ranking.
+        Each method's ranking (float average ranks).
+    degenerate_ : dict of str -> str
+        The degenerate members and why; ``used_`` lists the members aggregated.
+    used_ : list of str
     estimators_ : dict of str -> fitted ranker
     ranking_, support_, n_features_in_, feature_names_in_
         See :class:`featkit.base.BaseRanker`.
@@ -72,25 +84,37 @@ class ConsensusRanker(BaseRanker):
     >>> X, y = load_iris(return_X_y=True)
     >>> ranker = ConsensusRanker(methods=("f_test", "mutual_info"), random_state=0).fit(X, y)
     >>> ranker.ranking_.tolist()
-    [3, 4, 1, 2]
+    [3.0, 4.0, 1.0, 2.0]
     """
 
     _requires_target = True
     _task_aware = False  # each member checks the target itself
+    # each member puts the columns in canonical order itself; the aggregation is per column
+    _columnwise = True
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "methods": ["array-like"],
+        "aggregation": [StrOptions(set(AGGREGATIONS))],
+        "task": TASK_CONSTRAINT,
+        "random_state": ["random_state"],
+        "include_degenerate": ["boolean"],
+    }
 
     def __init__(self, methods=("f_test", "mutual_info", "random_forest", "l1"),
                  aggregation="mean_rank", n_features_to_select="auto", task="auto",
-                 random_state=None):
+                 random_state=None, include_degenerate=False):
         self.methods = methods
         self.aggregation = aggregation
         self.n_features_to_select = n_features_to_select
         self.task = task
         self.random_state = random_state
+        self.include_degenerate = include_degenerate
 
     def _members(self):
         from ..registry import make_estimator
 
-        if isinstance(self.methods, str) or not len(self.methods):
+        if not len(self.methods):
             raise InputError("methods must be a non-empty list of method names or estimators.")
         members = {}
         for m in self.methods:
@@ -108,18 +132,31 @@ class ConsensusRanker(BaseRanker):
         return members
 
     def _fit_scores(self, X, y):
-        if self.aggregation not in AGGREGATIONS:
-            raise InputError(f"aggregation must be one of {AGGREGATIONS}, got {self.aggregation!r}.")
         self.estimators_ = {}
         self.rankings_ = {}
+        self.degenerate_ = {}
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            import pandas as pd
+
+            # names let each member tell identical columns apart in its canonical order
+            X = pd.DataFrame(X, columns=list(names), copy=False)
         for name, est in self._members().items():
             if "n_features_to_select" in est.get_params(deep=False):
                 est.set_params(n_features_to_select="auto")
             est.fit(X, y)
             self.estimators_[name] = est
             self.rankings_[name] = est.ranking_
-        return aggregate_rankings(list(self.rankings_.values()), self.aggregation)
+            reason = getattr(est, "degenerate_", None) or degenerate_reason(est.scores_)
+            if reason:
+                self.degenerate_[name] = reason
+        self.used_ = [n for n in self.rankings_
+                      if self.include_degenerate or n not in self.degenerate_]
+        if not self.used_:  # every member degenerate: all of them, rather than nothing
+            self.used_ = list(self.rankings_)
+        return aggregate_rankings([self.rankings_[n] for n in self.used_], self.aggregation)
 
     def _auto_support_size(self):
-        votes = np.sum([est.get_support() for est in self.estimators_.values()], axis=0)
-        return int(np.sum(votes * 2 >= len(self.estimators_))) or 1
+        used = [self.estimators_[n] for n in self.used_]
+        votes = np.sum([est.get_support() for est in used], axis=0)
+        return int(np.sum(votes * 2 >= len(used))) or 1

@@ -10,21 +10,25 @@ comes from Lanczos on O(d log d) products; no d x d matrix is formed.
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
 from .._array import to_numpy
 from ..base import BaseRanker
+from ..findings import Finding
 from ..stats import leading_eigenvector
 from ._inffs import (
     _AFFINITY_REPORT_MAX,
     DeviceInputMixin,
     _SigmaTerm,
-    check_alpha_scalar,
+    perfect_predictor_columns,
     prepare_input,
     supervised_relevance,
     target_like,
     warn_constant_columns,
 )
+from ..utils._param_validation import DEVICE_CONSTRAINT, TASK_CONSTRAINT, Interval
 
 __all__ = ["ECFS"]
 
@@ -59,7 +63,12 @@ class ECFS(DeviceInputMixin, BaseRanker):
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        Eigenvector centrality ``|u|`` (unit norm).
+        Eigenvector centrality ``|u|`` (unit norm); ``+inf`` for a column that
+        determines the target exactly (zero within-class variance, or an exact
+        linear function of a continuous target), the best possible score.
+    reference_scores_ : ndarray of shape (n_features,)
+        The reference's centralities ``|u|`` before the ``+inf`` of perfect
+        predictors (equal to ``scores_`` elsewhere).
     eigenvalue_ : float
         The leading eigenvalue of ``K``.
     relevance_ : ndarray of shape (n_features,)
@@ -93,6 +102,20 @@ class ECFS(DeviceInputMixin, BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"reference_scores_": "vector"}
+    _findings = {
+        "eigenvalue_": Finding("scalar", "Leading eigenvalue of the kernel"),
+        "relevance_": Finding("feature_vector", "Relevance |Fisher + MI| / 2"),
+        "affinity_": Finding("feature_matrix", "Kernel between features"),
+    }
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+        "standardize": ["boolean"],
+        "task": TASK_CONSTRAINT,
+        "device": DEVICE_CONSTRAINT,
+    }
 
     def __init__(self, n_features_to_select="auto", alpha=0.5, standardize=False, task="auto",
                  device="auto"):
@@ -103,7 +126,7 @@ class ECFS(DeviceInputMixin, BaseRanker):
         self.device = device
 
     def _fit_scores(self, X, y):
-        alpha = check_alpha_scalar(self.alpha)
+        alpha = float(self.alpha)
         Xd, xp, device = prepare_input(self, X)
         n, d = Xd.shape
         task = self.task_
@@ -140,12 +163,6 @@ class ECFS(DeviceInputMixin, BaseRanker):
             self.affinity_ = np.stack(
                 [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)], axis=1
             )
-        return scores
-
-    def report_extra(self) -> dict:
-        """Eigenvalue, relevance vector and (small d) the kernel, for the report."""
-        out = {"method": "EC-FS", "alpha": float(self.alpha), "eigenvalue": self.eigenvalue_,
-               "relevance": self.relevance_.tolist()}
-        if self.affinity_ is not None:
-            out["affinity"] = self.affinity_.tolist()
-        return out
+        # the reference's centralities, kept because +inf below hides them for a perfect predictor
+        self.reference_scores_ = scores
+        return np.where(perfect_predictor_columns(X, y, task), np.inf, scores)

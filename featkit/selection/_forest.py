@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.model_selection import train_test_split
 
 from ..base import BaseRanker
+from ..utils._param_validation import TASK_CONSTRAINT, Interval, RealNotInt, StrOptions
 
 
 def _forest(task, n_estimators, max_features, min_samples_leaf, random_state, n_jobs):
@@ -65,10 +68,23 @@ class RandomForestRanker(BaseRanker):
     >>> X, y = load_iris(return_X_y=True)
     >>> ranker = RandomForestRanker(n_estimators=50, random_state=0).fit(X, y)
     >>> sorted(ranker.ranking_[2:].tolist())
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _requires_target = True
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "max_features": [Interval(Integral, 1, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="right"),
+                         StrOptions({"auto", "sqrt", "log2"}), None],
+        "min_samples_leaf": [Interval(Integral, 1, None, closed="left"),
+                             Interval(RealNotInt, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200,
                  max_features="auto", min_samples_leaf=1, random_state=None, n_jobs=None):
@@ -130,6 +146,19 @@ class PermutationRanker(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"importances_std_": "vector"}
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "n_estimators": [Interval(Integral, 1, None, closed="left")],
+        "n_repeats": [Interval(Integral, 1, None, closed="left")],
+        "test_size": [Interval(RealNotInt, 0, 1, closed="neither")],
+        # names and callables are checked by permutation_importance itself
+        "scoring": [str, callable, list, tuple, dict, None],
+        "random_state": ["random_state"],
+        "n_jobs": [Integral, None],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200, n_repeats=5,
                  test_size=0.25, scoring=None, random_state=None, n_jobs=None):

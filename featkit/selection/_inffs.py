@@ -17,12 +17,15 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+from numbers import Real
 
 import numpy as np
+from sklearn.base import _fit_context
 
 from .._array import check_memory, get_namespace, is_foreign_array, memory_budget_bytes, nbytes_of
 from .._array import resolve_device, to_device, to_numpy, validate_foreign_array
 from ..base import BaseRanker
+from ..findings import Finding
 from ..exceptions import InputError
 from ..stats import (
     MaxKernel,
@@ -33,6 +36,13 @@ from ..stats import (
     neumann_solve,
     regression_fisher_ratio,
     unit_columns,
+)
+from ..utils._param_validation import (
+    DEVICE_CONSTRAINT,
+    MEMORY_BUDGET_CONSTRAINT,
+    TASK_CONSTRAINT,
+    Interval,
+    StrOptions,
 )
 
 __all__ = ["InfFS", "matlab_hist_cut"]
@@ -217,10 +227,15 @@ class DeviceInputMixin:
     the original array.
     """
 
+    # the graph rankers wrap no estimator: nothing nested to validate
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         if not is_foreign_array(X):
             return super().fit(X, y)
         X, _ = validate_foreign_array(self, X, reset=True, allow_nan=self._allow_nan, min_samples=2)
+        # Device arrays are fitted in input order: these graph rankers have no
+        # randomness, and a content fingerprint would need a host copy of X.
+        self.canonical_order_ = np.arange(X.shape[1])
         self._set_scores(self._fit_scores(X, self._validate_device_target(X, y)))
         return self
 
@@ -248,6 +263,40 @@ def target_like(Xd, y, xp):
     return xp.asarray(np.asarray(y), device=Xd.device)
 
 
+def perfect_predictor_columns(X, y, task) -> np.ndarray:
+    """Mask of the non-constant columns that determine the target exactly.
+
+    Classification: every class takes a single value of the column (zero
+    within-class variance, so the Fisher / F ratio is +inf). Regression: the
+    column is an exact linear function of the target (``|r| = 1`` to 1e-12).
+    Such a column is the best possible feature: the graph methods give it
+    ``+inf`` rather than let the reference's zero-denominator constant
+    (10000) push it to the bottom.
+    """
+    # Written against the array namespace of X: device input stays on its device
+    # and only length-d masks come back to the host.
+    xp = get_namespace(X)
+    X = xp.astype(X, xp.float64)
+    y = np.asarray(y).reshape(-1)
+    varies = to_numpy(xp.max(X, axis=0) > xp.min(X, axis=0))
+    if task == "classification":
+        same = np.ones(X.shape[1], dtype=bool)
+        inf = xp.asarray(np.inf, dtype=xp.float64, device=X.device)
+        for c in np.unique(y):
+            rows = xp.asarray((y == c)[:, None], device=X.device)
+            hi = xp.max(xp.where(rows, X, -inf), axis=0)
+            lo = xp.min(xp.where(rows, X, inf), axis=0)
+            same &= to_numpy(hi == lo)
+        return varies & same
+    yd = xp.asarray(y.astype(np.float64) - y.astype(np.float64).mean(), device=X.device)
+    Xc = X - xp.mean(X, axis=0, keepdims=True)
+    num = to_numpy(xp.sum(Xc * yd[:, None], axis=0))
+    den = np.sqrt(to_numpy(xp.sum(Xc * Xc, axis=0)) * float(np.dot(to_numpy(yd), to_numpy(yd))))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        r = num / den
+    return varies & (np.abs(np.nan_to_num(r)) >= 1.0 - 1e-12)
+
+
 def prepare_input(est, X):
     """float64, the chosen device, optionally standardised."""
     n, d = X.shape
@@ -266,12 +315,6 @@ def prepare_input(est, X):
         sd = xp.where(sd > 0, sd, xp.ones_like(sd))
         Xd = (Xd - mu) / sd
     return Xd, xp, device
-
-
-def check_alpha_scalar(alpha, name="alpha"):
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha <= 1:
-        raise InputError(f"{name} must be a number in [0, 1], got {alpha!r}.")
-    return float(alpha)
 
 
 # -------------------------------------------------------------- estimator
@@ -332,7 +375,12 @@ class InfFS(DeviceInputMixin, BaseRanker):
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-        The weights ``w`` (higher = more important).
+        The weights ``w`` (higher = more important). With ``supervised=True``,
+        a column that determines the target exactly scores ``+inf`` (the best
+        possible score; see :func:`perfect_predictor_columns`).
+    reference_scores_ : ndarray of shape (n_features,)
+        The reference's weights ``w`` before the ``+inf`` of perfect
+        predictors (equal to ``scores_`` elsewhere).
     auto_subset_size_ : int or None
         Size of the reference's own cut (2020 variants), None for "2016".
     alpha_ : float or tuple
@@ -382,6 +430,25 @@ class InfFS(DeviceInputMixin, BaseRanker):
     """
 
     _task_aware = True
+    _feature_attributes = {"reference_scores_": "vector"}
+    _findings = {
+        "alpha_": Finding("values", "Mixing weights alpha"),
+        "solver_": Finding("note", "Solver"),
+        "auto_subset_size_": Finding("scalar", "Size of the automatic subset"),
+        "affinity_": Finding("feature_matrix", "Graph between features"),
+    }
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "variant": [StrOptions({"2020", "2016"})],
+        "supervised": ["boolean"],
+        # three per-term weights (supervised 2020 variant): checked in fit
+        "alpha": [Interval(Real, 0, 1, closed="both"), "array-like", None],
+        "standardize": ["boolean"],
+        "task": TASK_CONSTRAINT,
+        "device": DEVICE_CONSTRAINT,
+        "memory_budget": MEMORY_BUDGET_CONSTRAINT,
+    }
 
     def __init__(self, n_features_to_select="auto", variant="2020", supervised=False, alpha=None,
                  standardize=False, task="auto", device="auto", memory_budget=None):
@@ -403,23 +470,20 @@ class InfFS(DeviceInputMixin, BaseRanker):
         three = self.variant == "2020" and self.supervised
         if self.alpha is None:
             return (1 / 3, 1 / 3, 1 / 3) if three else 0.5
-        if three:
-            a = self.alpha
-            if isinstance(a, numbers.Real) and not isinstance(a, bool):
-                a = (a, a, a)
-            try:
-                a = tuple(check_alpha_scalar(v, "each alpha") for v in a)
-            except TypeError:
-                raise InputError(f"alpha must be three numbers in [0, 1], got {self.alpha!r}.") from None
-            if len(a) != 3:
-                raise InputError(f"alpha must be three numbers in [0, 1], got {self.alpha!r}.")
-            return a
-        return check_alpha_scalar(self.alpha)
+        if isinstance(self.alpha, numbers.Real):  # in [0, 1]: the constraint checked it
+            return (float(self.alpha),) * 3 if three else float(self.alpha)
+        # a sequence: one weight per term, which only the supervised 2020 variant has
+        try:
+            a = np.asarray(self.alpha, dtype=np.float64)
+        except (TypeError, ValueError):
+            a = np.full(0, np.nan)
+        if not three or a.shape != (3,) or not np.all((a >= 0) & (a <= 1)):
+            what = "three numbers" if three else "a number"
+            raise InputError(f"alpha must be {what} in [0, 1], got {self.alpha!r}.")
+        return tuple(float(v) for v in a)
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        if self.variant not in ("2020", "2016"):
-            raise InputError(f"variant must be '2020' or '2016', got {self.variant!r}.")
         alpha = self._resolve_alpha()
         self.alpha_ = alpha
         Xd, xp, device = prepare_input(self, X)
@@ -483,6 +547,10 @@ class InfFS(DeviceInputMixin, BaseRanker):
             cols = [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)]
             self.affinity_ = np.stack(cols, axis=1)
         self.auto_subset_size_ = matlab_hist_cut(w) if self.variant == "2020" else None
+        # the reference's weights, kept because +inf below hides them for a perfect predictor
+        self.reference_scores_ = w
+        if self.supervised:
+            w = np.where(perfect_predictor_columns(X, y, self.task_), np.inf, w)
         return w
 
     def _solve_2020(self, matvec, d, xp, ones, symmetric):
@@ -527,21 +595,3 @@ class InfFS(DeviceInputMixin, BaseRanker):
 
     def _auto_support_size(self):
         return self.auto_subset_size_
-
-    def report_extra(self) -> dict:
-        """What the HTML report can show: variant, alpha, solver, the cut and (small d) the graph."""
-        out = {
-            "method": f"Inf-FS {self.variant} ({'supervised' if self.supervised else 'unsupervised'})",
-            "alpha": list(self.alpha_) if isinstance(self.alpha_, tuple) else self.alpha_,
-            "solver": self.solver_,
-            "auto_subset_size": self.auto_subset_size_,
-        }
-        if self.affinity_ is not None:
-            out["affinity"] = self.affinity_.tolist()
-        return out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = bool(self.supervised)
-        return tags
-

@@ -11,6 +11,9 @@ from sklearn.linear_model import LassoCV, LogisticRegressionCV
 from sklearn.preprocessing import StandardScaler
 
 from ..base import BaseRanker
+from numbers import Integral
+
+from ..utils._param_validation import TASK_CONSTRAINT, Interval
 
 
 def _l1_logistic_cv(n_classes, random_state):
@@ -63,10 +66,17 @@ class L1Ranker(BaseRanker):
     >>> X, y = load_diabetes(return_X_y=True)
     >>> ranker = L1Ranker(random_state=0).fit(X, y)
     >>> sorted(ranker.ranking_[[2, 8]].tolist())  # bmi and s5 lead
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _requires_target = True
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "max_rows": [Interval(Integral, 2, None, closed="left"), None],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", max_rows=50_000, random_state=None):
         self.n_features_to_select = n_features_to_select

@@ -6,255 +6,52 @@ RecSys 2023; the ``MI-numba-randomized`` heuristic of the ``outrank`` package):
 row ``(i + n_c) mod N`` for row i. It is the mutual information of F and L less
 the information a feature of the same value distribution gets by chance, so an
 ID-like column scores about 0. Rows are read in batches; per-feature scores are
-the median over batches; category codes are per batch.
+the median over batches; category codes are per batch. The scorers here only
+see batches of codes: from arrays (``ArrayCodeBatches``) or from a file
+(:class:`featkit.io.CodeBatches`).
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-import os
-import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
+from numbers import Integral
 
 import numpy as np
+from sklearn.base import _fit_context
 
 from ..base import BaseRanker
-from ..exceptions import InputError, UnknownNameError, suggest_names
-from ..stats._contingency import (
-    chance_corrected_mi,
-    entropy_from_codes,
-    factorize,
-    binned_codes,
-    factorize_columns,
+from ..findings import Finding
+from ..utils._param_validation import Interval, RealNotInt, StrOptions, validate_params
+from ..exceptions import InputError
+from ..utils._input import as_pandas_frame
+from ..progress import as_reporter, sub_steps
+from ._outrank_batches import (
+    MIN_TRAILING_BATCH,
+    ArrayCodeBatches,
+    choose_pairs,
+    greedy_3mr,
+    mean_coverage,
+    minmax,
+    pair_batch_scores,
+    run_batches,
+    score_batch,
 )
 
-__all__ = ["OutRank", "OutRank3MR", "outrank_file", "outrank_3mr_file"]
+__all__ = ["OutRank", "OutRank3MR", "greedy_3mr", "outrank_file", "outrank_3mr_file"]
 
-# The reference drops a trailing partial batch of at most this many rows
-# (unless it is the only batch): reproduced so that scores match it.
-_MIN_TRAILING_BATCH = 1024
-# Exact distinct counting per column up to this many values, then HyperLogLog.
-_EXACT_DISTINCT_MAX = 1 << 16
-
-
-# ------------------------------------------------------------------ parameters
-def _check_params(est_or_kwargs):
-    p = est_or_kwargs
-    bs = p["batch_size"]
-    if not isinstance(bs, numbers.Integral) or isinstance(bs, bool) or bs < 2:
-        raise InputError(f"batch_size must be an int >= 2, got {bs!r}.")
-    sub = p["subsample"]
-    if sub is not None:
-        ok = (isinstance(sub, numbers.Integral) and not isinstance(sub, bool) and sub >= 1) or (
-            isinstance(sub, numbers.Real) and not isinstance(sub, (bool, numbers.Integral)) and 0 < sub <= 1
-        )
-        if not ok:
-            raise InputError(
-                f"subsample must be None, an int >= 1 (every k-th row) or a fraction in (0, 1], got {sub!r}."
-            )
-    nb = p["n_bins"]
-    if nb is not None and nb != "auto" and (
-            not isinstance(nb, numbers.Integral) or isinstance(nb, bool) or nb < 2):
-        raise InputError(f"n_bins must be 'auto', None or an int >= 2, got {nb!r}.")
-    nj = p.get("n_jobs")
-    if nj is not None and (not isinstance(nj, numbers.Integral) or isinstance(nj, bool) or nj == 0):
-        raise InputError(f"n_jobs must be None, -1 or a positive int, got {nj!r}.")
-
-
-def _n_threads(n_jobs) -> int:
-    if n_jobs is None:
-        return 1
-    if n_jobs < 0:
-        return max(1, (os.cpu_count() or 1) + 1 + n_jobs)
-    return int(n_jobs)
-
-
-def _row_selection(n: int, subsample, random_state) -> np.ndarray | None:
-    """Rows kept by ``subsample``: every k-th row (rows k, 2k, ... counted from 1,
-    as the reference's ``--subsampling``) or a seeded Bernoulli fraction."""
-    if subsample is None or (isinstance(subsample, numbers.Integral) and subsample == 1):
-        return None
-    if isinstance(subsample, numbers.Integral):
-        return np.arange(subsample - 1, n, subsample)
-    from sklearn.utils import check_random_state
-
-    return np.flatnonzero(check_random_state(random_state).random_sample(n) < subsample)
-
-
-def _batch_bounds(n: int, batch_size: int) -> list[tuple[int, int]]:
-    bounds = [(s, min(s + batch_size, n)) for s in range(0, n, batch_size)]
-    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] <= _MIN_TRAILING_BATCH:
-        bounds.pop()  # the reference ignores a short remainder
-    return bounds
-
-
-def _label_codes(y, n_bins):
-    binned = binned_codes(y, n_bins)
-    if binned is not None:
-        return binned, int(binned.max()) + 1
-    codes, k, _ = factorize(y)
-    return codes, k
-
-
-# ------------------------------------------------------------ batch scoring
-def _score_batch(codes, ks, y_codes, k_y):
-    """OutRank scores of every column of one batch, and the label's entropy."""
-    scores = chance_corrected_mi(y_codes, k_y, codes, ks)
-    return scores, entropy_from_codes(y_codes, k_y)
-
-
-def _choose_pairs(relevance: np.ndarray, max_pairs: int) -> tuple[np.ndarray, bool]:
-    """Feature pairs (i < j) for 3MR, the most relevant first, at most ``max_pairs``."""
-    d = relevance.shape[0]
-    order = np.argsort(-np.where(np.isfinite(relevance), relevance, -np.inf), kind="stable")
-    total = d * (d - 1) // 2
-    pairs = []
-    # Pairs among the m most relevant features come first (m = 2, 3, ...).
-    for m in range(1, d):
-        new = order[m]
-        for earlier in order[:m]:
-            pairs.append((min(new, earlier), max(new, earlier)))
-            if len(pairs) >= max_pairs:
-                break
-        if len(pairs) >= max_pairs:
-            break
-    arr = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
-    return arr, arr.shape[0] < total
-
-
-def _pair_batch_scores(codes, ks, y_codes, k_y, pairs, chunk=64):
-    """Per batch: redundancy score(F_i | F_j) and relation score((F_i, F_j) | L)
-    for every pair (i < j), plus each feature's entropy (the reference's
-    self-pair value, which enters the redundancy normalisation)."""
-    n_pairs = pairs.shape[0]
-    red = np.zeros(n_pairs)
-    rel = np.zeros(n_pairs)
-    d = codes.shape[1]
-    self_entropy = np.array([entropy_from_codes(codes[:, j], ks[j]) for j in range(d)])
-    # Redundancy: the later column (by position) is the conditioning one, like
-    # the reference, which conditions on the later of the two sorted names.
-    for j in np.unique(pairs[:, 1]):
-        sel = np.flatnonzero(pairs[:, 1] == j)
-        idx = pairs[sel, 0]
-        red[sel] = chance_corrected_mi(codes[:, j], int(ks[j]), codes[:, idx], ks[idx])
-    for start in range(0, n_pairs, chunk):
-        block = pairs[start:start + chunk]
-        a, b = block[:, 0], block[:, 1]
-        joint = codes[:, a] * ks[b] + codes[:, b]
-        rel[start:start + chunk] = chance_corrected_mi(y_codes, k_y, joint, ks[a] * ks[b])
-    return red, rel, self_entropy
-
-
-def _minmax(values, extra=()):
-    """Min-max scale ``values`` using the range of ``values`` and ``extra`` together."""
-    values = np.asarray(values, dtype=np.float64)
-    pool = np.concatenate([values.ravel(), np.asarray(extra, dtype=np.float64).ravel()])
-    if pool.size == 0:
-        return values
-    lo, hi = float(np.min(pool)), float(np.max(pool))
-    if not hi > lo:
-        return np.zeros_like(values)
-    return (values - lo) / (hi - lo)
-
-
-def greedy_3mr(relevance, pairs, redundancy, relation):
-    """Order features by 3MR: relevance - median redundancy + median relation.
-
-    ``relevance`` (d,), ``redundancy`` / ``relation`` (n_pairs,) already
-    normalised, for the (i, j) rows of ``pairs``; pairs not listed count as 0
-    (as in the reference). Returns ``(order, gain)`` where ``gain[k]`` is the
-    objective of the k-th feature picked.
-    """
-    d = relevance.shape[0]
-    red = np.zeros((d, d))
-    rel = np.zeros((d, d))
-    if pairs.size:
-        red[pairs[:, 0], pairs[:, 1]] = red[pairs[:, 1], pairs[:, 0]] = redundancy
-        rel[pairs[:, 0], pairs[:, 1]] = rel[pairs[:, 1], pairs[:, 0]] = relation
-    first = int(np.argmax(relevance))
-    chosen = [first]
-    gains = [float(relevance[first])]
-    remaining = np.ones(d, dtype=bool)
-    remaining[first] = False
-    while remaining.any():
-        cand = np.flatnonzero(remaining)
-        objective = (relevance[cand] - np.median(red[np.ix_(chosen, cand)], axis=0)
-                     + np.median(rel[np.ix_(chosen, cand)], axis=0))
-        best = int(np.argmax(objective))
-        chosen.append(int(cand[best]))
-        gains.append(float(objective[best]))
-        remaining[cand[best]] = False
-    return np.asarray(chosen, dtype=np.int64), np.asarray(gains)
-
-
-# ------------------------------------------------------------- cardinality
-class _DistinctCounter:
-    """Distinct non-missing values of one column across batches: exact up to
-    65,536 values (an arrow hash set), then a HyperLogLog estimate (2**16
-    registers, about 0.4% standard error), so memory stays bounded on ID-like columns."""
-
-    _P = 16
-
-    def __init__(self):
-        self._seen = None
-        self._overflow = False
-        self._registers = np.zeros(1 << self._P, dtype=np.uint8)
-
-    def update(self, unique_values):
-        """Add a batch's distinct values (an arrow Array, a list or 1-d array; no missing)."""
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        values = unique_values if isinstance(unique_values, pa.Array) else pa.array(unique_values)
-        if len(values) == 0:
-            return
-        if self._overflow:
-            self._add_hll(self._hash(values))
-            return
-        if self._seen is not None and values.type != self._seen.type:
-            values = values.cast(self._seen.type)
-        merged = values if self._seen is None else pa.concat_arrays([self._seen, values])
-        self._seen = pc.unique(merged)
-        if len(self._seen) > _EXACT_DISTINCT_MAX:
-            self._overflow = True
-            self._add_hll(self._hash(self._seen))
-            self._seen = None
-
-    @staticmethod
-    def _hash(values):
-        import pandas as pd
-
-        arr = values.to_numpy(zero_copy_only=False)
-        if arr.dtype.kind in "US":
-            arr = arr.astype(object)
-        return pd.util.hash_array(arr, categorize=False)
-
-    def _add_hll(self, h):
-        p = self._P
-        idx = (h >> np.uint64(64 - p)).astype(np.int64)
-        rest = (h << np.uint64(p)) & np.uint64(0xFFFFFFFFFFFFFFFF)
-        rho = np.full(h.shape, 64 - p + 1, dtype=np.int64)
-        nz = rest != 0
-        rho[nz] = 64 - np.floor(np.log2(rest[nz].astype(np.float64))).astype(np.int64)
-        rho = np.minimum(rho, 64 - p + 1)
-        np.maximum.at(self._registers, idx, rho.astype(np.uint8))
-
-    @property
-    def exact(self) -> bool:
-        return not self._overflow
-
-    def count(self) -> int:
-        if not self._overflow:
-            return 0 if self._seen is None else len(self._seen)
-        m = float(self._registers.size)
-        alpha = 0.7213 / (1 + 1.079 / m)
-        est = alpha * m * m / np.sum(np.ldexp(1.0, -self._registers.astype(np.int64)))
-        zeros = int(np.count_nonzero(self._registers == 0))
-        if est <= 2.5 * m and zeros:
-            est = m * math.log(m / zeros)
-        return int(round(est))
+# The parameters the estimators and the file scorers share.
+_SHARED_CONSTRAINTS = {
+    "batch_size": [Interval(Integral, 2, None, closed="left")],
+    # None, every k-th row, or a fraction of the rows
+    "subsample": [None, Interval(Integral, 1, None, closed="left"), Interval(RealNotInt, 0, 1, closed="right")],
+    "n_bins": [StrOptions({"auto"}), None, Interval(Integral, 2, None, closed="left")],
+    "random_state": ["random_state"],
+}
+_ESTIMATOR_CONSTRAINTS = {
+    **BaseRanker._parameter_constraints,
+    **_SHARED_CONSTRAINTS,
+    # None, -1 (all cores) or below, or a number of threads
+    "n_jobs": [None, Interval(Integral, 1, None, closed="left"), Interval(Integral, None, -1, closed="right")],
+}
 
 
 # ----------------------------------------------------------- the estimators
@@ -262,7 +59,19 @@ class _OutRankBase(BaseRanker):
     _requires_target = True
     _allow_nan = True
     _task_aware = False  # the label is used as its raw values, like the reference
+    _feature_attributes = {
+        "_label_coverage": "vector", "batch_scores_": "columns", "raw_scores_": "vector",
+        # 3MR: pairs_ hold feature indices; redundancy_ / relation_ follow pairs_
+        "gain_": "vector", "pairs_": "indices",
+    }
+    _findings = {
+        "cardinality_": Finding("feature_vector", "Distinct values per column"),
+        "coverage_": Finding("feature_vector", "Share of rows with a value"),
+        "labels_": Finding("feature_text", "name-(cardinality; coverage %)"),
+        "n_batches_": Finding("scalar", "Batches scored"),
+    }
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, **fit_params):
         """Score every feature, rank them and choose the subset to keep.
 
@@ -278,59 +87,24 @@ class _OutRankBase(BaseRanker):
         -------
         self
         """
-        X = _codes_for_text_columns(X)
-        return super().fit(X, y, **fit_params)
-
-    def _batches(self, X, y):
-        """Per-batch ``(codes, ks, y_codes, k_y)`` of the rows this fit uses;
-        cardinality and coverage of the scored rows are gathered on the way."""
-        rows = _row_selection(X.shape[0], self.subsample, self.random_state)
-        if rows is not None:
-            X, y = X[rows], y[rows]
-        if X.shape[0] < 2:
-            raise InputError("OutRank needs at least 2 rows after subsampling.")
-        d = X.shape[1]
-        seen = [[] for _ in range(d)]
-        missing = np.zeros(d, dtype=np.int64)
-        n_scored = 0
-        batch_cov = []
-        for start, stop in _batch_bounds(X.shape[0], self.batch_size):
-            codes, ks, n_missing, values = factorize_columns(X[start:stop], self.n_bins,
-                                                             return_values=True)
-            y_codes, k_y = _label_codes(y[start:stop], self.n_bins)
-            missing += n_missing
-            n_scored += stop - start
-            batch_cov.append(100.0 * (1.0 - n_missing / (stop - start)))
-            for j in range(d):
-                seen[j].append(values[j])
-            yield codes, ks, y_codes, k_y
-        self.cardinality_ = np.array([np.unique(np.concatenate(v)).size if v else 0 for v in seen],
-                                     dtype=np.int64)
-        self.coverage_ = 1.0 - missing / max(n_scored, 1)
-        self._label_coverage = np.mean(batch_cov, axis=0) if batch_cov else np.full(d, 100.0)
-
-    def report_extra(self) -> dict:
-        """Per-column cardinality and coverage next to the scores (for the CLI / report)."""
-        from sklearn.utils.validation import check_is_fitted
-
-        check_is_fitted(self, "scores_")
+        X = _codes_for_text_columns(as_pandas_frame(X))
+        super().fit(X, y, **fit_params)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
             names = [f"x{j}" for j in range(self.n_features_in_)]
-        extra = {
-            "cardinality": [int(c) for c in self.cardinality_],
-            "coverage": [float(c) for c in self.coverage_],
-            "label": _labels(names, self.cardinality_, self._label_coverage),
-            "n_batches": int(self.n_batches_),
-        }
-        if hasattr(self, "normalized_scores_"):
-            extra["normalized_scores"] = [float(v) for v in self.normalized_scores_]
-        if hasattr(self, "order_"):
-            extra["order"] = [str(names[i]) for i in self.order_]
-            extra["relevance"] = [float(v) for v in self.relevance_]
-            extra["pairs_capped"] = self.pairs_capped_
-            extra["note"] = self.note_
-        return extra
+        self.labels_ = _labels(names, self.cardinality_, self._label_coverage)
+        return self
+
+    def _code_batches(self, X, y):
+        """The rows this fit uses, as batches of codes."""
+        return ArrayCodeBatches(X, np.asarray(y).reshape(-1), self.batch_size, self.n_bins,
+                                 self.subsample, self.random_state)
+
+    def _keep_statistics(self, source):
+        """Cardinality and coverage of the scored rows, from the last pass over ``source``."""
+        self.cardinality_ = source.cardinality()
+        self.coverage_ = 1.0 - source.n_missing / max(source.rows_scored, 1)
+        self._label_coverage = mean_coverage(source, self.cardinality_.shape[0])
 
     def _auto_support_size(self):
         # Keep the features that beat a same-cardinality random feature.
@@ -363,23 +137,6 @@ def _codes_for_text_columns(X):
         codes, _ = pd.factorize(col, use_na_sentinel=True)
         out[name] = np.where(codes < 0, np.nan, codes.astype(np.float64))
     return X if out is None else out
-
-
-def _run_batches(batches, func, n_jobs):
-    """Apply ``func`` to every batch of an iterable, lazily (one batch of codes
-    in memory per thread); with ``n_jobs`` > 1 batches are scored on threads
-    (numpy's sort, take and arithmetic release the GIL)."""
-    threads = _n_threads(n_jobs)
-    if threads == 1:
-        return [func(*b) for b in batches]
-    results, pending = [], []
-    with ThreadPoolExecutor(threads) as pool:
-        for b in batches:
-            pending.append(pool.submit(func, *b))
-            if len(pending) >= 2 * threads:
-                results.append(pending.pop(0).result())
-        results.extend(f.result() for f in pending)
-    return results
 
 
 class OutRank(_OutRankBase):
@@ -447,6 +204,8 @@ class OutRank(_OutRankBase):
         Distinct non-missing values of each column (all rows).
     coverage_ : ndarray of shape (n_features,)
         Fraction of rows where the column is not missing.
+    labels_ : list of str
+        The reference's ``name-(cardinality; coverage %)`` label of each column.
     ranking_, support_, n_features_in_, feature_names_in_
         See :class:`featkit.base.BaseRanker`.
 
@@ -470,9 +229,17 @@ class OutRank(_OutRankBase):
     [0.172, 0.0, 0.0]
     >>> est.get_support().tolist()
     [True, False, False]
-    >>> est.report_extra()["label"]          # name-(cardinality; coverage %)
+    >>> est.labels_                          # name-(cardinality; coverage %)
     ['x0-(2; 100)', 'x1-(2000; 100)', 'x2-(5; 100)']
     """
+
+    _findings = {
+        **_OutRankBase._findings,
+        "normalized_scores_": Finding("feature_vector", "Scores scaled with the label's own score"),
+        "label_score_": Finding("scalar", "The label's own score (its entropy)"),
+    }
+
+    _parameter_constraints = {**_ESTIMATOR_CONSTRAINTS, "normalize": ["boolean"]}
 
     def __init__(self, n_features_to_select="auto", batch_size=16384, subsample=None,
                  n_bins="auto", normalize=False, random_state=None, n_jobs=None):
@@ -485,9 +252,9 @@ class OutRank(_OutRankBase):
         self.n_jobs = n_jobs
 
     def _fit_scores(self, X, y):
-        _check_params(self.get_params())
-        y = np.asarray(y).reshape(-1)
-        results = _run_batches(self._batches(X, y), _score_batch, self.n_jobs)
+        source = self._code_batches(X, y)
+        results = run_batches(source, score_batch, self.n_jobs)
+        self._keep_statistics(source)
         self._set_batch_results(results)
         return self.normalized_scores_ if self.normalize else self.raw_scores_
 
@@ -496,7 +263,7 @@ class OutRank(_OutRankBase):
         self.n_batches_ = len(results)
         self.raw_scores_ = np.median(self.batch_scores_, axis=0)
         self.label_score_ = float(np.median([r[1] for r in results]))
-        self.normalized_scores_ = _minmax(self.raw_scores_, [self.label_score_])
+        self.normalized_scores_ = minmax(self.raw_scores_, [self.label_score_])
 
     def _relevance_for_cut(self):
         return self.raw_scores_
@@ -540,12 +307,13 @@ class OutRank3MR(_OutRankBase):
     relevance_ : ndarray of shape (n_features,)
         Raw OutRank scores against the label (median over batches).
     pairs_ : ndarray of shape (n_pairs, 2)
-        The scored pairs (i < j).
+        The scored pairs (input column indices; i < j in the canonical column order,
+        see :func:`featkit.base.canonical_column_order`).
     redundancy_, relation_ : ndarray of shape (n_pairs,)
         Raw median redundancy / relation scores of ``pairs_``.
     pairs_capped_ : bool
     note_ : str
-    n_batches_, cardinality_, coverage_, ranking_, support_, n_features_in_, feature_names_in_
+    n_batches_, cardinality_, coverage_, labels_, ranking_, support_, n_features_in_, feature_names_in_
         See :class:`OutRank` and :class:`featkit.base.BaseRanker`.
 
     Examples
@@ -563,6 +331,16 @@ class OutRank3MR(_OutRankBase):
     [True, False, False, True]
     """
 
+    _findings = {
+        **_OutRankBase._findings,
+        "order_": Finding("feature_order", "3MR order"),
+        "relevance_": Finding("feature_vector", "Relevance to the label"),
+        "pairs_capped_": Finding("scalar", "Pairs capped"),
+        "note_": Finding("note", "Pairs scored"),
+    }
+
+    _parameter_constraints = {**_ESTIMATOR_CONSTRAINTS, "max_pairs": [Interval(Integral, 0, None, closed="left")]}
+
     def __init__(self, n_features_to_select="auto", batch_size=16384, subsample=None,
                  n_bins="auto", max_pairs=10000, random_state=None, n_jobs=None):
         self.n_features_to_select = n_features_to_select
@@ -574,12 +352,9 @@ class OutRank3MR(_OutRankBase):
         self.n_jobs = n_jobs
 
     def _fit_scores(self, X, y):
-        params = self.get_params()
-        _check_params(params)
-        if not isinstance(self.max_pairs, numbers.Integral) or self.max_pairs < 0:
-            raise InputError(f"max_pairs must be an int >= 0, got {self.max_pairs!r}.")
-        y = np.asarray(y).reshape(-1)
-        fitted = _fit_3mr(lambda: self._batches(X, y), X.shape[1], self.max_pairs, self.n_jobs)
+        source = self._code_batches(X, y)
+        fitted = _fit_3mr(source, X.shape[1], self.max_pairs, self.n_jobs)
+        self._keep_statistics(source)
         for key, value in fitted.items():
             setattr(self, key, value)
         return self._scores_from_order()
@@ -594,23 +369,29 @@ class OutRank3MR(_OutRankBase):
         return self.relevance_
 
 
-def _fit_3mr(batch_source, d, max_pairs, n_jobs) -> dict:
-    """3MR from per-batch codes; ``batch_source()`` returns a fresh iterable of
-    batches (called twice: relevance first, then the pairs it selects)."""
-    relevance_runs = _run_batches(batch_source(), _score_batch, n_jobs)
+def _fit_3mr(source, d, max_pairs, n_jobs, progress=None) -> dict:
+    """3MR from per-batch codes, in two passes over ``source``: relevance first,
+    then the pairs it selects. With ``progress``, each pass is a sub-step of it."""
+
+    def one_pass(k):
+        if progress is not None:
+            source.progress = sub_steps(progress, f"pass {k} of 2", k - 1, 2)
+        return source
+
+    relevance_runs = run_batches(one_pass(1), score_batch, n_jobs)
     if not relevance_runs:
         raise InputError("3MR needs at least 2 data rows.")
     relevance = np.median(np.vstack([r[0] for r in relevance_runs]), axis=0)
-    pairs, capped = _choose_pairs(relevance, max_pairs)
+    pairs, capped = choose_pairs(relevance, max_pairs)
 
     def pair_func(codes, ks, y_codes, k_y):
-        return _pair_batch_scores(codes, ks, y_codes, k_y, pairs)
+        return pair_batch_scores(codes, ks, y_codes, k_y, pairs)
 
-    runs = _run_batches(batch_source(), pair_func, n_jobs)
+    runs = run_batches(one_pass(2), pair_func, n_jobs)
     red = np.median(np.vstack([r[0] for r in runs]), axis=0) if pairs.size else np.zeros(0)
     rel = np.median(np.vstack([r[1] for r in runs]), axis=0) if pairs.size else np.zeros(0)
     self_ent = np.median(np.vstack([r[2] for r in runs]), axis=0)
-    order, gains = greedy_3mr(_minmax(relevance), pairs, _minmax(red, self_ent), _minmax(rel))
+    order, gains = greedy_3mr(minmax(relevance), pairs, minmax(red, self_ent), minmax(rel))
     gain = np.empty(d)
     gain[order] = gains
     total = d * (d - 1) // 2
@@ -624,263 +405,62 @@ def _fit_3mr(batch_source, d, max_pairs, n_jobs) -> dict:
     }
 
 
+
 # ------------------------------------------------------- streaming from a file
-def _arrow_batches(path, batch_size, columns=None):
-    """Yield pyarrow Tables of exactly ``batch_size`` rows (the last one shorter)
-    read from a CSV / TSV (all columns as text, raw values as categories, like
-    the reference) or a Parquet / Feather file, never holding the whole file."""
-    import pyarrow as pa
+def _file_source(path, target, *, batch_size, random_state, drop, subsample, n_bins, progress, caller):
+    """The file's rows as batches of codes, after checking the shared parameters."""
+    from ..io import CodeBatches
 
-    from ..io._read import _open_text, detect_separator, table_format
+    validate_params(
+        {"batch_size": batch_size, "subsample": subsample, "n_bins": n_bins, "random_state": random_state},
+        _SHARED_CONSTRAINTS, caller,
+    )
+    return CodeBatches(path, target, drop=tuple(drop), batch_size=batch_size, subsample=subsample,
+                       random_state=random_state, n_bins=n_bins, short_tail=MIN_TRAILING_BATCH,
+                       progress=as_reporter(progress))
 
-    fmt, compression, default_sep = table_format(path)
-    if compression == "zip":
-        raise InputError(f"Cannot stream the zip archive {str(path)!r}; unzip it or use .gz / .bz2.")
-    if fmt == "csv":
-        import pyarrow.csv as pacsv
 
-        with _open_text(path, compression, "utf-8") as fh:
-            header = fh.readline()
-        if not header.strip():
-            raise InputError(f"The file {str(path)!r} is empty.")
-        sep = detect_separator(header, default_sep)
-        import csv
-
-        names = next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
-        convert = pacsv.ConvertOptions(
-            column_types={name: pa.string() for name in names},
-            include_columns=list(columns) if columns is not None else None,
-            strings_can_be_null=True,
+def _check_two_classes(source):
+    """Refuse a one-class target as the in-memory path does (every score would be 0)."""
+    classes = source.label_values
+    if len(classes) < 2:
+        only = f" (only {next(iter(classes))!r})" if classes else ""
+        raise InputError(
+            f"The target {source.target!r} has {len(classes)} class{'es' if len(classes) != 1 else ''}{only}; "
+            "classification needs at least 2."
         )
-        stream = pa.input_stream(str(path), compression="detect")
-        reader = pacsv.open_csv(stream, read_options=pacsv.ReadOptions(block_size=1 << 22),
-                                parse_options=pacsv.ParseOptions(delimiter=sep),
-                                convert_options=convert)
-        source = iter(reader)
-    elif fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        source = pq.ParquetFile(str(path)).iter_batches(batch_size=batch_size, columns=columns)
-    else:
-        import pyarrow.ipc as ipc
-
-        reader = ipc.open_file(str(path))
-        source = (reader.get_batch(i) for i in range(reader.num_record_batches))
-    pending, n_pending = [], 0
-    for batch in source:
-        if columns is not None and fmt == "feather":
-            batch = batch.select(columns)
-        pending.append(batch)
-        n_pending += batch.num_rows
-        while n_pending >= batch_size:
-            table = pa.Table.from_batches(pending)
-            yield table.slice(0, batch_size)
-            rest = table.slice(batch_size)
-            pending, n_pending = rest.to_batches(), rest.num_rows
-    if n_pending:
-        yield pa.Table.from_batches(pending)
 
 
-def _file_columns(path):
-    from ..io._read import _open_text, detect_separator, table_format
-
-    fmt, compression, default_sep = table_format(path)
-    if fmt == "csv":
-        import csv
-
-        with _open_text(path, compression, "utf-8") as fh:
-            header = fh.readline()
-        sep = detect_separator(header, default_sep)
-        return next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
-    if fmt == "parquet":
-        import pyarrow.parquet as pq
-
-        return list(pq.ParquetFile(str(path)).schema_arrow.names)
-    import pyarrow.ipc as ipc
-
-    return list(ipc.open_file(str(path)).schema.names)
-
-
-class _Progress:
-    def __init__(self, progress):
-        self._cb = progress
-        self._t0 = time.perf_counter()
-        self.rows = 0
-
-    def __call__(self, rows):
-        self.rows += rows
-        if not self._cb:
-            return
-        rate = self.rows / max(time.perf_counter() - self._t0, 1e-9)
-        if callable(self._cb):
-            self._cb(self.rows, rate)
-        else:
-            sys.stderr.write(f"\routrank: {self.rows:,} rows, {rate:,.0f} rows/s")
-            sys.stderr.flush()
-
-    def close(self):
-        if self._cb is True:
-            sys.stderr.write("\n")
-
-
-def _table_codes(table, features, target, n_bins, counters, missing_counts):
-    """Per-batch codes of an arrow Table; updates the distinct/missing counters."""
-    import pyarrow.compute as pc
-
-    n = table.num_rows
-    codes = np.empty((n, len(features)), dtype=np.int32, order="F")
-    ks = np.empty(len(features), dtype=np.int64)
-    for j, name in enumerate(features):
-        col = table.column(name).combine_chunks()
-        missing_counts[j] += col.null_count
-        binned = None
-        if n_bins is not None:
-            values = _as_float(col)
-            if values is not None:
-                binned = binned_codes(values, n_bins)
-        enc = pc.dictionary_encode(col, null_encoding="encode")
-        dictionary = enc.dictionary
-        counters[j].update(dictionary.drop_null() if dictionary.null_count else dictionary)
-        if binned is not None:
-            codes[:, j], ks[j] = binned, int(binned.max()) + 1
-        else:
-            codes[:, j] = enc.indices.to_numpy(zero_copy_only=False)
-            ks[j] = len(dictionary)
-    ycol = table.column(target).combine_chunks()
-    y_codes = None
-    if n_bins is not None:
-        values = _as_float(ycol)
-        if values is not None:
-            y_codes = binned_codes(values, n_bins)
-    if y_codes is not None:
-        k_y = int(y_codes.max()) + 1
-    else:
-        enc = pc.dictionary_encode(ycol, null_encoding="encode")
-        y_codes = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        k_y = len(enc.dictionary)
-    return np.ascontiguousarray(codes), ks, y_codes, k_y
-
-
-def _as_float(col):
-    """A numeric (or numeric-text) arrow column as float64 with NaN for missing; else None."""
+def _file_extra(source, task_note):
     import pyarrow as pa
-    import pyarrow.compute as pc
 
-    try:
-        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = pc.cast(col, pa.float64())
-        elif not (pa.types.is_integer(col.type) or pa.types.is_floating(col.type)):
-            return None
-        return col.to_numpy(zero_copy_only=False).astype(np.float64)
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        return None
-
-
-def _stream_batches(path, target, batch_size, drop, subsample, random_state, n_bins, progress):
-    """Shared file reader of the streaming scorers: features, a batch iterator, counters."""
-    from pathlib import Path
-
-    if not Path(path).is_file():
-        raise InputError(f"No such file: {str(path)!r}.")
-    names = _file_columns(path)
-    dupes = sorted({c for c in names if names.count(c) > 1})
-    if dupes:
-        raise InputError(f"The file {str(path)!r} has duplicate column names: {dupes}.")
-    if target is None:
-        raise InputError("OutRank needs a target column (--target).")
-    if target not in names:
-        raise UnknownNameError(f"Unknown target column {target!r}.{suggest_names(target, names)}")
-    unknown = [c for c in drop if c not in names]
-    if unknown:
-        raise UnknownNameError(f"Cannot drop unknown column(s) {unknown}.")
-    features = [c for c in names if c != target and c not in set(drop)]
-    if not features:
-        raise InputError("No feature column left to rank.")
-    counters = [_DistinctCounter() for _ in features]
-    missing = np.zeros(len(features), dtype=np.int64)
-    state = {"rows": 0}
-    tracker = _Progress(progress)
-
-    def kept_rows():
-        rng = None
-        if subsample is not None and not isinstance(subsample, numbers.Integral):
-            from sklearn.utils import check_random_state
-
-            rng = check_random_state(random_state)
-        offset = 0
-        import pyarrow as pa
-
-        pending, n_pending = [], 0
-        read = batch_size if subsample in (None, 1) else max(batch_size, 1 << 16)
-        for table in _arrow_batches(path, read, columns=features + [target]):
-            n = table.num_rows
-            tracker(n)
-            if subsample in (None, 1):
-                yield table
-                offset += n
-                continue
-            if rng is None:  # every k-th row, rows counted from 1
-                first = (subsample - 1 - offset) % subsample
-                idx = np.arange(first, n, subsample)
-            else:
-                idx = np.flatnonzero(rng.random_sample(n) < subsample)
-            offset += n
-            pending.append(table.take(pa.array(idx)))
-            n_pending += idx.size
-            while n_pending >= batch_size:
-                whole = pa.concat_tables(pending)
-                yield whole.slice(0, batch_size)
-                rest = whole.slice(batch_size)
-                pending, n_pending = [rest], rest.num_rows
-        if n_pending:
-            yield pa.concat_tables(pending)
-
-    def codes_of(table):
-        before = missing.copy()
-        out = _table_codes(table, features, target, n_bins, counters, missing)
-        state["rows"] += table.num_rows
-        state["coverage"].append(100.0 * (1.0 - (missing - before) / table.num_rows))
-        return out
-
-    def batches():
-        state["coverage"] = []
-        previous = None
-        for table in kept_rows():
-            if previous is not None:
-                yield codes_of(previous)
-            previous = table
-        if previous is not None and (state["rows"] == 0 or previous.num_rows > _MIN_TRAILING_BATCH):
-            yield codes_of(previous)
-        tracker.close()
-
-    return features, batches, counters, missing, state, tracker
-
-
-def _file_extra(features, counters, missing, tracker, state, task_note):
-    cards = [c.count() for c in counters]
-    n_read = tracker.rows
-    n_scored = state["rows"]
-    coverage = [1.0 - float(m) / max(n_scored, 1) for m in missing]
+    features = source.features
+    cards = [c.count() for c in source.distinct]
+    n_scored = source.rows_scored
+    coverage = [1.0 - float(m) / max(n_scored, 1) for m in source.n_missing]
+    types = source.column_types or [pa.string()] * len(features)
     columns = []
-    for name, card, cov, cnt in zip(features, cards, coverage, counters):
+    for name, card, cov, cnt, kind in zip(features, cards, coverage, source.distinct, types):
+        numeric = pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_boolean(kind)
+        notes = [] if numeric else [f"{int(card):,} categor{'y' if card == 1 else 'ies'}"]
+        if not cnt.exact:
+            notes.append("cardinality estimated (HyperLogLog)")
         columns.append({
-            "name": name, "kind": "categorical", "dtype": "string",
+            "name": name, "kind": "numeric" if numeric else "categorical", "dtype": str(kind),
             "n_missing": int(round((1 - cov) * n_scored)), "missing_frac": 1 - cov,
-            "cardinality": int(card), "used": True,
-            "note": "" if cnt.exact else "cardinality estimated (HyperLogLog)",
+            "cardinality": int(card), "used": True, "note": "; ".join(notes),
         })
     return {
-        "n_rows": n_read, "task": "classification", "columns": columns,
+        "n_rows": source.rows_read, "task": "classification", "columns": columns,
         "notes": [task_note], "cardinality": cards, "coverage": coverage,
-        "label": _labels(features, cards, np.mean(state["coverage"], axis=0)
-                         if state.get("coverage") else np.full(len(features), 100.0)),
-        "rows_scored": state["rows"],
+        "label": _labels(features, cards, mean_coverage(source, len(features))),
+        "rows_scored": n_scored,
     }
 
 
 def outrank_file(path, target, *, batch_size=16384, random_state=0, drop=(), progress=None,
                  subsample=None, n_bins="auto"):
-    """OutRank scores of a CSV / TSV / Parquet file's columns, read in batches.
+    """OutRank scores of a CSV / TSV / Parquet / Feather file's columns, read in batches.
 
     Holds one batch of rows at a time (never the whole file). CSV columns are
     read as text; with ``n_bins=None`` their raw values are the categories, as
@@ -899,9 +479,9 @@ def outrank_file(path, target, *, batch_size=16384, random_state=0, drop=(), pro
         As in :class:`OutRank`.
     drop : sequence of str
         Columns not to rank.
-    progress : callable, bool or None
-        Called as ``progress(rows_read, rows_per_second)`` after each chunk read;
-        True prints rows and rows/s to stderr.
+    progress : callable or None
+        A :mod:`featkit.progress` reporter, told the rows read so far
+        (label ``"120,000 rows"``, total None).
 
     Returns
     -------
@@ -924,20 +504,19 @@ def outrank_file(path, target, *, batch_size=16384, random_state=0, drop=(), pro
     >>> features, bool(scores[0] > scores[1])
     (['a', 'noise'], True)
     """
-    _check_params({"batch_size": batch_size, "subsample": subsample, "n_bins": n_bins})
-    features, batches, counters, missing, state, tracker = _stream_batches(
-        path, target, batch_size, tuple(drop), subsample, random_state, n_bins, progress)
-    results = [_score_batch(*b) for b in batches()]
+    source = _file_source(path, target, batch_size=batch_size, random_state=random_state, drop=drop,
+                          subsample=subsample, n_bins=n_bins, progress=progress, caller="outrank_file")
+    results = [score_batch(*b) for b in source]
     if not results:
         raise InputError(f"The file {str(path)!r} has fewer than 2 data rows.")
+    _check_two_classes(source)
     scores = np.median(np.vstack([r[0] for r in results]), axis=0)
     label_score = float(np.median([r[1] for r in results]))
-    extra = _file_extra(features, counters, missing, tracker, state,
-                        f"OutRank: median over {len(results)} batch(es) of {batch_size:,} rows.")
-    extra["normalized_scores"] = [float(v) for v in _minmax(scores, [label_score])]
+    extra = _file_extra(source, f"OutRank: median over {len(results)} batch(es) of {batch_size:,} rows.")
+    extra["normalized_scores"] = [float(v) for v in minmax(scores, [label_score])]
     extra["label_score"] = label_score
     extra["n_batches"] = len(results)
-    return features, scores, extra
+    return source.features, scores, extra
 
 
 def outrank_3mr_file(path, target, *, batch_size=16384, random_state=0, drop=(), progress=None,
@@ -946,25 +525,19 @@ def outrank_3mr_file(path, target, *, batch_size=16384, random_state=0, drop=(),
     then the capped feature pairs). Scores as :class:`OutRank3MR`'s ``scores_``.
 
     Returns ``(features, scores, extra)`` like :func:`outrank_file`, with the
-    3MR order, the pair-cap note and the relevance scores in ``extra``.
+    3MR order, the pair-cap note and the relevance scores in ``extra``;
+    ``progress`` hears the rows read in each pass (``"pass 1 of 2: 120,000 rows"``).
     """
-    _check_params({"batch_size": batch_size, "subsample": subsample, "n_bins": n_bins})
-    features, batches, counters, missing, state, tracker = _stream_batches(
-        path, target, batch_size, tuple(drop), subsample, random_state, n_bins, progress)
-
-    def fresh():
-        state["rows"] = 0
-        tracker.rows = 0
-        for c in range(len(counters)):
-            counters[c] = _DistinctCounter()
-        missing[:] = 0
-        return batches()
-
-    fitted = _fit_3mr(fresh, len(features), max_pairs, None)
+    validate_params({"max_pairs": max_pairs}, OutRank3MR._parameter_constraints, "outrank_3mr_file")
+    source = _file_source(path, target, batch_size=batch_size, random_state=random_state, drop=drop,
+                          subsample=subsample, n_bins=n_bins, progress=None, caller="outrank_3mr_file")
+    features = source.features
+    fitted = _fit_3mr(source, len(features), max_pairs, None, progress=progress)
+    _check_two_classes(source)
     d = len(features)
     scores = np.empty(d)
     scores[fitted["order_"]] = 1.0 - np.arange(d) / d
-    extra = _file_extra(features, counters, missing, tracker, state, fitted["note_"])
+    extra = _file_extra(source, fitted["note_"])
     extra.update({
         "order": [features[i] for i in fitted["order_"]],
         "relevance": [float(v) for v in fitted["relevance_"]],

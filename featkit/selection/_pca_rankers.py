@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import numbers
+from numbers import Integral
 
 import numpy as np
 
 from ..base import BaseRanker, resolve_n_features
 from ..exceptions import InputError
+from ..findings import Finding
+from ..utils._param_validation import Interval, RealNotInt, StrOptions
 
 __all__ = ["PCALoadingsRanker", "PFARanker"]
 
@@ -22,24 +25,18 @@ def _standardize(X, standardize):
 
 
 def _pca_axes(X, n_components, standardize):
-    """(components (k, d), explained variance (k,)) of the PCA that the rankers read."""
+    """(components (k, d), explained variance (k,), its ratio (k,)) of the PCA that the rankers read."""
     from ..decomposition import PCA
 
-    if n_components is not None and not (
-        (isinstance(n_components, numbers.Integral) and not isinstance(n_components, bool) and n_components >= 1)
-        or (isinstance(n_components, numbers.Real) and 0 < n_components < 1)
-    ):
-        raise InputError(
-            f"n_components must be an int >= 1, a share of variance in (0, 1) or None, got {n_components!r}."
-        )
     Z = _standardize(np.asarray(X, dtype=np.float64), standardize)
     limit = min(Z.shape)
     if isinstance(n_components, numbers.Integral):
         n_components = min(int(n_components), limit)
     if np.allclose(Z, 0):
-        return np.zeros((1, Z.shape[1])), np.zeros(1)
+        return np.zeros((1, Z.shape[1])), np.zeros(1), np.zeros(1)
     pca = PCA(n_components, solver="covariance_eigh").fit(Z)
-    return np.asarray(pca.components_), np.asarray(pca.explained_variance_)
+    return (np.asarray(pca.components_), np.asarray(pca.explained_variance_),
+            np.asarray(pca.explained_variance_ratio_))
 
 
 class PCALoadingsRanker(BaseRanker):
@@ -69,6 +66,7 @@ class PCALoadingsRanker(BaseRanker):
     support_ : ndarray of shape (n_features,)
     components_ : ndarray of shape (n_components_, n_features)
     explained_variance_ : ndarray of shape (n_components_,)
+    explained_variance_ratio_ : ndarray of shape (n_components_,)
     n_components_ : int
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -81,10 +79,19 @@ class PCALoadingsRanker(BaseRanker):
     >>> f = rng.normal(size=(200, 1))
     >>> X = np.hstack([f, f + 0.1 * rng.normal(size=(200, 1)), rng.normal(size=(200, 2))])
     >>> PCALoadingsRanker(n_components=1).fit(X).ranking_[:2].tolist()
-    [1, 2]
+    [1.0, 2.0]
     """
 
     _task_aware = False
+    _feature_attributes = {"components_": "columns"}
+    _findings = {"n_components_": Finding("scalar", "Components read")}
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "standardize": ["boolean"],
+    }
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, standardize=True):
         self.n_features_to_select = n_features_to_select
@@ -92,8 +99,9 @@ class PCALoadingsRanker(BaseRanker):
         self.standardize = standardize
 
     def _fit_scores(self, X, y=None):
-        comps, ev = _pca_axes(X, self.n_components, self.standardize)
+        comps, ev, ratio = _pca_axes(X, self.n_components, self.standardize)
         self.components_, self.explained_variance_ = comps, ev
+        self.explained_variance_ratio_ = ratio
         self.n_components_ = int(comps.shape[0])
         total = ev.sum()
         if total <= 0:
@@ -102,11 +110,6 @@ class PCALoadingsRanker(BaseRanker):
 
     def _auto_support_size(self):
         return min(self.n_components_, self.n_features_in_)
-
-    def report_extra(self) -> dict:
-        """Explained variance of the components read (for the report)."""
-        return {"n_components": self.n_components_,
-                "explained_variance": [float(v) for v in self.explained_variance_]}
 
 
 class PFARanker(BaseRanker):
@@ -150,6 +153,9 @@ class PFARanker(BaseRanker):
         Index of the feature chosen for each cluster.
     n_clusters_ : int
     n_components_ : int
+    components_ : ndarray of shape (n_components_, n_features)
+        The principal axes the features were clustered in.
+    explained_variance_, explained_variance_ratio_ : ndarray of shape (n_components_,)
     n_features_in_ : int
     feature_names_in_ : ndarray of shape (n_features_in_,)
 
@@ -166,6 +172,23 @@ class PFARanker(BaseRanker):
     """
 
     _task_aware = False
+    _feature_attributes = {"representatives_": "indices", "components_": "columns"}
+    _findings = {
+        "n_components_": Finding("scalar", "Components read"),
+        "n_clusters_": Finding("scalar", "Clusters of features"),
+        "labels_": Finding("feature_groups", "Cluster of each feature"),
+    }
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left"),
+                         Interval(RealNotInt, 0, 1, closed="neither"), None],
+        "standardize": ["boolean"],
+        # at most the number of features: checked in fit
+        "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
+        "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, n_clusters=None, standardize=True,
                  n_init=10, random_state=None):
@@ -180,10 +203,12 @@ class PFARanker(BaseRanker):
         from sklearn.cluster import KMeans
 
         d = X.shape[1]
-        comps, ev = _pca_axes(X, self.n_components, self.standardize)
+        comps, ev, ratio = _pca_axes(X, self.n_components, self.standardize)
+        self.components_, self.explained_variance_ = comps, ev
+        self.explained_variance_ratio_ = ratio
         self.n_components_ = q = int(comps.shape[0])
         if self.n_clusters is not None:
-            if not (isinstance(self.n_clusters, numbers.Integral) and 1 <= self.n_clusters <= d):
+            if self.n_clusters > d:
                 raise InputError(f"n_clusters must be an int between 1 and {d}, got {self.n_clusters!r}.")
             p = int(self.n_clusters)
         else:
@@ -208,8 +233,3 @@ class PFARanker(BaseRanker):
 
     def _auto_support_size(self):
         return self.n_clusters_
-
-    def report_extra(self) -> dict:
-        """Clusters of features (for the report)."""
-        return {"n_components": self.n_components_, "n_clusters": self.n_clusters_,
-                "labels": [int(v) for v in self.labels_]}

@@ -27,17 +27,25 @@ from __future__ import annotations
 
 import math
 import numbers
+from numbers import Integral, Real
 import warnings
 
 import numpy as np
 
 from .._array import torch_device
 from ..base import BaseRanker, resolve_n_features
+from ..findings import Finding
 from ..exceptions import InputError
+from ..utils._param_validation import (
+    NON_NEGATIVE,
+    POSITIVE,
+    TASK_CONSTRAINT,
+    TORCH_DEVICE_CONSTRAINT,
+    Interval,
+    StrOptions,
+)
 from ._torch_utils import (
     as_tensor,
-    check_positive_float,
-    check_positive_int,
     import_torch,
     make_generator,
     seed_from,
@@ -152,6 +160,32 @@ class SequentialAttentionSelector(BaseRanker):
     """
 
     _requires_target = True
+    _findings = {
+        "selection_order_": Finding("feature_order", "Order in which the features were chosen"),
+        "attention_history_": Finding("feature_history", "Scores at each selection step"),
+    }
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "variant": [StrOptions(set(VARIANTS))],
+        "task": TASK_CONSTRAINT,
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "features_per_step": [Interval(Integral, 1, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "learning_rate": [POSITIVE],
+        "attention_learning_rate": [POSITIVE, StrOptions({"auto"})],
+        "warmup": [Interval(Real, 0, 1, closed="left")],
+        "min_phase_steps": [Interval(Integral, 1, None, closed="left")],
+        "penalty": [NON_NEGATIVE],
+        "optimizer": [StrOptions(set(_OPTIMIZERS))],
+        "weight_decay": [NON_NEGATIVE],
+        "reference_schedule": ["boolean"],
+        # any int (seed_from folds it) or a NumPy generator, as before the constraints
+        "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
+        "n_threads": [Integral, None],
+        "device": TORCH_DEVICE_CONSTRAINT,
+    }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
                  hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,
@@ -178,11 +212,10 @@ class SequentialAttentionSelector(BaseRanker):
         self.device = device
 
     # ------------------------------------------------------------ checking
-    def _check_params(self):
-        if self.variant not in VARIANTS:
-            raise InputError(f"variant must be one of {VARIANTS}, got {self.variant!r}.")
-        if self.optimizer not in _OPTIMIZERS:
-            raise InputError(f"optimizer must be one of {_OPTIMIZERS}, got {self.optimizer!r}.")
+    def _layer_sizes(self):
+        """``hidden_layer_sizes`` as a tuple of positive ints (an int or a sequence, the
+        type being checked by the constraints; the entries are checked here, as
+        scikit-learn's MLP does)."""
         sizes = self.hidden_layer_sizes
         if isinstance(sizes, numbers.Integral):
             sizes = (sizes,)
@@ -192,18 +225,6 @@ class SequentialAttentionSelector(BaseRanker):
             raise InputError(f"hidden_layer_sizes must be a tuple of ints, got {sizes!r}.") from None
         if any(s < 1 for s in sizes):
             raise InputError(f"hidden_layer_sizes must be positive, got {sizes!r}.")
-        check_positive_int(self.features_per_step, "features_per_step")
-        check_positive_int(self.epochs, "epochs")
-        check_positive_int(self.min_phase_steps, "min_phase_steps")
-        if self.batch_size is not None:
-            check_positive_int(self.batch_size, "batch_size")
-        check_positive_float(self.learning_rate, "learning_rate")
-        if self.attention_learning_rate != "auto":
-            check_positive_float(self.attention_learning_rate, "attention_learning_rate")
-        check_positive_float(self.penalty, "penalty", allow_zero=True)
-        check_positive_float(self.weight_decay, "weight_decay", allow_zero=True)
-        if not (isinstance(self.warmup, numbers.Real) and 0 <= self.warmup < 1):
-            raise InputError(f"warmup must be a fraction in [0, 1), got {self.warmup!r}.")
         return sizes
 
     # ------------------------------------------------------------- network
@@ -224,7 +245,7 @@ class SequentialAttentionSelector(BaseRanker):
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        sizes = self._check_params()
+        sizes = self._layer_sizes()
         torch = import_torch(f"{type(self).__name__}")
         F = torch.nn.functional
         seed = seed_from(self.random_state)
@@ -270,17 +291,6 @@ class SequentialAttentionSelector(BaseRanker):
         scores = 0.999 * scores / top if top > 0 else np.zeros(d)
         scores[order] = 1.0 + (len(order) - np.arange(len(order))) / len(order)
         return scores
-
-    def report_extra(self) -> dict:
-        """Selection order and the per-step scores, for the report."""
-        names = getattr(self, "feature_names_in_", None)
-        features = [str(f) for f in names] if names is not None else list(range(self.n_features_in_))
-        return {
-            "variant": self.variant,
-            "features": features,
-            "selection_order": [features[i] for i in self.selection_order_],
-            "attention_history": self.attention_history_.tolist(),
-        }
 
 
 class _Engine:
@@ -451,8 +461,6 @@ class _Engine:
                 step += 1
         if group:
             last = self._select(self.k)
-        elif remaining > 0 and not reference:  # pragma: no cover - every phase has a step
-            last = self._select(remaining)
         elif reference:
             # the last phase trained with k features; its remaining attention ranks the rest
             last = self._criterion().cpu().double().numpy() * (1 - self.selected.cpu().numpy())

@@ -64,7 +64,7 @@ SMALL_WORK = 1_000_000
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
+    except AttributeError:  # macOS and Windows have no CPU affinity call
         return os.cpu_count() or 1
 
 
@@ -90,21 +90,3 @@ def torch_threads(torch, n_threads=None, work=None):
 def as_tensor(torch, array, device, dtype=None):
     dtype = torch.float32 if dtype is None else dtype
     return torch.as_tensor(np.ascontiguousarray(array), dtype=dtype, device=device)
-
-
-def check_positive_int(value, name, minimum=1):
-    import numbers
-
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise InputError(f"{name} must be an int >= {minimum}, got {value!r}.")
-    return int(value)
-
-
-def check_positive_float(value, name, allow_zero=False):
-    import numbers
-
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and np.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        bound = ">= 0" if allow_zero else "> 0"
-        raise InputError(f"{name} must be a number {bound}, got {value!r}.")
-    return float(value)

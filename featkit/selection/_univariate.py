@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from numbers import Integral, Real
 
 import numpy as np
 from sklearn.feature_selection import (
@@ -13,6 +14,7 @@ from sklearn.feature_selection import (
 )
 
 from ..base import BaseRanker
+from ..utils._param_validation import TASK_CONSTRAINT, Interval, StrOptions
 
 
 class FTestRanker(BaseRanker):
@@ -46,6 +48,13 @@ class FTestRanker(BaseRanker):
     """
 
     _requires_target = True
+    _feature_attributes = {"pvalues_": "vector"}
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "alpha": [Interval(Real, 0, 1, closed="both")],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", alpha=0.05):
         self.n_features_to_select = n_features_to_select
@@ -97,10 +106,18 @@ class MutualInfoRanker(BaseRanker):
     >>> from featkit.selection import MutualInfoRanker
     >>> X, y = load_iris(return_X_y=True)
     >>> MutualInfoRanker(random_state=0).fit(X, y).ranking_.tolist()
-    [3, 4, 1, 2]
+    [3.0, 4.0, 1.0, 2.0]
     """
 
     _requires_target = True
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "task": TASK_CONSTRAINT,
+        "n_neighbors": [Interval(Integral, 1, None, closed="left")],
+        "discrete_features": ["boolean", StrOptions({"auto"}), "array-like"],
+        "random_state": ["random_state"],
+    }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_neighbors=3,
                  discrete_features="auto", random_state=None):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from numbers import Real
+
 import numpy as np
 
 from ..base import BaseRanker
+
+from ..utils._param_validation import Interval
 
 
 class VarianceRanker(BaseRanker):
@@ -39,10 +43,16 @@ class VarianceRanker(BaseRanker):
     >>> from featkit.selection import VarianceRanker
     >>> X = np.array([[0, 1.0, 5], [0, 2.0, 5], [0, 9.0, 6]])
     >>> VarianceRanker().fit(X).ranking_.tolist()
-    [3, 1, 2]
+    [3.0, 1.0, 2.0]
     """
 
     _allow_nan = True
+    _columnwise = True  # nanvar along axis 0 is exact per column
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "threshold": [Interval(Real, None, None, closed="neither")],
+    }
 
     def __init__(self, n_features_to_select="auto", threshold=0.0):
         self.n_features_to_select = n_features_to_select

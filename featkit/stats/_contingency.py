@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ._binning import quantile_bin_codes
+
 __all__ = [
     "factorize",
     "factorize_columns",
-    "count_distinct",
     "quantile_codes",
     "binned_codes",
     "AUTO_BINS",
@@ -73,14 +74,8 @@ def quantile_codes(values, n_bins: int):
     present = arr[finite]
     if present.size == 0 or np.unique(present).size <= n_bins:
         return None
-    edges = np.unique(np.quantile(present, np.linspace(0, 1, n_bins + 1)[1:-1]))
-    codes = np.searchsorted(edges, arr, side="right").astype(np.int64)
-    # Compact the bins actually used so that k is the number of categories seen.
-    used, codes_present = np.unique(codes[finite], return_inverse=True)
-    out = np.empty(arr.shape[0], dtype=np.int64)
-    out[finite] = codes_present
-    out[~finite] = used.size
-    return out
+    # dense codes: k is the number of categories seen
+    return quantile_bin_codes(arr, n_bins)
 
 
 # Bins of a continuous column under ``n_bins="auto"``.
@@ -193,21 +188,6 @@ def factorize_columns(X, n_bins=None, *, return_values=False):
     if return_values:
         return codes, ks, n_missing, values
     return codes, ks, n_missing
-
-
-def count_distinct(col) -> int:
-    """Distinct non-missing values of a 1-d numeric column."""
-    col = np.asarray(col)
-    if col.dtype.kind == "f":
-        col = col[~np.isnan(col)]
-    if col.size == 0:
-        return 0
-    direct = _direct_codes(col, max(4 * col.size, 1024))
-    if direct is not None:
-        return int(np.count_nonzero(np.bincount(direct[0], minlength=direct[1])))
-    import pandas as pd
-
-    return int(pd.unique(col).size)
 
 
 def _xlogx(counts: np.ndarray) -> np.ndarray:

@@ -1,5 +1,6 @@
-"""Shared helpers at the ground floor: target handling and validation."""
+"""Shared helpers at the ground floor: target handling, validation and number formatting."""
 
-from ._task import infer_task, check_target
+from ._format import column_digits, format_number
+from ._task import check_target, infer_task
 
-__all__ = ["infer_task", "check_target"]
+__all__ = ["check_target", "column_digits", "format_number", "infer_task"]

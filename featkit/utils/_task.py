@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._constants import TASKS
 from ..exceptions import InputError
+from ._input import check_label_types, check_magnitude, plain_value
 
-TASKS = ("auto", "classification", "regression")
 
 # An integer target with at most this many distinct values is a class label.
 MAX_CLASSES_INTEGER_TARGET = 20
@@ -51,7 +52,8 @@ def check_target(y, task: str, name: str = "target"):
     For classification the labels are returned as integer codes 0..k-1 together
     with the classes; for regression as float64 with the classes None.
     Raises :class:`~featkit.exceptions.InputError` for a target that cannot be
-    learned from (one class, all missing, constant, non-finite values).
+    learned from (one class, all missing, constant, non-finite values, labels
+    mixing text and numbers, numbers beyond ``MAX_MAGNITUDE``).
     """
     arr = np.asarray(y)
     if arr.ndim != 1:
@@ -65,9 +67,10 @@ def check_target(y, task: str, name: str = "target"):
             missing = np.array([v is None or (isinstance(v, float) and np.isnan(v)) for v in arr])
             if missing.any():
                 raise InputError(f"The {name} has missing values; drop those rows or fill them.")
+        check_label_types(arr, name)
         classes, codes = np.unique(arr, return_inverse=True)
         if classes.size < 2:
-            only = f" (only {classes[0]!r})" if classes.size else ""
+            only = f" (only {plain_value(classes[0])!r})" if classes.size else ""
             raise InputError(
                 f"The {name} has {classes.size} class{'es' if classes.size != 1 else ''}{only}; "
                 "classification needs at least 2."
@@ -81,6 +84,7 @@ def check_target(y, task: str, name: str = "target"):
         ) from None
     if not np.all(np.isfinite(values)):
         raise InputError(f"The {name} has missing or infinite values; drop those rows or fill them.")
+    check_magnitude(values, name, droppable=False)
     if values.size and np.ptp(values) == 0:
         raise InputError(f"The {name} is constant; there is nothing to learn.")
     return values, None

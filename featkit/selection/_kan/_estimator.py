@@ -15,16 +15,24 @@ only inside ``fit``.
 from __future__ import annotations
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 
 from ..._array import check_memory, memory_budget_bytes, torch_device
 from ...base import BaseRanker
+from ...findings import Finding
 from ...exceptions import InputError
+from ...utils._param_validation import (
+    NON_NEGATIVE,
+    POSITIVE,
+    TASK_CONSTRAINT,
+    TORCH_DEVICE_CONSTRAINT,
+    Interval,
+    StrOptions,
+)
 from .._torch_utils import (
     as_tensor,
-    check_positive_float,
-    check_positive_int,
     import_torch,
     make_generator,
     seed_from,
@@ -103,6 +111,13 @@ class KANSelector(BaseRanker):
         Every score ("l1", "l2", "si", "ko", and "l1_coef", "l2_coef").
     fold_losses_ : ndarray of shape (n_folds,)
         Held-out loss of each fold's network.
+    baseline_losses_ : ndarray of shape (n_folds,)
+        Held-out loss of a constant predictor (training prior / mean) per fold.
+    degenerate_ : str or None
+        Why the scores are not to be trusted when the networks do no better
+        than the constant predictor on held-out rows (mean loss >= 0.99 x the
+        baseline's), else None; the engine then leaves the method out of the
+        consensus.
     ranking_, support_, n_features_in_, feature_names_in_, task_
         See :class:`featkit.base.BaseRanker`.
 
@@ -119,6 +134,29 @@ class KANSelector(BaseRanker):
     """
 
     _requires_target = True
+    _findings = {
+        "all_scores_": Finding("feature_vectors", "Scores of every KAN criterion"),
+        "fold_losses_": Finding("values", "Held-out loss per fold"),
+    }
+
+    _parameter_constraints = {
+        **BaseRanker._parameter_constraints,
+        "metric": [StrOptions(set(KAN_SCORES))],
+        "importance": [StrOptions(set(_IMPORTANCE))],
+        "task": TASK_CONSTRAINT,
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "grid_size": [Interval(Integral, 1, None, closed="left")],
+        "spline_order": [Interval(Integral, 0, None, closed="left")],
+        "n_splits": [Interval(Integral, 2, None, closed="left")],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [POSITIVE, StrOptions({"auto"})],
+        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+        "weight_decay": [NON_NEGATIVE],
+        # any int (seed_from folds it) or a NumPy generator, as before the constraints
+        "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
+        "n_threads": [Integral, None],
+        "device": TORCH_DEVICE_CONSTRAINT,
+    }
 
     def __init__(self, n_features_to_select="auto", metric="l1", importance="activation", task="auto",
                  hidden_size=8, grid_size=5, spline_order=3, n_splits=5, epochs=200,
@@ -141,26 +179,13 @@ class KANSelector(BaseRanker):
         self.device = device
 
     # ------------------------------------------------------------ checking
-    def _check_params(self):
-        if self.metric not in KAN_SCORES:
-            raise InputError(f"metric must be one of {KAN_SCORES}, got {self.metric!r}.")
-        if self.importance not in _IMPORTANCE:
-            raise InputError(f"importance must be one of {_IMPORTANCE}, got {self.importance!r}.")
+    def _check_importance(self):
+        # the one check of two parameters together; each alone is a declared constraint
         if self.importance == "coefficient" and self.metric not in ("l1", "l2"):
             raise InputError(
                 f"importance='coefficient' defines only the 'l1' and 'l2' scores, not {self.metric!r}; "
                 "use importance='activation'."
             )
-        check_positive_int(self.hidden_size, "hidden_size")
-        check_positive_int(self.grid_size, "grid_size")
-        check_positive_int(self.spline_order, "spline_order", minimum=0)
-        check_positive_int(self.n_splits, "n_splits", minimum=2)
-        check_positive_int(self.epochs, "epochs")
-        if self.learning_rate != "auto":
-            check_positive_float(self.learning_rate, "learning_rate")
-        check_positive_float(self.weight_decay, "weight_decay", allow_zero=True)
-        if self.batch_size is not None:
-            check_positive_int(self.batch_size, "batch_size")
 
     def _folds(self, X, y, seed):
         from sklearn.model_selection import KFold, StratifiedKFold
@@ -179,7 +204,7 @@ class KANSelector(BaseRanker):
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        self._check_params()
+        self._check_importance()
         torch = import_torch(f"{type(self).__name__}")
         seed = seed_from(self.random_state)
         device = torch_device(torch, self.device)
@@ -297,8 +322,7 @@ class KANSelector(BaseRanker):
         lr = self.learning_rate
         if lr == "auto":
             lr = min(0.01, 0.05 / np.sqrt(first.base_weight.shape[1]))
-        if len(layers) != 2:  # pragma: no cover - the network is always [d, hidden, outputs]
-            raise RuntimeError("the hand-written KAN gradients are for two layers")
+        # kan_gradients is written for the two layers of [d, hidden_size, outputs] built in _fold_setup
         opt = FlatAdam(torch, [p for layer in layers for p in layer], lr, self.weight_decay)
         params = opt.params
         full = self.batch_size is None or self.batch_size >= min(sizes)
@@ -334,7 +358,12 @@ class KANSelector(BaseRanker):
             else:
                 sd = y[train].std() if y[train].std() > 0 else 1.0
                 baseline.append(np.mean(((y[test] - y[train].mean()) / sd) ** 2))
+        self.baseline_losses_ = np.asarray(baseline)
+        self.degenerate_ = None
         if np.mean(self.fold_losses_) >= 0.99 * np.mean(baseline):
+            self.degenerate_ = (
+                f"held-out loss {np.mean(self.fold_losses_):.3g} no better than a constant "
+                f"predictor's {np.mean(baseline):.3g}")
             warnings.warn(
                 f"{type(self).__name__}: the KAN does no better than a constant prediction on "
                 f"held-out rows (loss {np.mean(self.fold_losses_):.3g} vs {np.mean(baseline):.3g}), "
@@ -392,15 +421,3 @@ class KANSelector(BaseRanker):
         }
         scores = {key: value.detach().cpu().numpy() for key, value in scores.items()}
         return scores, base_loss_sum / nv
-
-    def report_extra(self) -> dict:
-        """Scores of every KAN criterion and the held-out losses, for the report."""
-        names = getattr(self, "feature_names_in_", None)
-        features = [str(f) for f in names] if names is not None else list(range(self.n_features_in_))
-        return {
-            "features": features,
-            "metric": self.metric,
-            "importance": self.importance,
-            "all_scores": {k: np.asarray(v).tolist() for k, v in self.all_scores_.items()},
-            "fold_losses": self.fold_losses_.tolist(),
-        }
