@@ -79,6 +79,29 @@ class BinnedMutualInfoRanker(BaseRanker):
         self.n_bins = n_bins
         self.bias_correction = bias_correction
 
+    def fit(self, X, y=None, **fit_params):
+        """Score every feature, rank them and choose the subset to keep.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_features)
+            Numbers, or codes; text / categorical DataFrame columns are used as
+            their categories (as OutRank reads them). NaN is a category.
+        y : array-like of shape (n_samples,)
+            The target; an object label is used as its text.
+
+        Returns
+        -------
+        self
+        """
+        from ..utils._input import as_pandas_frame
+        from ._outrank import _codes_for_text_columns
+
+        y_arr = np.asarray(y) if y is not None else None
+        if y_arr is not None and y_arr.dtype == object:
+            y = y_arr.astype(str)  # a label of text and numbers mixed: its values are categories
+        return super().fit(_codes_for_text_columns(as_pandas_frame(X)), y, **fit_params)
+
     def _fit_scores(self, X, y):
         if self.bias_correction not in ("miller_madow", None):
             raise ValueError(

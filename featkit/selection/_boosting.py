@@ -232,8 +232,7 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     rows scored by a model fitted on the others, so that every row is held out
     once. With fewer than ``min_eval_rows`` rows in all, the method declines:
     every score is 0 (one tie, which moves no feature in a consensus whose ties
-    share their average rank) and ``declined_`` says why (a declared
-    finding, shown in the report). With so few rows a shuffled column's loss change is
+    share their average rank) and ``declined_`` says why. With so few rows a shuffled column's loss change is
     noise (measured in docs/performance.md).
     :class:`PermutationRanker` (random forest, every feature, every held-out
     row) keeps the old behaviour.
@@ -297,8 +296,9 @@ class BoostingPermutationRanker(GradientBoostingRanker):
         "min_eval_rows": [Interval(Integral, 1, None, closed="left")],
     }
     _feature_attributes = {"importances_std_": "vector"}
+    # declined_ is not a finding: findings must exist after every fit, and it is
+    # None unless the method declined.
     _findings = {
-        "declined_": Finding("note", "Why permutation importance declined"),
         "n_eval_rows_": Finding("scalar", "Held-out rows the importances were measured on"),
     }
 
