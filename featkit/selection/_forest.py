@@ -21,6 +21,18 @@ def _forest(task, n_estimators, max_features, min_samples_leaf, random_state, n_
                min_samples_leaf=min_samples_leaf, random_state=random_state, n_jobs=n_jobs)
 
 
+def holdout_split(X, y, task, test_size, seed):
+    """Seeded train / held-out split, stratified for classification when every
+    class has two rows and the held-out part can hold one of each."""
+    stratify = None
+    if task == "classification":
+        counts = np.bincount(y)
+        n_test = int(np.ceil(test_size * X.shape[0]))
+        if counts[counts > 0].min() >= 2 and n_test >= np.count_nonzero(counts):
+            stratify = y
+    return train_test_split(X, y, test_size=test_size, random_state=seed, stratify=stratify)
+
+
 class RandomForestRanker(BaseRanker):
     """Rank features by the impurity importance (mean decrease in impurity) of a
     random forest.
@@ -163,16 +175,8 @@ class PermutationRanker(BaseRanker):
         rng = np.random.RandomState(self.random_state) if not isinstance(
             self.random_state, np.random.RandomState) else self.random_state
         seed = rng.randint(np.iinfo(np.int32).max)
-        n = X.shape[0]
-        if n >= 20:
-            stratify = None
-            if self.task_ == "classification":
-                counts = np.bincount(y)
-                n_test = int(np.ceil(self.test_size * n))
-                if counts[counts > 0].min() >= 2 and n_test >= np.count_nonzero(counts):
-                    stratify = y
-            X_tr, X_te, y_tr, y_te = train_test_split(
-                X, y, test_size=self.test_size, random_state=seed, stratify=stratify)
+        if X.shape[0] >= 20:
+            X_tr, X_te, y_tr, y_te = holdout_split(X, y, self.task_, self.test_size, seed)
         else:
             X_tr = X_te = X
             y_tr = y_te = y
