@@ -275,14 +275,14 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
         self
         """
         self._check_device()
-        if is_dask_collection(X):
-            from ..distributed import fit_pca
-
-            return fit_pca(self, X)
         for name in ("_moments", "_stale"):
             self.__dict__.pop(name, None)
         for name in _SOLVED:
             self.__dict__.pop(name, None)
+        if is_dask_collection(X):
+            from ..distributed import fit_pca
+
+            return fit_pca(self, X)
         X, xp = validate_input(self, X, reset=True, min_samples=2)
         n, d = X.shape
         k = check_n_components(self.n_components, n, d)
