@@ -16,6 +16,8 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 # Registry names whose statistics are exact reductions (fit on every row of a Dask
 # collection). Adding a ranker that implements ``_reduction_kernel`` and
 # ``_scores_from_reduction`` is one name here (e.g. "mutual_info_binned").
+# PFA's reduction is exact too, but its k-means sees the features in name order here
+# (content fingerprints are not computed on a cluster), so its scores may differ from memory.
 DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa")
 
 _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
