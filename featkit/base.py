@@ -37,6 +37,7 @@ from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from .findings import declared_layouts
+from .utils._dask import is_dask_collection
 from .utils._input import as_pandas_frame, check_fit_input
 from .utils._param_validation import N_FEATURES_CONSTRAINT, ParamValidationMixin, validate_params
 from .utils._task import check_target, infer_task
@@ -279,6 +280,8 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
             ``featkit rank`` encodes them (:class:`featkit.io.FeatureEncoder`:
             a cross-fitted target encoding, missing values imputed by the
             median unless the method takes NaN), one column per input column.
+            Also a Dask array or DataFrame for the rankers whose statistics are
+            reductions (see :mod:`featkit.distributed`); others refuse it.
         y : array-like of shape (n_samples,), default=None
             Target; required by supervised methods, ignored by the others.
 
@@ -286,6 +289,10 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         -------
         self
         """
+        if is_dask_collection(X):
+            from .distributed import fit_ranker
+
+            return fit_ranker(self, X, y)
         X, y = self._validate_fit_input(as_pandas_frame(X), y)
         self._fit_canonical(X, y, X, **fit_params)
         return self

@@ -176,7 +176,9 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     ----------
     data : path, DataFrame or ndarray
         Anything :func:`featkit.io.read_table` accepts (CSV / TSV / Parquet /
-        Feather file, pandas or polars DataFrame, 2-d numpy array).
+        Feather file, pandas or polars DataFrame, 2-d numpy array), or a Dask
+        DataFrame (:func:`featkit.distributed.rank_dask`: exact reductions on
+        every row, other methods on a seeded sample, with a note).
     target : str or None, default=None
         The target column. Without one only unsupervised methods run (with a
         note saying so).
@@ -249,7 +251,16 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     """
     from .results import RankingResult
     from .sections import Sections
+    from .utils._dask import is_dask_collection
 
+    if is_dask_collection(data):
+        from .distributed import rank_dask
+
+        return rank_dask(data, target, methods=methods, task=task, drop=drop, sample=sample,
+                         random_state=random_state, aggregation=aggregation, keep_id=keep_id,
+                         categorical_int_max=categorical_int_max, model=model, evaluate=evaluate,
+                         progress=progress, params=params, n_jobs=n_jobs,
+                         include_degenerate=include_degenerate)
     started = _dt.datetime.now(_dt.timezone.utc)
     t_start = time.perf_counter()
     specs, notes, params = _check_request(methods, target, model, aggregation, params, random_state)
