@@ -68,3 +68,30 @@ def test_weighted_aggregation_needs_weights():
         aggregate_rankings([[1, 2], [2, 1]], "cv_weighted")
     with pytest.raises(InputError, match="weight"):
         aggregate_rankings([[1, 2], [2, 1]], "cv_weighted", weights=[0, 0])
+
+
+def test_rank_features_weighs_methods_and_the_report_says_why():
+    import pandas as pd
+
+    from featkit import RankingResult, rank_features
+    from featkit.report import render_report
+
+    X, y = _table(seed=1, n=240, d=20)
+    frame = pd.DataFrame(X, columns=[f"f{j}" for j in range(20)])
+    frame["y"] = y
+    result = rank_features(frame, "y", methods="f_test,l1,variance", aggregation="cv_weighted",
+                           evaluate=True)
+    # variance ignores the target: on standard-normal columns it carries no signal
+    assert result.methods["variance"].weight == 0.0
+    note = result.methods["variance"].weight_note
+    assert "chance" in note or "below f_test" in note or "below l1" in note
+    assert result.consensus_name == "consensus_weighted_mean_rank"
+    assert set(result.top(4)) == {"f0", "f1", "f2", "f3"}
+    assert any("Consensus weights" in n for n in result.notes)
+    # the consensus curve is nested too: its weights were found inside each fold
+    assert result.sections.evaluation.curves["nested"]["consensus"]
+    html = render_report(result)
+    assert "Consensus weights" in html and note.split(" (")[0] in html
+    again = RankingResult.from_dict(result.to_dict())
+    assert again.methods["variance"].weight_note == note
+    assert again.methods["f_test"].weight == result.methods["f_test"].weight
