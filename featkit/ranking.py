@@ -299,7 +299,11 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         method_results.update(attributed)
         step += 1
 
-    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate)
+    evidence = None
+    if aggregation == "cv_weighted" and prepared.y is not None and len(method_results) > 1:
+        evidence = _evidence_input(specs, encodings, prepared, random_state, n_jobs, params)
+    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate,
+                                              evidence)
     result = RankingResult(
         features=features, columns=list(prepared.columns), target=prepared.target,
         task=prepared.task, n_rows=int(prepared.n_rows), methods=method_results,
@@ -331,6 +335,28 @@ def _check_request(methods, target, model, aggregation, params, random_state):
     # Method names are checked before the data is read, so a typo fails at once.
     specs, notes = resolve_methods(methods, supervised=target is not None)
     return specs, notes, _check_params(params, specs, random_state)
+
+
+def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):
+    """What the cv_weighted consensus refits its members with: each method on the
+    training rows of an inner fold, on the same encoding as in the run."""
+    import warnings
+
+    from .utils._task import check_target
+
+    y = check_target(np.asarray(prepared.y), prepared.task)[0]
+
+    def refitter(spec):
+        def fit_on(rows):
+            est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence chatter of small folds
+                est.fit(encodings.for_spec(spec)[rows], y[rows] if spec.needs_target else None)
+            return est.ranking_
+        return fit_on
+
+    refit = {spec.name: refitter(spec) for spec in specs}
+    return refit, encodings.get("numeric_imputed"), y, prepared.task, random_state
 
 
 class _Skipped(Exception):

@@ -113,8 +113,11 @@ def ranking(result) -> dict:
                                value_label=f"consensus (longer = better; the scale spans the {len(top)} "
                                            "shown, from just below the last)")
     degenerate = {name: m.degenerate for name, m in result.methods.items() if m.degenerate}
+    # cv_weighted: each member's weight and, for those weighing 0, why
+    weights = [{"method": name, "weight": f"{m.weight:.2f}", "note": m.weight_note or ""}
+               for name, m in result.methods.items() if m.weight is not None]
     return {"available": bool(result.features), "methods": methods, "rows": rows, "chart": chart,
-            "aggregation": result.aggregation, "degenerate": degenerate,
+            "aggregation": result.aggregation, "degenerate": degenerate, "weights": weights,
             "consensus_head": result.consensus_name, "consensus_label": result.consensus_label,
             "reason": "No features were ranked."}
 
