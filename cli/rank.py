@@ -83,7 +83,7 @@ def rank_command(
     model: str = typer.Option(None, "--model",
                               help="Add SHAP and gain importances of lightgbm or xgboost (needs featkit\\[boost])."),
     aggregation: str = typer.Option("mean_rank", "--aggregation",
-                                    help="Consensus: mean_rank, median_rank or borda."),
+                                    help="Consensus: mean_rank, median_rank, borda or cv_weighted (members weighted by inner cross-validated evidence)."),
     keep_id: bool = typer.Option(False, "--keep-id", help="Rank ID-like columns instead of excluding them."),
     categorical_int_max: int = typer.Option(0, "--categorical-int-max",
                                             help="Integer columns with at most N distinct values are categorical."),

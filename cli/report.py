@@ -66,7 +66,7 @@ def report_command(
     sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
     aggregation: str = typer.Option("mean_rank", "--aggregation",
-                                    help="Consensus: mean_rank, median_rank or borda (as in rank)."),
+                                    help="Consensus: mean_rank, median_rank, borda or cv_weighted (as in rank)."),
     param: list[str] = typer.Option(None, "--param", "-p",
                                     help="Method parameter METHOD.NAME=VALUE (repeatable), as in rank."),
     n_jobs: int = typer.Option(None, "--n-jobs", help="Parallel jobs for methods that take n_jobs."),
