@@ -1,13 +1,15 @@
-"""Checks of a ranking: selection curves (score vs number of features kept, cross-validated),
+"""A profile of the table (distributions, warnings, leakage suspects) and checks of a ranking: selection curves (score vs number of features kept, cross-validated),
 stability under bootstrap resampling, agreement between methods, redundancy between features."""
 
 from ._agreement import feature_redundancy, ranking_agreement
 from ._curves import k_grid, selection_curves
 from ._evaluate import default_top_k, evaluate_ranking
+from ._overview import data_overview
 from ._stability import bootstrap_stability, nogueira_stability
 
 __all__ = [
     "bootstrap_stability",
+    "data_overview",
     "default_top_k",
     "evaluate_ranking",
     "feature_redundancy",
