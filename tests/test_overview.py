@@ -180,3 +180,13 @@ def test_report_without_a_profile_says_why(ranked):
     html = render_report(RankingResult.from_dict(d))
     assert "No profile of the table in this result" in html
     assert "leakage suspect" not in html
+
+
+def test_cell_sparklines_stay_lean():
+    # one per column: a 3,000-column profile must not weigh megabytes per chart
+    from featkit.report._svg import share_bar, sparkline
+
+    cell = sparkline(list(range(16)), lo=0.0, hi=1.0, label="x")
+    assert cell.count("<path") == 1 and "<rect" not in cell and "<text" not in cell
+    assert len(cell) < 500
+    assert len(share_bar([("a", 3), ("b", 1), ("(other)", 2)], label="x")) < 600

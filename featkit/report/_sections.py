@@ -81,7 +81,7 @@ def _target_chart(target):
     hist = target.get("histogram")
     if hist and hist.get("counts"):
         return _svg.sparkline(hist["counts"], lo=hist.get("lo"), hi=hist.get("hi"),
-                              label=f"Histogram of {name}", width=320, height=90, axis=True)
+                              label=f"Histogram of {name}", width=320, height=108, axis=True)
     return None
 
 

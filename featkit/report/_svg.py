@@ -456,11 +456,12 @@ def scatter(x, y, *, title="", xlabel="", ylabel="", width=330, height=240, colo
     return _svg(width, height, body, title or "scatter")
 
 
-def sparkline(counts, *, lo=None, hi=None, label="", width=120, height=26, axis=False) -> Markup:
+def sparkline(counts, *, lo=None, hi=None, label="", width=80, height=20, axis=False) -> Markup:
     """A histogram drawn as one path: bar heights are ``counts``, the range ``lo``..``hi``.
 
-    ``axis`` adds ``lo`` and ``hi`` under the bars (for a histogram shown on
-    its own rather than in a table cell).
+    ``axis`` adds ``lo`` and ``hi`` under the bars and ``label`` above them
+    (for a histogram shown on its own rather than in a table cell). Without it the SVG is kept lean (one
+    path of whole-pixel strokes, no font), as a profile draws one per column.
 
     Examples
     --------
@@ -470,25 +471,28 @@ def sparkline(counts, *, lo=None, hi=None, label="", width=120, height=26, axis=
     """
     counts = [max(int(c), 0) for c in counts]
     top = max(counts, default=0) or 1
-    bars_h = height - (14 if axis else 2)
+    bars_h = height - (14 if axis else 1)
     step = width / max(len(counts), 1)
-    # One path, not one rect per bar: a profile of thousands of columns stays small.
-    parts = []
-    for i, c in enumerate(counts):
-        if c:
-            h = max(bars_h * c / top, 1.0)
-            parts.append(f"M{i * step:.1f} {bars_h:.1f}h{max(step - 1, 0.5):.1f}v{-h:.1f}h{-max(step - 1, 0.5):.1f}z")
+    bar = max(step - 1, 1)
+    # One path of vertical strokes, not one rect per bar: a profile of
+    # thousands of columns stays small.
+    head = 18 if axis else 0
+    strokes = "".join(f"M{i * step + step / 2:.4g} {bars_h:.4g}v-{max((bars_h - head) * c / top, 1):.3g}"
+                      for i, c in enumerate(counts) if c)
     span = f"{fmt(lo)} to {fmt(hi)}" if lo is not None else ""
     body = [f'<title>{esc(label)}{": " if label and span else ""}{esc(span)}</title>',
-            f'<path d="{"".join(parts)}" fill="{PALETTE[0]}"/>']
+            f'<path d="{strokes}" stroke="{PALETTE[0]}" stroke-width="{bar:.3g}"/>']
     if axis and lo is not None:
+        body.append(f'<text x="0" y="12" font-weight="600">{esc(label)}</text>')
         body.append(f'<text x="0" y="{height - 2}" font-size="10" fill="#555">{esc(fmt(lo))}</text>'
                     f'<text x="{width}" y="{height - 2}" font-size="10" fill="#555" '
                     f'text-anchor="end">{esc(fmt(hi))}</text>')
-    return _svg(width, height, body, label or "histogram")
+        return _svg(width, height, body, label or "histogram")
+    return Markup(f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" '
+                  f'height="{height}">{"".join(body)}</svg>')
 
 
-def share_bar(parts, *, label="", width=120, height=10) -> Markup:
+def share_bar(parts, *, label="", width=80, height=10) -> Markup:
     """One bar split into the shares of ``parts`` (``[(name, count), ...]``), in palette order.
 
     Examples
@@ -504,4 +508,5 @@ def share_bar(parts, *, label="", width=120, height=10) -> Markup:
                     f'fill="{PALETTE[i % len(PALETTE)]}"><title>{esc(name)}: '
                     f'{100 * int(count) / total:.0f}%</title></rect>')
         x += w
-    return _svg(width, height, body, label or "shares")
+    return Markup(f'<svg class="spark" role="img" aria-label="{esc(label or "shares")}" '
+                  f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">{"".join(body)}</svg>')
