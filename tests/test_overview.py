@@ -190,3 +190,13 @@ def test_cell_sparklines_stay_lean():
     assert cell.count("<path") == 1 and "<rect" not in cell and "<text" not in cell
     assert len(cell) < 500
     assert len(share_bar([("a", 3), ("b", 1), ("(other)", 2)], label="x")) < 600
+
+
+def test_text_id_kept_on_request_is_profiled_as_categories():
+    rng = np.random.RandomState(4)
+    frame = pd.DataFrame({"row": [f"r{i:04d}" for i in range(200)], "x": rng.normal(size=200),
+                          "y": rng.randint(0, 2, 200)})
+    ov = rank_features(frame, "y", methods=["f_test"], keep_id=True).sections.overview
+    row = next(c for c in ov.columns if c["name"] == "row")
+    assert row["histogram"] is None and len(row["top"]) == 5
+    assert "high_cardinality" in row["warnings"] and "leakage" not in row["warnings"]

@@ -46,10 +46,11 @@ _DISCRETE_KINDS = ("categorical", "boolean")
 
 
 def _kind(series: pd.Series, info) -> str:
+    if isinstance(series.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(series.dtype):
+        # text kept on request (an ID-like column with keep_id) is profiled as categories
+        return "categorical"
     if info is not None:
         return info.kind
-    if isinstance(series.dtype, pd.CategoricalDtype) or not pd.api.types.is_numeric_dtype(series.dtype):
-        return "categorical"
     return "boolean" if pd.api.types.is_bool_dtype(series.dtype) else "numeric"
 
 
