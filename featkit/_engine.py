@@ -2,7 +2,7 @@
 
 Read and type the table once, encode it once per input kind, collect what a
 fitted method found, the PCA a method read, a boosting model's attribution,
-the evaluation, the consensus and the run's reproducibility facts. Each step
+the table's overview, the evaluation, the consensus and the run's reproducibility facts. Each step
 is one small function; :func:`featkit.ranking.rank_features` and
 :func:`featkit.ranking.rank_file_streaming` run them in order.
 """
@@ -207,6 +207,17 @@ def _attribution(model, prepared, random_state):
             degenerate=degenerate_reason(values),
         )
     return methods, AttributionSection.from_dict(attribution.to_section())
+
+
+def _overview(prepared, random_state):
+    """The table's profile (distributions, warnings, leakage suspects) for the report;
+    about a second on 100,000 x 50, so every in-memory run has it."""
+    from .evaluation import data_overview
+    from .sections import OverviewSection
+
+    return OverviewSection.from_dict(data_overview(prepared.X, prepared.y, task=prepared.task,
+                                                   columns=prepared.columns,
+                                                   random_state=random_state))
 
 
 def _evaluation(result, specs, encodings, prepared, random_state):

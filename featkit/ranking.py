@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ._engine import (_attribution, _consensus, _decomposition, _Encodings, _evaluation, _meta,
-                      _method_result, _prepare, _source_name)
+                      _method_result, _overview, _prepare, _source_name)
 from ._constants import ATTRIBUTION_MODELS
 from .exceptions import InputError, missing_extra, plain_values
 from .progress import sub_steps
@@ -276,6 +276,7 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     encodings = _Encodings(prepared, random_state)
 
     method_results, skipped, sections = {}, [], Sections()
+    sections.overview = _overview(prepared, random_state)
     for spec in specs:
         _step(progress, spec.name, step, n_steps)
         try:

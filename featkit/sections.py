@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-__all__ = ["AttributionSection", "DecompositionSection", "EvaluationSection", "ReductionSection", "Sections"]
+__all__ = ["AttributionSection", "DecompositionSection", "EvaluationSection", "OverviewSection",
+           "ReductionSection", "Sections"]
 
 
 class _Section:
@@ -129,8 +130,45 @@ class ReductionSection(DecompositionSection):
     skipped: dict = field(default_factory=dict)
 
 
+@dataclass
+class OverviewSection(_Section):
+    """A profile of the table the ranking read
+    (:func:`featkit.evaluation.data_overview`'s output).
+
+    Attributes
+    ----------
+    columns : list of dict
+        Per input column, in input order: ``name``, ``kind``, ``n_missing``,
+        ``distinct``, ``top_share``, a ``histogram`` (``lo``, ``hi``, ``counts``)
+        or the ``top`` categories (``[[value, count], ...]``, ``n_other``),
+        and its ``warnings`` codes.
+    target : dict or None
+        The target's ``classes`` (``[[label, count], ...]``) or ``histogram``.
+    warnings : list of dict
+        ``column``, ``code`` (constant, near_constant, high_cardinality,
+        many_missing, leakage) and ``message``, one per column and warning.
+    leakage : dict or None
+        The held-out ``scores`` of each feature alone, their ``metric``,
+        ``threshold``, ``n_rows`` and ``cv``; None without a target.
+    n_rows : int
+        Rows of the table.
+    n_rows_profiled : int
+        Rows the distributions were measured on (a seeded sample of a tall table).
+    seconds : float
+    """
+
+    columns: list = field(default_factory=list)
+    target: dict | None = None
+    warnings: list = field(default_factory=list)
+    leakage: dict | None = None
+    n_rows: int = 0
+    n_rows_profiled: int = 0
+    seconds: float = 0.0
+    other: dict = field(default_factory=dict)
+
+
 _TYPES = {"evaluation": EvaluationSection, "attribution": AttributionSection,
-          "decomposition": DecompositionSection}
+          "decomposition": DecompositionSection, "overview": OverviewSection}
 
 
 @dataclass
@@ -150,6 +188,7 @@ class Sections:
     evaluation: EvaluationSection | None = None
     attribution: AttributionSection | None = None
     decomposition: DecompositionSection | None = None
+    overview: OverviewSection | None = None
 
     def to_dict(self) -> dict:
         """The present sections as dicts, keyed by section name."""

@@ -7,12 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from featkit.evaluation import evaluate_ranking
+from featkit.evaluation import data_overview, evaluate_ranking
 from featkit.findings import FindingValue
 from featkit.io import ColumnInfo
 from featkit.report import render_report, write_report
 from featkit.results import MethodResult, RankingResult
-from featkit.sections import AttributionSection, DecompositionSection, EvaluationSection
+from featkit.sections import AttributionSection, DecompositionSection, EvaluationSection, OverviewSection
 from featkit.selection import FTestRanker, VarianceRanker
 
 EVIL = "<img src=x onerror=alert(1)>"
@@ -67,6 +67,9 @@ def rich_result():
     res.sections.decomposition = DecompositionSection(
         method="pca", features=names, explained_variance_ratio=[0.5, 0.3, 0.2],
         loadings=rng.normal(size=(3, 5)).tolist())
+    res.sections.overview = OverviewSection.from_dict(data_overview(
+        pd.DataFrame(X, columns=names), pd.Series(y, name="y"), task="classification",
+        columns=res.columns))
     return res
 
 
@@ -158,7 +161,7 @@ def test_report_degrades_without_sections(rich_result):
     html = render_report(bare)
     for sid in SECTIONS:
         assert f'id="{sid}"' in html
-    assert html.count('class="reason"') == 6  # agreement .. decomposition
+    assert html.count('class="reason"') == 7  # the overview's profile, agreement .. decomposition
     assert "Selection curves need a target." in html
     assert "Model attribution needs a target." in html
     assert "<svg" in html  # the ranking chart is still there

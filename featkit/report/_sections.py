@@ -42,7 +42,73 @@ def fmt_rank(rank) -> str:
 
 
 # 1 ---------------------------------------------------------------- overview
+_WARNING_LABELS = {"constant": "constant", "near_constant": "near-constant",
+                   "high_cardinality": "high cardinality", "many_missing": "many missing",
+                   "leakage": "leakage suspect"}
+
+
+def _distribution(profile) -> dict:
+    """A column's mini chart and its words: a histogram, or the top categories' shares."""
+    name = profile.get("name", "")
+    hist = profile.get("histogram")
+    if hist and hist.get("counts"):
+        return {"chart": _svg.sparkline(hist["counts"], lo=hist.get("lo"), hi=hist.get("hi"),
+                                        label=f"{name}: histogram"),
+                "text": f"{fmt(hist.get('lo'))} \u2013 {fmt(hist.get('hi'))}"}
+    top = profile.get("top") or []
+    if not top:
+        return {"chart": None, "text": ""}
+    parts = [(str(v), int(c)) for v, c in top]
+    if profile.get("n_other"):
+        parts.append(("(other)", int(profile["n_other"])))
+    total = sum(c for _, c in parts) or 1
+    return {"chart": _svg.share_bar(parts, label=f"{name}: top categories"),
+            "text": " \u00b7 ".join(f"{v} {100 * c / total:.0f}%" for v, c in parts[:3])}
+
+
+def _target_chart(target):
+    if not target:
+        return None
+    name = target.get("name", "target")
+    if target.get("classes"):
+        classes = [(str(v), int(c)) for v, c in target["classes"]]
+        if target.get("n_other"):
+            classes.append(("(other classes)", int(target["n_other"])))
+        total = sum(c for _, c in classes) or 1
+        return _svg.bar_chart([v for v, _ in classes], [c for _, c in classes],
+                              annotations=[f"{c:,} ({100 * c / total:.1f}%)" for _, c in classes],
+                              title=f"Class balance of {name}", width=420)
+    hist = target.get("histogram")
+    if hist and hist.get("counts"):
+        return _svg.sparkline(hist["counts"], lo=hist.get("lo"), hi=hist.get("hi"),
+                              label=f"Histogram of {name}", width=320, height=108, axis=True)
+    return None
+
+
+def _profile(result) -> dict:
+    """The overview section's per-column charts and its warnings, or why there are none."""
+    section = result.sections.overview
+    if section is None:
+        return {"profiles": {}, "warnings": [], "target_chart": None, "leakage": None,
+                "profile_reason": "No profile of the table in this result (it was streamed, or "
+                                  "ranked by an older featkit): re-run `featkit rank` or "
+                                  "`featkit report` on the data file to see distributions and warnings."}
+    profiles = {}
+    for p in section.columns:
+        profiles[p.get("name")] = {**_distribution(p),
+                                   "warnings": [_WARNING_LABELS.get(w, w) for w in p.get("warnings", [])]}
+    warnings = [{"column": w.get("column"), "label": _WARNING_LABELS.get(w.get("code"), w.get("code")),
+                 "code": w.get("code"), "message": w.get("message", "")} for w in section.warnings]
+    order = list(_WARNING_LABELS)
+    warnings.sort(key=lambda w: order.index(w["code"]) if w["code"] in order else len(order))
+    leak = section.leakage
+    return {"profiles": profiles, "warnings": warnings, "target_chart": _target_chart(section.target),
+            "leakage": leak, "profile_reason": None,
+            "n_rows_profiled": section.n_rows_profiled, "sampled": section.n_rows_profiled < section.n_rows}
+
+
 def overview(result) -> dict:
+    profile = _profile(result)
     kinds: dict = {}
     flagged = []
     rows = []
@@ -54,15 +120,19 @@ def overview(result) -> dict:
             flagged.append(c.name)
         elif c.missing_frac >= 0.5:
             flag = "mostly missing"
+        p = profile["profiles"].get(c.name, {})
         rows.append({"name": c.name, "kind": c.kind, "dtype": c.dtype,
                      "missing_pct": round(100 * c.missing_frac, 2), "cardinality": c.cardinality,
-                     "used": c.used, "note": c.note, "flag": flag})
+                     "used": c.used, "note": c.note, "flag": flag, "chart": p.get("chart"),
+                     "dist": p.get("text", ""),
+                     # the typing's flag already says "constant"
+                     "warnings": [w for w in p.get("warnings", []) if w != flag]})
     n_excluded = sum(1 for c in result.columns if not c.used)
     return {
         "available": True, "n_rows": result.n_rows, "n_columns": len(result.columns),
         "n_ranked": len(result.features), "n_excluded": n_excluded,
         "kinds": sorted(kinds.items(), key=lambda kv: -kv[1]), "rows": rows, "flagged": flagged,
-        "target": result.target, "task": result.task,
+        "target": result.target, "task": result.task, **profile,
     }
 
 

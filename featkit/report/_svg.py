@@ -13,8 +13,8 @@ import math
 import numpy as np
 from markupsafe import Markup
 
-__all__ = ["bar_chart", "heatmap", "line_chart", "beeswarm", "scatter", "esc", "fit_label", "fmt", "text_width",
-           "PALETTE"]
+__all__ = ["bar_chart", "heatmap", "line_chart", "beeswarm", "scatter", "sparkline", "share_bar", "esc",
+           "fit_label", "fmt", "text_width", "PALETTE"]
 
 # Colour-blind-friendly categorical palette (Okabe & Ito 2008, plus greys).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -454,3 +454,59 @@ def scatter(x, y, *, title="", xlabel="", ylabel="", width=330, height=240, colo
         colour = value_colour(cols[i]) if cols is not None else PALETTE[0]
         body.append(f'<circle cx="{sx(xs[i]):.1f}" cy="{sy(ys[i]):.1f}" r="2" fill="{colour}" fill-opacity="0.7"/>')
     return _svg(width, height, body, title or "scatter")
+
+
+def sparkline(counts, *, lo=None, hi=None, label="", width=80, height=20, axis=False) -> Markup:
+    """A histogram drawn as one path: bar heights are ``counts``, the range ``lo``..``hi``.
+
+    ``axis`` adds ``lo`` and ``hi`` under the bars and ``label`` above them
+    (for a histogram shown on its own rather than in a table cell). Without it the SVG is kept lean (one
+    path of whole-pixel strokes, no font), as a profile draws one per column.
+
+    Examples
+    --------
+    >>> svg = sparkline([1, 4, 2], lo=0.0, hi=3.0, label="x <1>")
+    >>> svg.count("<path"), "x &lt;1&gt;" in svg
+    (1, True)
+    """
+    counts = [max(int(c), 0) for c in counts]
+    top = max(counts, default=0) or 1
+    bars_h = height - (14 if axis else 1)
+    step = width / max(len(counts), 1)
+    bar = max(step - 1, 1)
+    # One path of vertical strokes, not one rect per bar: a profile of
+    # thousands of columns stays small.
+    head = 18 if axis else 0
+    strokes = "".join(f"M{i * step + step / 2:.4g} {bars_h:.4g}v-{max((bars_h - head) * c / top, 1):.3g}"
+                      for i, c in enumerate(counts) if c)
+    span = f"{fmt(lo)} to {fmt(hi)}" if lo is not None else ""
+    body = [f'<title>{esc(label)}{": " if label and span else ""}{esc(span)}</title>',
+            f'<path d="{strokes}" stroke="{PALETTE[0]}" stroke-width="{bar:.3g}"/>']
+    if axis and lo is not None:
+        body.append(f'<text x="0" y="12" font-weight="600">{esc(label)}</text>')
+        body.append(f'<text x="0" y="{height - 2}" font-size="10" fill="#555">{esc(fmt(lo))}</text>'
+                    f'<text x="{width}" y="{height - 2}" font-size="10" fill="#555" '
+                    f'text-anchor="end">{esc(fmt(hi))}</text>')
+        return _svg(width, height, body, label or "histogram")
+    return Markup(f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" '
+                  f'height="{height}">{"".join(body)}</svg>')
+
+
+def share_bar(parts, *, label="", width=80, height=10) -> Markup:
+    """One bar split into the shares of ``parts`` (``[(name, count), ...]``), in palette order.
+
+    Examples
+    --------
+    >>> "a: 75%" in share_bar([("a", 3), ("b", 1)])
+    True
+    """
+    total = sum(max(int(c), 0) for _, c in parts) or 1
+    body, x = [], 0.0
+    for i, (name, count) in enumerate(parts):
+        w = width * max(int(count), 0) / total
+        body.append(f'<rect x="{x:.1f}" y="0" width="{w:.1f}" height="{height}" '
+                    f'fill="{PALETTE[i % len(PALETTE)]}"><title>{esc(name)}: '
+                    f'{100 * int(count) / total:.0f}%</title></rect>')
+        x += w
+    return Markup(f'<svg class="spark" role="img" aria-label="{esc(label or "shares")}" '
+                  f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">{"".join(body)}</svg>')
