@@ -33,8 +33,10 @@ from ...utils._param_validation import (
 )
 from .._torch_utils import (
     as_tensor,
+    constant_loss,
     import_torch,
     make_generator,
+    no_better_than_constant,
     seed_from,
     torch_threads,
 )
@@ -350,20 +352,11 @@ class KANSelector(BaseRanker):
 
     def _warn_if_not_learned(self, y, folds):
         """Warn when the networks do no better than predicting the training prior / mean."""
-        baseline = []
-        for train, test in folds:
-            if self.task_ == "classification":
-                prior = np.bincount(y[train], minlength=int(y.max()) + 1) / len(train)
-                baseline.append(-np.mean(np.log(np.clip(prior[y[test]], 1e-12, None))))
-            else:
-                sd = y[train].std() if y[train].std() > 0 else 1.0
-                baseline.append(np.mean(((y[test] - y[train].mean()) / sd) ** 2))
+        classification = self.task_ == "classification"
+        baseline = [constant_loss(y[train], y[test], classification) for train, test in folds]
         self.baseline_losses_ = np.asarray(baseline)
-        self.degenerate_ = None
-        if np.mean(self.fold_losses_) >= 0.99 * np.mean(baseline):
-            self.degenerate_ = (
-                f"held-out loss {np.mean(self.fold_losses_):.3g} no better than a constant "
-                f"predictor's {np.mean(baseline):.3g}")
+        self.degenerate_ = no_better_than_constant(np.mean(self.fold_losses_), np.mean(baseline))
+        if self.degenerate_:
             warnings.warn(
                 f"{type(self).__name__}: the KAN does no better than a constant prediction on "
                 f"held-out rows (loss {np.mean(self.fold_losses_):.3g} vs {np.mean(baseline):.3g}), "
