@@ -36,23 +36,9 @@ from .._array import torch_device
 from ..base import BaseRanker, resolve_n_features
 from ..findings import Finding
 from ..exceptions import InputError
-from ..utils._param_validation import (
-    NON_NEGATIVE,
-    POSITIVE,
-    TASK_CONSTRAINT,
-    TORCH_DEVICE_CONSTRAINT,
-    Interval,
-    StrOptions,
-)
-from ._torch_utils import (
-    as_tensor,
-    constant_loss,
-    import_torch,
-    make_generator,
-    no_better_than_constant,
-    seed_from,
-    torch_threads,
-)
+from ..utils._param_validation import NON_NEGATIVE, POSITIVE, Interval, StrOptions
+from ._torch_utils import (TORCH_PARAMETER_CONSTRAINTS, as_tensor, constant_loss, import_torch,
+                           make_generator, no_better_than_constant, seed_from, torch_threads)
 
 __all__ = ["SequentialAttentionSelector", "VARIANTS"]
 
@@ -186,23 +172,16 @@ class SequentialAttentionSelector(BaseRanker):
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
         "variant": [StrOptions(set(VARIANTS))],
-        "task": TASK_CONSTRAINT,
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [POSITIVE],
         "attention_learning_rate": [POSITIVE, StrOptions({"auto"})],
         "warmup": [Interval(Real, 0, 1, closed="left")],
         "min_phase_steps": [Interval(Integral, 1, None, closed="left")],
         "penalty": [NON_NEGATIVE],
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
-        "weight_decay": [NON_NEGATIVE],
         "reference_schedule": ["boolean"],
-        # any int (seed_from folds it) or a NumPy generator, as before the constraints
-        "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
-        "n_threads": [Integral, None],
-        "device": TORCH_DEVICE_CONSTRAINT,
+        **TORCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import os
+from numbers import Integral
 
 import numpy as np
 
 from ..exceptions import InputError, missing_extra
+from ..utils._param_validation import NON_NEGATIVE, TASK_CONSTRAINT, TORCH_DEVICE_CONSTRAINT, Interval
 
 __all__ = [
     "import_torch",
@@ -25,7 +27,21 @@ __all__ = [
     "available_cores",
     "constant_loss",
     "no_better_than_constant",
+    "TORCH_PARAMETER_CONSTRAINTS",
 ]
+
+# The parameters both neural selectors take, with one meaning: a selector adds
+# its own to these (``{**BaseRanker._parameter_constraints, **TORCH_PARAMETER_CONSTRAINTS, ...}``).
+TORCH_PARAMETER_CONSTRAINTS = {
+    "task": TASK_CONSTRAINT,
+    "epochs": [Interval(Integral, 1, None, closed="left")],
+    "batch_size": [Interval(Integral, 1, None, closed="left"), None],
+    "weight_decay": [NON_NEGATIVE],
+    # any int (seed_from folds it) or a NumPy generator
+    "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
+    "n_threads": [Integral, None],
+    "device": TORCH_DEVICE_CONSTRAINT,
+}
 
 
 def import_torch(what: str = "This method"):

@@ -23,23 +23,9 @@ from ..._array import check_memory, memory_budget_bytes, torch_device
 from ...base import BaseRanker
 from ...findings import Finding
 from ...exceptions import InputError
-from ...utils._param_validation import (
-    NON_NEGATIVE,
-    POSITIVE,
-    TASK_CONSTRAINT,
-    TORCH_DEVICE_CONSTRAINT,
-    Interval,
-    StrOptions,
-)
-from .._torch_utils import (
-    as_tensor,
-    constant_loss,
-    import_torch,
-    make_generator,
-    no_better_than_constant,
-    seed_from,
-    torch_threads,
-)
+from ...utils._param_validation import POSITIVE, Interval, StrOptions
+from .._torch_utils import (TORCH_PARAMETER_CONSTRAINTS, as_tensor, constant_loss, import_torch,
+                            make_generator, no_better_than_constant, seed_from, torch_threads)
 from ._network import kan_gradients, kan_network_class
 from ._optim import FlatAdam
 
@@ -145,19 +131,12 @@ class KANSelector(BaseRanker):
         **BaseRanker._parameter_constraints,
         "metric": [StrOptions(set(KAN_SCORES))],
         "importance": [StrOptions(set(_IMPORTANCE))],
-        "task": TASK_CONSTRAINT,
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "grid_size": [Interval(Integral, 1, None, closed="left")],
         "spline_order": [Interval(Integral, 0, None, closed="left")],
         "n_splits": [Interval(Integral, 2, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [POSITIVE, StrOptions({"auto"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "weight_decay": [NON_NEGATIVE],
-        # any int (seed_from folds it) or a NumPy generator, as before the constraints
-        "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
-        "n_threads": [Integral, None],
-        "device": TORCH_DEVICE_CONSTRAINT,
+        **TORCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", metric="l1", importance="activation", task="auto",
