@@ -7,10 +7,19 @@ from numbers import Integral
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.inspection import permutation_importance
-from sklearn.model_selection import train_test_split
 
 from ..base import BaseRanker
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, RealNotInt, StrOptions
+from ..utils._sampling import held_out_split
+
+
+# The parameters both forest rankers take, with one meaning.
+_FOREST_CONSTRAINTS = {
+    "task": TASK_CONSTRAINT,
+    "n_estimators": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+    "n_jobs": [Integral, None],
+}
 
 
 def _forest(task, n_estimators, max_features, min_samples_leaf, random_state, n_jobs):
@@ -63,15 +72,12 @@ class RandomForestRanker(BaseRanker):
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
-        "task": TASK_CONSTRAINT,
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "max_features": [Interval(Integral, 1, None, closed="left"),
                          Interval(RealNotInt, 0, 1, closed="right"),
                          StrOptions({"auto", "sqrt", "log2"}), None],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left"),
                              Interval(RealNotInt, 0, 1, closed="neither")],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        **_FOREST_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200,
@@ -138,14 +144,11 @@ class PermutationRanker(BaseRanker):
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
-        "task": TASK_CONSTRAINT,
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "n_repeats": [Interval(Integral, 1, None, closed="left")],
         "test_size": [Interval(RealNotInt, 0, 1, closed="neither")],
         # names and callables are checked by permutation_importance itself
         "scoring": [str, callable, list, tuple, dict, None],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        **_FOREST_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200, n_repeats=5,
@@ -165,14 +168,8 @@ class PermutationRanker(BaseRanker):
         seed = rng.randint(np.iinfo(np.int32).max)
         n = X.shape[0]
         if n >= 20:
-            stratify = None
-            if self.task_ == "classification":
-                counts = np.bincount(y)
-                n_test = int(np.ceil(self.test_size * n))
-                if counts[counts > 0].min() >= 2 and n_test >= np.count_nonzero(counts):
-                    stratify = y
-            X_tr, X_te, y_tr, y_te = train_test_split(
-                X, y, test_size=self.test_size, random_state=seed, stratify=stratify)
+            train, test = held_out_split(n, y, self.test_size, seed, self.task_ == "classification")
+            X_tr, X_te, y_tr, y_te = X[train], X[test], y[train], y[test]
         else:
             X_tr = X_te = X
             y_tr = y_te = y

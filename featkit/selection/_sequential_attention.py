@@ -37,6 +37,7 @@ from ..base import BaseRanker, resolve_n_features
 from ..findings import Finding
 from ..exceptions import InputError
 from ..utils._param_validation import NON_NEGATIVE, POSITIVE, Interval, StrOptions
+from ..utils._sampling import held_out_split
 from ._torch_utils import (TORCH_PARAMETER_CONSTRAINTS, as_tensor, constant_loss, import_torch,
                            make_generator, no_better_than_constant, seed_from, torch_threads)
 
@@ -298,21 +299,13 @@ class SequentialAttentionSelector(BaseRanker):
         selected columns for a quarter of the selection's steps (at least two
         phases' worth), so the check costs a fraction of the fit.
         """
-        from sklearn.model_selection import train_test_split
-
         self.heldout_loss_ = self.baseline_loss_ = self.degenerate_ = None
         n = xs.shape[0]
-        n_val = int(round(_VALIDATION_FRACTION * n))
+        n_val = math.ceil(_VALIDATION_FRACTION * n)
         if not order or min(n_val, n - n_val) < _MIN_CHECK_ROWS:
             return
         classification = self.task_ == "classification"
-        stratify = None
-        if classification:
-            counts = np.bincount(y)[np.bincount(y) > 0]
-            if counts.min() >= 2 and min(n_val, n - n_val) >= len(counts):
-                stratify = y
-        train, val = train_test_split(np.arange(n), test_size=n_val, random_state=seed % (2**32 - 1),
-                                      stratify=stratify)
+        train, val = held_out_split(n, y, _VALIDATION_FRACTION, seed % (2**32 - 1), classification)
         cols = torch.as_tensor(order, device=device)
         rows_t, rows_v = torch.as_tensor(train, device=device), torch.as_tensor(val, device=device)
         xt, xv = xs[rows_t][:, cols], xs[rows_v][:, cols]
