@@ -90,10 +90,10 @@ def held_out_split(n: int, y, test_size: float, random_state, classification: bo
     --------
     >>> import numpy as np
     >>> from featkit.utils._sampling import held_out_split
-    >>> y = np.array([0] * 8 + [1] * 2)
-    >>> train, test = held_out_split(10, y, 0.2, 0, True)
-    >>> sorted(y[test].tolist())
-    [0, 1]
+    >>> y = np.array([0] * 10 + [1] * 10)
+    >>> train, test = held_out_split(20, y, 0.2, 0, True)
+    >>> sorted(y[test].tolist())  # stratified: the classes' shares kept
+    [0, 0, 1, 1]
     """
     from sklearn.model_selection import train_test_split
 
