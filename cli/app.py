@@ -26,7 +26,7 @@ from ._common import (
     report_error,
 )
 
-COMMAND_MODULES = ("rank", "methods", "report", "reduce")
+COMMAND_MODULES = ("rank", "methods", "report", "reduce", "select")
 
 app = typer.Typer(
     name="featkit",

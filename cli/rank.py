@@ -101,6 +101,11 @@ def rank_command(
                                         "spreadsheet would run as a formula (default: a leading ')."),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="Nothing on stderr but errors: no progress, messages or warnings."),
+    engine: str = typer.Option("memory", "--engine",
+                               help="memory, or dask: DATA may be a file, glob or folder of Parquet/CSV parts."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                             help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
+    workers: int = typer.Option(2, "--workers", help="Worker processes of the local Dask cluster."),
 ):
     """Rank every column of DATA with several methods and print a consensus table.
 
@@ -133,7 +138,15 @@ def rank_command(
     drop_cols = split_list(drop)
     threshold = _threshold_bytes(stream_threshold)
 
-    streaming = should_stream(data, methods, threshold_bytes=threshold, force=stream)
+    _choice(engine, ("memory", "dask"), "--engine")
+    if engine == "dask":
+        result = _rank_dask(data, target, scheduler, workers, quiet, methods=methods, task=task,
+                            drop=drop_cols, sample=sample, random_state=seed, aggregation=aggregation,
+                            keep_id=keep_id, categorical_int_max=categorical_int_max,
+                            params=params or None)
+        streaming = False
+    else:
+        streaming = should_stream(data, methods, threshold_bytes=threshold, force=stream)
     if streaming and (model or report or sample or params or keep_id or task != "auto"
                       or categorical_int_max):
         fail("--stream works with --target, --method, --drop, --seed, --batch-size, --top and "
@@ -146,7 +159,9 @@ def rank_command(
             fail(f"The HTML report is not available: {exc}.")
 
     with quiet_warnings(quiet), progress(not quiet) as cb:
-        if streaming:
+        if engine == "dask":
+            pass
+        elif streaming:
             result = rank_file_streaming(data, target, methods=methods, drop=drop_cols,
                                          batch_size=batch_size, random_state=seed,
                                          aggregation=aggregation, progress=cb)
@@ -184,6 +199,20 @@ def rank_command(
                       markup=False)
         if render_report is not None:
             err.print(f"Wrote the report to {clean_text(report)}", markup=False)
+
+
+def _rank_dask(data, target, scheduler, workers, quiet, **kwargs):
+    from featkit.distributed._cluster import dask_client, read_dask
+    from featkit.exceptions import InputError
+    from featkit.ranking import rank_features
+
+    if workers < 1:
+        fail(f"--workers must be at least 1, got {workers}.")
+    try:
+        with quiet_warnings(quiet), dask_client(scheduler, workers) as _:
+            return rank_features(read_dask(data), target, **kwargs)
+    except (InputError, ImportError) as exc:
+        fail(str(exc))
 
 
 def register(app: typer.Typer) -> None:

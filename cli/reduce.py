@@ -20,6 +20,7 @@ from ._common import (
 )
 
 OUTPUT_SUFFIXES = {".csv", ".tsv", ".json", ".parquet"}
+REPORT_SUFFIXES = {".html", ".htm"}
 STREAM_SUFFIXES = {".csv", ".tsv", ".parquet"}
 METHODS = ("pca", "robust", "outlier", "ppca")  # featkit.decomposition.REDUCE_METHODS; not imported for a fast --help
 SOLVERS = ("auto", "covariance_eigh", "svd", "randomized")
@@ -31,8 +32,21 @@ def _summary(reduction):
     how = " (streamed in two passes)" if reduction.streamed else ""
     total = sum(r for r in ratio.tolist() if r == r)  # NaN-free sum: the methods without ratios give NaN
     return (f"reduced {reduction.n_rows} rows x {len(reduction.columns)} columns to "
-            f"{reduction.estimator.n_components_} components{how}; "
+            f"{reduction.estimator.n_components_} components{how}"
+            f"{' (standardised columns)' if reduction.scale is not None else ''}; "
             f"explained variance {total:.1%} (first: {ratio[0]:.1%})")
+
+
+def _command_line(data, n_components, method, target, standardize, drop, seed) -> str:
+    import shlex
+
+    parts = ["featkit", "reduce", str(data), "--n-components", str(n_components), "--method", method]
+    for flag, value in (("--target", target), ("--drop", drop)):
+        if value:
+            parts += [flag, value]
+    if standardize:
+        parts.append("--standardize")
+    return shlex.join(parts + ["--seed", str(seed)])
 
 
 def _write_streamed(reduction, output, group, raw_names):
@@ -74,6 +88,13 @@ def reduce_command(
     solver: str = typer.Option("auto", "--solver", help="PCA solver: auto, covariance_eigh, svd, randomized."),
     device: str = typer.Option("auto", "--device", help="PCA device: auto, cpu or gpu."),
     whiten: bool = typer.Option(False, "--whiten", help="Scale the scores to unit variance (pca)."),
+    target: str = typer.Option(None, "--target", "-t",
+                               help="Target column: left out of the reduction; colours the report's score plot."),
+    standardize: bool = typer.Option(False, "--standardize",
+                                     help="Scale every column to unit variance first (a PCA of the "
+                                          "correlations), so no column wins by its units."),
+    report: Path = typer.Option(None, "--report",
+                                help="Also write an HTML report: explained variance, loadings, scores."),
     drop: str = typer.Option(None, "--drop", help="Comma-separated columns to leave out."),
     keep: str = typer.Option(None, "--keep",
                              help="Comma-separated columns copied to the output as they are (e.g. an id)."),
@@ -114,20 +135,36 @@ def reduce_command(
              "use --method pca to stream, or reduce a sample of the rows.")
     output = check_writable(output, STREAM_SUFFIXES if streamed else OUTPUT_SUFFIXES, "scores")
     check_not_input(output, [data], "--output")
+    render = None
+    if report is not None:
+        report = check_writable(report, REPORT_SUFFIXES, "the report")
+        check_not_input(report, [data], "--report")
+        if report.resolve() == output.resolve():
+            fail("--output and --report name the same file.")
+        try:
+            from featkit.report import render_reduction_report as render
+        except ImportError as exc:
+            fail(f"The HTML report is not available: {exc}.")
     from featkit.io import commit_group
 
     msg = console()
-    with quiet_warnings(quiet), progress(not quiet) as report, commit_group() as group:
+    with quiet_warnings(quiet), progress(not quiet) as on_progress, commit_group() as group:
         reduction = reduce_file(data, n_components, method=method, solver=solver, device=device, whiten=whiten,
-                                drop=split_list(drop), keep=split_list(keep), stream=streamed,
+                                drop=split_list(drop), keep=split_list(keep), target=target,
+                                standardize=standardize, stream=streamed,
                                 batch_size=batch_size, memory_budget=memory_budget, random_state=seed,
-                                progress=report)
+                                progress=on_progress)
         if streamed:
             _write_streamed(reduction, output, group, raw_names)
         else:
             from featkit.io import write_frame
 
             write_frame(next(reduction.score_frames()), output, group=group, raw_names=raw_names)
+        if render is not None:
+            html = render(reduction.to_section(random_state=seed), title=f"featkit reduce: {data.name}",
+                          command=_command_line(data, n_components, method, target, standardize, drop, seed))
+            with open(group.temp(report), "w", encoding="utf-8") as fh:
+                fh.write(html)
     if not quiet:
         skipped = [f"{name} ({why})" for name, why in reduction.skipped.items()]
         if skipped:
@@ -137,6 +174,8 @@ def reduce_command(
             msg.print("note: the file is larger than the memory budget: streamed in batches")
         msg.print(_summary(reduction))
         msg.print(f"wrote {clean_text(output)}", markup=False)
+        if report is not None:
+            msg.print(f"wrote the report to {clean_text(report)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ _LAZY = {
     "list_methods": "featkit.registry",
     "make_estimator": "featkit.registry",
     "rank_features": "featkit.ranking",
+    "select_features": "featkit.select",
     "RankingResult": "featkit.results",
     "load_example": "featkit.datasets",
     "make_benchmark": "featkit.datasets",

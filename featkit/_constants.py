@@ -7,5 +7,6 @@ without loading NumPy, pandas or scikit-learn.
 __all__ = ["AGGREGATIONS", "ATTRIBUTION_MODELS", "TASKS"]
 
 TASKS = ("auto", "classification", "regression")
-AGGREGATIONS = ("mean_rank", "median_rank", "borda")
+# "cv_weighted": members weighed by inner cross-validated evidence (featkit.selection._consensus)
+AGGREGATIONS = ("cv_weighted", "mean_rank", "median_rank", "borda")
 ATTRIBUTION_MODELS = ("lightgbm", "xgboost")

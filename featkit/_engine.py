@@ -42,11 +42,15 @@ def _source_name(data) -> str:
     return type(data).__name__
 
 
-def _consensus(method_results: dict, aggregation: str, include_degenerate: bool = False):
+def _consensus(method_results: dict, aggregation: str, include_degenerate: bool = False,
+               evidence=None):
     """Consensus score and average ranks, and the notes that explain what went in.
 
     Degenerate methods are left out unless ``include_degenerate``, or unless
     every method is degenerate (then all of them are used, with a note).
+    ``"cv_weighted"`` needs ``evidence``: ``(refit, X, y, task, random_state)``
+    (see :func:`featkit.selection._consensus.weighted_consensus`); without it
+    (no target, a streamed file) the mean rank is used, with a note.
     """
     from .base import ranking_from_scores
     from .selection._consensus import aggregate_rankings
@@ -70,8 +74,41 @@ def _consensus(method_results: dict, aggregation: str, include_degenerate: bool 
         fate = ("left out of the consensus" if used is not members
                 else "kept in the consensus")
         notes.append(f"Method {m.name} gave degenerate scores ({m.degenerate}): {fate}.")
+    if aggregation == "cv_weighted":
+        if evidence is None:
+            notes.append("The consensus is the plain mean rank: weighing the methods by "
+                         "cross-validated evidence needs a target and the table in memory.")
+            aggregation = "mean_rank"
+        else:
+            score = _weigh(used, evidence, notes)
+            return score, ranking_from_scores(score), notes
     score = aggregate_rankings([m.ranking for m in used], aggregation)
     return score, ranking_from_scores(score), notes
+
+
+def _weigh(used, evidence, notes):
+    """The cv_weighted consensus of ``used``; each member's weight is set on it."""
+    from .selection._consensus import weighted_consensus
+
+    refit, X, y, task, random_state = evidence
+
+    def no_refit(name):
+        def fit_on(rows):
+            raise ValueError("not a registered ranker (a model attribution)")
+        return fit_on
+
+    score, weights, dropped, found = weighted_consensus(
+        {m.name: m.ranking for m in used}, {m.name: refit.get(m.name) or no_refit(m.name) for m in used},
+        X, y, task=task, cv=3, random_state=random_state)
+    for m in used:
+        m.weight = float(weights[m.name])
+        e = found[m.name]
+        score_text = "" if e["score"] is None else f"inner CV score {e['score']:.3f} +- {e['error']:.3f}"
+        m.weight_note = dropped.get(m.name) or score_text
+    notes.append("Consensus weights from each method's inner 3-fold cross-validated evidence: "
+                 + ", ".join(f"{m.name} {m.weight:.2f}" for m in used) + "."
+                 + "".join(f" {n} weighs 0: {why}." for n, why in dropped.items()))
+    return score
 
 
 def _method_result(spec_name, est, seconds):

@@ -8,9 +8,12 @@ that also scores and orders every feature:
   (scikit-learn's RFE convention): tied scores share the mean of the ranks they
   span (so a rank may be 2.5), +inf is the best score and NaN the worst;
 * ``support_`` -- boolean mask of exactly ``n_features_`` kept features, from
-  ``n_features_to_select`` (an int, a fraction in (0, 1], or ``"auto"``, where
+  ``n_features_to_select`` (an int, a fraction in (0, 1], ``"auto"``, where
   the method's own cut is used, or the better half of the ranking when the
-  method has none), exposed through ``get_support()`` and ``transform``. A tie
+  method has none, or ``"cv"`` / a :class:`featkit.evaluation.CrossValidatedK`,
+  where k is chosen by cross-validation on the data given to ``fit``, see
+  ``cv_grid_``, ``cv_scores_``, ``cv_errors_``), exposed through
+  ``get_support()`` and ``transform``. A tie
   across the cut is broken by the canonical column order (below), never by the
   position of the columns in the input.
 
@@ -36,7 +39,9 @@ from sklearn.base import BaseEstimator, _fit_context
 from sklearn.feature_selection import SelectorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .exceptions import InputError
 from .findings import declared_layouts
+from .utils._dask import is_dask_collection
 from .utils._input import as_pandas_frame, check_fit_input
 from .utils._param_validation import N_FEATURES_CONSTRAINT, ParamValidationMixin, validate_params
 from .utils._task import check_target, infer_task
@@ -204,6 +209,9 @@ def resolve_n_features(n_features_to_select, n_features: int, auto_size: int | N
     value = n_features_to_select
     validate_params({"n_features_to_select": value},
                     {"n_features_to_select": N_FEATURES_CONSTRAINT}, "resolve_n_features")
+    if value == "cv" or hasattr(value, "choose_k"):
+        raise InputError('n_features_to_select="cv" is chosen from the data; '
+                         "BaseRanker.fit resolves it.")
     if isinstance(value, str):
         size = auto_size if auto_size is not None else math.ceil(n_features / 2)
     elif isinstance(value, float):
@@ -274,6 +282,13 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         Parameters
         ----------
         X : array-like or DataFrame of shape (n_samples, n_features)
+            A pandas or polars frame may hold text, categorical, boolean and
+            date-time columns, with missing values: they are encoded as
+            ``featkit rank`` encodes them (:class:`featkit.io.FeatureEncoder`:
+            a cross-fitted target encoding, missing values imputed by the
+            median unless the method takes NaN), one column per input column.
+            Also a Dask array or DataFrame for the rankers whose statistics are
+            reductions (see :mod:`featkit.distributed`); others refuse it.
         y : array-like of shape (n_samples,), default=None
             Target; required by supervised methods, ignored by the others.
 
@@ -281,6 +296,10 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         -------
         self
         """
+        if is_dask_collection(X):
+            from .distributed import fit_ranker
+
+            return fit_ranker(self, X, y)
         X, y = self._validate_fit_input(as_pandas_frame(X), y)
         self._fit_canonical(X, y, X, **fit_params)
         return self
@@ -294,7 +313,7 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         order = canonical_column_order(X_host, getattr(self, "feature_names_in_", None))
         self.canonical_order_ = order
         if self._columnwise:
-            self._set_scores(self._fit_scores(X, y, **fit_params))
+            self._set_scores(self._fit_scores(X, y, **fit_params), X_host, y)
             return
         Xc = take(X, order) if take is not None else X[:, order]
         scores = np.asarray(self._fit_scores(Xc, y, **fit_params), dtype=np.float64).reshape(-1)
@@ -305,9 +324,28 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
                 setattr(self, name, _to_input_order(getattr(self, name), kind, order, inverse))
         if scores.shape[0] == order.shape[0]:
             scores = scores[inverse]
-        self._set_scores(scores)
+        self._set_scores(scores, X_host, y)
+
+    def _encode_text_columns(self, X, y):
+        """A frame with text / categorical / date-time columns, encoded as ``featkit rank``
+        encodes them for a numeric method; any other input as it is (no copy)."""
+        from .io._encoder import FeatureEncoder, needs_encoding
+
+        if not needs_encoding(X):
+            return X
+        import pandas as pd
+
+        seed = getattr(self, "random_state", 0)
+        task = getattr(self, "task", "auto")
+        encoder = FeatureEncoder(
+            impute=not self._allow_nan, task=task if task in ("classification", "regression") else "auto",
+            random_state=seed if isinstance(seed, (int, np.integer)) and seed >= 0 else 0)
+        values = encoder.fit_transform(X, y if self._requires_target else None)
+        # The original names, so feature_names_in_ and the results stay per input column.
+        return pd.DataFrame(values, columns=X.columns, index=X.index)
 
     def _validate_fit_input(self, X, y):
+        X = self._encode_text_columns(X, y)
         # Before scikit-learn's validation, whose messages name no column.
         check_fit_input(X, y if self._requires_target and self._task_aware else None, type(self).__name__)
         finite = "allow-nan" if self._allow_nan else True
@@ -341,7 +379,9 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
             out["text/html"] = self._repr_html_inner()
         return out
 
-    def _set_scores(self, scores):
+    def _set_scores(self, scores, X=None, y=None):
+        """Set ``scores_``, ``ranking_`` and the kept subset; ``X, y`` (input
+        column order) are needed only when k is chosen by cross-validation."""
         scores = np.asarray(scores, dtype=np.float64).reshape(-1)
         if scores.shape[0] != self.n_features_in_:
             raise RuntimeError(
@@ -349,9 +389,14 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
             )
         self.scores_ = scores
         self.ranking_ = ranking_from_scores(scores)
-        size = resolve_n_features(
-            self.n_features_to_select, self.n_features_in_, self._auto_support_size()
-        )
+        for name in ("cv_grid_", "cv_scores_", "cv_errors_"):
+            self.__dict__.pop(name, None)  # a refit without "cv" keeps no stale curve
+        if self.n_features_to_select == "cv" or hasattr(self.n_features_to_select, "choose_k"):
+            size = self._cv_support_size(X, y)
+        else:
+            size = resolve_n_features(
+                self.n_features_to_select, self.n_features_in_, self._auto_support_size()
+            )
         self.n_features_ = size
         # exactly `size` features; a tie across the cut goes to the canonical order
         order = getattr(self, "canonical_order_", None)
@@ -363,6 +408,27 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         kept = np.lexsort((position, self.ranking_))[:size]
         self.support_ = np.zeros(scores.shape[0], dtype=bool)
         self.support_[kept] = True
+
+    def _cv_support_size(self, X, y) -> int:
+        from .evaluation._choose_k import CrossValidatedK
+
+        if X is None:
+            raise InputError(f'{type(self).__name__}: n_features_to_select="cv" needs the data on '
+                             "the host; fit a NumPy or pandas copy.")
+        if y is None:
+            raise InputError(f'{type(self).__name__}: n_features_to_select="cv" needs a target y '
+                             "(it cross-validates a model of y on the top features).")
+        chooser = self.n_features_to_select
+        chooser = CrossValidatedK() if chooser == "cv" else chooser
+        task = getattr(self, "task_", None) or infer_task(y, getattr(self, "task", "auto"))
+        if task == "classification" and not self._task_aware:
+            y, _ = check_target(y, task)
+        seed = self.random_state if isinstance(getattr(self, "random_state", None), int) else 0
+        choice = chooser.choose_k(np.asarray(X), y, self.ranking_, task=task, random_state=seed)
+        self.cv_grid_ = np.asarray(choice["grid"], dtype=np.intp)
+        self.cv_scores_ = np.asarray(choice["scores"], dtype=np.float64)
+        self.cv_errors_ = np.asarray(choice["errors"], dtype=np.float64)
+        return int(choice["k"])
 
     def _fit_scores(self, X, y, **fit_params):
         raise NotImplementedError

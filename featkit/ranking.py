@@ -176,7 +176,9 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     ----------
     data : path, DataFrame or ndarray
         Anything :func:`featkit.io.read_table` accepts (CSV / TSV / Parquet /
-        Feather file, pandas or polars DataFrame, 2-d numpy array).
+        Feather file, pandas or polars DataFrame, 2-d numpy array), or a Dask
+        DataFrame (:func:`featkit.distributed.rank_dask`: exact reductions on
+        every row, other methods on a seeded sample, with a note).
     target : str or None, default=None
         The target column. Without one only unsupervised methods run (with a
         note saying so).
@@ -249,7 +251,16 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     """
     from .results import RankingResult
     from .sections import Sections
+    from .utils._dask import is_dask_collection
 
+    if is_dask_collection(data):
+        from .distributed import rank_dask
+
+        return rank_dask(data, target, methods=methods, task=task, drop=drop, sample=sample,
+                         random_state=random_state, aggregation=aggregation, keep_id=keep_id,
+                         categorical_int_max=categorical_int_max, model=model, evaluate=evaluate,
+                         progress=progress, params=params, n_jobs=n_jobs,
+                         include_degenerate=include_degenerate)
     started = _dt.datetime.now(_dt.timezone.utc)
     t_start = time.perf_counter()
     specs, notes, params = _check_request(methods, target, model, aggregation, params, random_state)
@@ -288,7 +299,11 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         method_results.update(attributed)
         step += 1
 
-    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate)
+    evidence = None
+    if aggregation == "cv_weighted" and prepared.y is not None and len(method_results) > 1:
+        evidence = _evidence_input(specs, encodings, prepared, random_state, n_jobs, params)
+    score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate,
+                                              evidence)
     result = RankingResult(
         features=features, columns=list(prepared.columns), target=prepared.target,
         task=prepared.task, n_rows=int(prepared.n_rows), methods=method_results,
@@ -320,6 +335,28 @@ def _check_request(methods, target, model, aggregation, params, random_state):
     # Method names are checked before the data is read, so a typo fails at once.
     specs, notes = resolve_methods(methods, supervised=target is not None)
     return specs, notes, _check_params(params, specs, random_state)
+
+
+def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):
+    """What the cv_weighted consensus refits its members with: each method on the
+    training rows of an inner fold, on the same encoding as in the run."""
+    import warnings
+
+    from .utils._task import check_target
+
+    y = check_target(np.asarray(prepared.y), prepared.task)[0]
+
+    def refitter(spec):
+        def fit_on(rows):
+            est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # convergence chatter of small folds
+                est.fit(encodings.for_spec(spec)[rows], y[rows] if spec.needs_target else None)
+            return est.ranking_
+        return fit_on
+
+    refit = {spec.name: refitter(spec) for spec in specs}
+    return refit, encodings.get("numeric_imputed"), y, prepared.task, random_state
 
 
 class _Skipped(Exception):

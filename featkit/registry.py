@@ -137,6 +137,26 @@ _register(MethodSpec(
     needs_target=True, family="baseline", default=True,
 ))
 _register(MethodSpec(
+    "mutual_info_binned", f"{_BASE}._binned_mi:BinnedMutualInfoRanker",
+    "Mutual information with the target from counts: quantile-binned numbers, category codes, "
+    "Miller-Madow bias correction.",
+    "Plug-in (histogram) mutual information; Miller 1955 / Madow bias correction",
+    needs_target=True, family="information", input="categorical", allow_nan=True,
+))
+_register(MethodSpec(
+    "gradient_boosting", f"{_BASE}._boosting:GradientBoostingRanker",
+    "Total split gain of a gradient-boosting model (LightGBM if installed, else scikit-learn "
+    "HistGradientBoosting).",
+    "Friedman 2001; Ke et al. 2017 (LightGBM importance_type='gain')",
+    needs_target=True, family="baseline", allow_nan=True,
+))
+_register(MethodSpec(
+    "permutation_boosting", f"{_BASE}._boosting:BoostingPermutationRanker",
+    "Permutation importance of a gradient-boosting model on a capped held-out row sample.",
+    "Breiman 2001; Fisher, Rudin & Dominici 2019 (model reliance)",
+    needs_target=True, family="baseline", allow_nan=True,
+))
+_register(MethodSpec(
     "l1", f"{_BASE}._l1:L1Ranker",
     "|coefficient| of an L1-penalised logistic / Lasso model on standardised features.",
     "Tibshirani 1996 (scikit-learn LogisticRegression(penalty='l1') / LassoCV)",

@@ -28,8 +28,9 @@ CONSENSUS_COLUMNS = {
     "mean_rank": "consensus_mean_rank",      # lower = better
     "median_rank": "consensus_median_rank",  # lower = better
     "borda": "consensus_borda_points",       # higher = better
+    "cv_weighted": "consensus_weighted_mean_rank",  # lower = better
 }
-_SCORE_SIGN = {"mean_rank": -1.0, "median_rank": -1.0, "borda": 1.0}
+_SCORE_SIGN = {"mean_rank": -1.0, "median_rank": -1.0, "borda": 1.0, "cv_weighted": -1.0}
 
 
 @dataclass
@@ -58,6 +59,11 @@ class MethodResult:
         Why the scores cannot order the features (all tied, or a network no
         better than a constant predictor), None when they can; a degenerate
         method is left out of the consensus unless asked otherwise.
+    weight : float or None
+        Its weight in a ``"cv_weighted"`` consensus (None for the other
+        aggregations); ``weight_note`` says why a member weighs 0 and gives its
+        inner cross-validated score.
+    weight_note : str or None
     """
 
     name: str
@@ -68,6 +74,8 @@ class MethodResult:
     params: dict = field(default_factory=dict)
     findings: dict = field(default_factory=dict)
     degenerate: str | None = None
+    weight: float | None = None
+    weight_note: str | None = None
 
 
 @dataclass
@@ -136,7 +144,8 @@ class RankingResult:
     def consensus_label(self) -> str:
         """The consensus as a header says it, e.g. ``"mean rank (lower = better)"``."""
         better = "higher" if _SCORE_SIGN.get(self.aggregation, -1.0) > 0 else "lower"
-        what = "Borda points" if self.aggregation == "borda" else self.aggregation.replace("_", " ")
+        what = {"borda": "Borda points", "cv_weighted": "CV-weighted mean rank"}.get(
+            self.aggregation, self.aggregation.replace("_", " "))
         return f"{what} ({better} = better)"
 
     @property
@@ -243,7 +252,8 @@ class RankingResult:
                 name: {"scores": m.scores, "ranking": m.ranking, "support": m.support,
                        "seconds": m.seconds, "params": m.params,
                        "findings": {k: v.to_dict() for k, v in m.findings.items()},
-                       "degenerate": m.degenerate}
+                       "degenerate": m.degenerate, "weight": m.weight,
+                       "weight_note": m.weight_note}
                 for name, m in self.methods.items()
             },
             "notes": list(self.notes),
@@ -269,6 +279,7 @@ class RankingResult:
                 seconds=m.get("seconds", 0.0), params=m.get("params", {}),
                 findings=findings_from_dict(m.get("findings")),
                 degenerate=m.get("degenerate"),
+                weight=m.get("weight"), weight_note=m.get("weight_note"),
             )
             for name, m in d["methods"].items()
         }

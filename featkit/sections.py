@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-__all__ = ["AttributionSection", "DecompositionSection", "EvaluationSection", "Sections"]
+__all__ = ["AttributionSection", "DecompositionSection", "EvaluationSection", "ReductionSection", "Sections"]
 
 
 class _Section:
@@ -98,6 +98,35 @@ class DecompositionSection(_Section):
     explained_variance_ratio: list = field(default_factory=list)
     loadings: list = field(default_factory=list)
     other: dict = field(default_factory=dict)
+
+
+@dataclass
+class ReductionSection(DecompositionSection):
+    """What ``featkit reduce`` found, for its report
+    (:meth:`featkit.decomposition.FileReduction.to_section`).
+
+    Attributes
+    ----------
+    scores : list of list of float
+        The first two components' scores of the rows shown (rows x 2, or x 1).
+    target : str or None
+        The target column, left out of the reduction.
+    target_values : list
+        The target of the rows shown (empty without a target).
+    n_rows : int
+        Rows reduced (the rows shown may be a seeded sample of them).
+    standardized : bool
+        Whether each column was scaled to unit variance first.
+    skipped : dict of str to str
+        The columns left out, with the reason.
+    """
+
+    scores: list = field(default_factory=list)
+    target: str | None = None
+    target_values: list = field(default_factory=list)
+    n_rows: int = 0
+    standardized: bool = False
+    skipped: dict = field(default_factory=dict)
 
 
 _TYPES = {"evaluation": EvaluationSection, "attribution": AttributionSection,

@@ -18,6 +18,8 @@ from .._array import (
     to_numpy,
 )
 from ..exceptions import InputError
+from ..stats._reduction import ScatterMoments
+from ..utils._dask import is_dask_collection
 from ..utils._param_validation import (
     DEVICE_CONSTRAINT,
     MEMORY_BUDGET_CONSTRAINT,
@@ -31,11 +33,9 @@ from ._base import (
     array_device,
     as_namespace,
     block_rows_for,
-    blocked_moments,
     check_n_components,
     column_moments,
     flip_signs,
-    merge_moments,
     n_components_for_variance,
     set_axes,
     validate_input,
@@ -280,6 +280,10 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
             self.__dict__.pop(name, None)
         for name in _SOLVED:
             self.__dict__.pop(name, None)
+        if is_dask_collection(X):
+            from ..distributed import fit_pca
+
+            return fit_pca(self, X)
         X, xp = validate_input(self, X, reset=True, min_samples=2)
         n, d = X.shape
         k = check_n_components(self.n_components, n, d)
@@ -296,12 +300,8 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
                          "Use solver='randomized' with few components.", self.memory_budget)
             rows = block_rows_for(d, Xw.dtype.itemsize if hasattr(Xw.dtype, "itemsize") else 8,
                                   device == "gpu", self.block_rows)
-            count, mean, scatter = blocked_moments(xpw, Xw, rows, whole=self.block_rows is None)
-            self._moments = (count, mean, scatter)
-            self.n_samples_seen_ = count
-            self._dtype = Xw.dtype
-            self._set_mean(xpw, mean, Xw.dtype)
-            self._solve_from_moments(k=k)
+            moments = ScatterMoments(rows, whole=self.block_rows is None, xp=xpw).partial(Xw)
+            self._fit_from_moments(xpw, moments, Xw.dtype, k)
         elif solver == "svd":
             check_memory(2 * nbytes_of((n, d), np.float32 if Xw.dtype == xpw.float32 else np.float64),
                          f"the centred {n} x {d} copy of the data", "Use solver='covariance_eigh' or "
@@ -356,8 +356,8 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
         rows = block_rows_for(d, X.dtype.itemsize if hasattr(X.dtype, "itemsize") else 8,
                               False, self.block_rows)
         if X.shape[0]:
-            nb, mb, sb = blocked_moments(xp, X, rows)
-            count, mean, scatter = merge_moments(xp, count, mean, scatter, nb, mb, sb)
+            kernel = ScatterMoments(rows, whole=False, xp=xp)
+            count, mean, scatter = kernel.combine([state, kernel.partial(X)])
         self._moments = (count, mean, scatter)
         self.n_samples_seen_ = count
         self.solver_ = "covariance_eigh"
@@ -378,6 +378,15 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
             Xg = cupy.asarray(X)
             return "gpu", Xg, get_namespace(Xg)
         return "cpu", X, xp
+
+    def _fit_from_moments(self, xp, moments, dtype, k):
+        # the one place a covariance fit starts from (count, mean, scatter): in memory, or
+        # combined from Dask partitions by featkit.distributed
+        self._moments = moments
+        self.n_samples_seen_ = moments[0]
+        self._dtype = dtype
+        self._set_mean(xp, moments[1], dtype)
+        self._solve_from_moments(k=k)
 
     def _set_mean(self, xp, mean64, dtype):
         self.mean_ = xp.astype(mean64, dtype)

@@ -228,12 +228,14 @@ def _run_curves(orders, d, ks, n_splits, fold_score, cpu_start, time_budget):
         for name, fold_orders in orders.items():
             m, s = _mean_std([fold_score(f, o[:k]) for f, o in enumerate(fold_orders)])
             curves[name][i], stds[name][i] = m, s
+    from ._choose_k import one_standard_error_k
+
     best_k = {}
     for name in orders:
-        pts = [(k, m, s) for k, m, s in zip(ks, curves[name], stds[name]) if m is not None and np.isfinite(m)]
-        if pts:
-            top = max(pts, key=lambda p: p[1])
-            se = top[2] / np.sqrt(max(n_splits, 1))
-            best_k[name] = int(min(k for k, m, _ in pts if m >= top[1] - se))
+        means = [np.nan if m is None else m for m in curves[name]]
+        if np.isfinite(means).any():
+            # the rule of n_features_to_select="cv": the standard error over the folds
+            errors = [np.nan if s is None else s / np.sqrt(max(n_splits, 1)) for s in stds[name]]
+            best_k[name] = one_standard_error_k(ks, means, errors)
     return {"curves": curves, "std": stds, "all_features": {"mean": all_mean, "std": all_std},
             "best_k": best_k, "truncated": truncated}

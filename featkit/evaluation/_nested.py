@@ -133,16 +133,16 @@ def fold_refitters(result, X, X_discrete, y, *, task, cv, random_state, budget):
 
     refit = {name: (lambda rows, name=name: fitted(name, np.asarray(rows))) for name in makers}
     if len(result.methods) > 1 and not optimistic:
-        refit["consensus"] = _consensus_refitter(result, refit)
+        refit["consensus"] = _consensus_refitter(result, refit, X, y, task, random_state)
     elif len(result.methods) > 1:
         optimistic["consensus"] = ("combines " + ", ".join(sorted(optimistic))
                                    + ", whose rankings are not refitted in the folds")
     return {k: refit[k] for k in sorted(refit, key=lambda k: k != "consensus")}, optimistic
 
 
-def _consensus_refitter(result, refit):
+def _consensus_refitter(result, refit, X, y, task, random_state):
     from ..base import ranking_from_scores
-    from ..selection._consensus import aggregate_rankings
+    from ..selection._consensus import aggregate_rankings, weighted_consensus
 
     # The same members as the run's consensus: degenerate methods (when the result flags
     # them) are left out unless every method is degenerate.
@@ -150,7 +150,15 @@ def _consensus_refitter(result, refit):
     members = members or list(result.methods)
 
     def consensus(rows):
-        fold = [refit[name](rows) for name in members]
-        return np.asarray(ranking_from_scores(aggregate_rankings(fold, result.aggregation)), dtype=float)
+        rows = np.asarray(rows)
+        if result.aggregation == "cv_weighted":
+            # the weights too come from the fold's training rows only (an inner CV in them)
+            inner = {name: (lambda sub, name=name: refit[name](rows[sub])) for name in members}
+            score = weighted_consensus({name: refit[name](rows) for name in members}, inner,
+                                       X[rows], y[rows], task=task, cv=3,
+                                       random_state=random_state)[0]
+        else:
+            score = aggregate_rankings([refit[name](rows) for name in members], result.aggregation)
+        return np.asarray(ranking_from_scores(score), dtype=float)
 
     return consensus

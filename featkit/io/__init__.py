@@ -4,7 +4,7 @@ Data flows one way: :func:`read_table` reads a file or an in-memory table,
 :func:`prepare_features` types the columns (:func:`infer_column_types`), picks
 the target and leaves out what cannot be ranked, and :func:`encode_numeric` /
 :func:`encode_discrete` give each method the values it needs, one column per
-input column.
+input column (:class:`FeatureEncoder` is the same as a scikit-learn transformer).
 """
 
 from ._atomic import atomic_path, commit_group, remove_pending_temps, same_file
@@ -12,6 +12,7 @@ from ._batches import column_names, iter_batches, iter_tables
 from ._cells import neutralise_formula_cells
 from ._codes import CodeBatches
 from ._encode import encode_discrete, encode_numeric
+from ._encoder import FeatureEncoder
 from ._prepare import PreparedData, prepare_features
 from ._read import read_table
 from ._types import KINDS, RANKED_KINDS, ColumnInfo
@@ -22,6 +23,7 @@ __all__ = [
     "CodeBatches",
     "ColumnInfo",
     "FRAME_SUFFIXES",
+    "FeatureEncoder",
     "KINDS",
     "PreparedData",
     "RANKED_KINDS",

@@ -94,32 +94,54 @@ def ranking(result) -> dict:
     scores = np.asarray(result.consensus_score, dtype=float)
     chart = None
     if len(top):
-        finite = scores[np.isfinite(scores)]
+        # The bars' scale is that of the shown features, not of all of them: on
+        # thousands of features the best 20 are close, and bars starting at the
+        # worst feature's score would all look the same length.
+        shown = np.asarray([scores[i] for i in top], dtype=float)
+        finite = shown[np.isfinite(shown)]
         lo = float(finite.min()) if finite.size else 0.0
         hi = float(finite.max()) if finite.size else 1.0
         norm = [(_finite(scores[i]) - lo) / ((hi - lo) or 1) if _finite(scores[i]) is not None else 0.0
                 for i in top]
-        # A floor keeps the last bar visible: the bars show order, the labels the values.
-        norm = [0.03 + 0.97 * v for v in norm]
+        # A floor keeps the last bar visible: the axis starts just below the last shown value.
+        norm = [0.08 + 0.92 * v for v in norm]
         what = "Borda points" if result.aggregation == "borda" else result.aggregation.replace("_", " ")
         top_digits = max(3, column_digits(values[top], min_digits=3))
         notes = [f"{what} {fmt(values[i], top_digits)}" for i in top]
         chart = _svg.bar_chart([result.features[i] for i in top], norm, annotations=notes,
                                title=f"Top {len(top)} features by consensus {result.consensus_label}",
-                               value_label="consensus (longer = better)")
+                               value_label=f"consensus (longer = better; the scale spans the {len(top)} "
+                                           "shown, from just below the last)")
     degenerate = {name: m.degenerate for name, m in result.methods.items() if m.degenerate}
+    # cv_weighted: each member's weight and, for those weighing 0, why
+    weights = [{"method": name, "weight": f"{m.weight:.2f}", "note": m.weight_note or ""}
+               for name, m in result.methods.items() if m.weight is not None]
     return {"available": bool(result.features), "methods": methods, "rows": rows, "chart": chart,
-            "aggregation": result.aggregation, "degenerate": degenerate,
+            "aggregation": result.aggregation, "degenerate": degenerate, "weights": weights,
             "consensus_head": result.consensus_name, "consensus_label": result.consensus_label,
             "reason": "No features were ranked."}
 
 
 # 3 --------------------------------------------------------------- agreement
+def _agreement_missing(result, evaluation, ag) -> str:
+    """Why the agreement cannot be shown: too few methods, or not computed for this result."""
+    n = len(result.methods)
+    if n < 2:
+        return f"Agreement needs at least two methods; this ranking has {n}."
+    if not evaluation:
+        return (f"This ranking has {n} methods, but their agreement was not computed: it is part of "
+                "the evaluation, which runs at rank time (`featkit rank --report`, `featkit report "
+                "DATA`, or `rank_features(..., evaluate=True)`), and this result was saved without it. "
+                "Run `featkit report` on the table to see it.")
+    compared = len((ag or {}).get("methods", []))
+    return (f"Agreement needs at least two methods with a ranking; the evaluation compared {compared} "
+            f"of the {n} (see the notes for the others).")
+
+
 def agreement(result, evaluation) -> dict:
     ag = (evaluation or {}).get("agreement")
     if not ag or len(ag.get("methods", [])) < 2:
-        return {"available": False, "reason": "Agreement needs at least two methods "
-                "(and the evaluation, which `featkit report` / `rank --report` runs)."}
+        return {"available": False, "reason": _agreement_missing(result, evaluation, ag)}
     names = ag["methods"]
     k = ag.get("top_k")
     charts = [
@@ -341,7 +363,7 @@ def attribution(result) -> dict:
             dependence.append(_svg.scatter(
                 V[:, i], S[:, i], title=feats[i], xlabel="feature value" if not labels else "category",
                 ylabel="SHAP value", colour_values=V[:, i],
-                xtick_labels=labels if labels and len(labels) <= 8 else None))
+                xtick_labels=labels or None))
     inter = None
     if att.get("interactions"):
         M = np.asarray(att["interactions"], dtype=float)

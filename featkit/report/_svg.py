@@ -13,7 +13,8 @@ import math
 import numpy as np
 from markupsafe import Markup
 
-__all__ = ["bar_chart", "heatmap", "line_chart", "beeswarm", "scatter", "esc", "fmt", "PALETTE"]
+__all__ = ["bar_chart", "heatmap", "line_chart", "beeswarm", "scatter", "esc", "fit_label", "fmt", "text_width",
+           "PALETTE"]
 
 # Colour-blind-friendly categorical palette (Okabe & Ito 2008, plus greys).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442",
@@ -48,6 +49,49 @@ def fmt(value, digits: int = 4) -> str:
 def _short(label, n: int = 28) -> str:
     s = str(label)
     return s if len(s) <= n else s[: n - 1] + "\u2026"
+
+
+# Advance widths of a sans-serif font in em (Helvetica/Arial-like), by character
+# class: a label's extent is estimated from its characters, not its length.
+_NARROW = set("iljtfrI.,;:'|!()[] ")
+_WIDE = set("mwMWOQGDHNU@%&")
+
+
+def text_width(text, size: float = 11.0) -> float:
+    """Estimated width in px of ``text`` at font ``size`` (errs on the wide side).
+
+    Examples
+    --------
+    >>> text_width("ill") < text_width("MWM")
+    True
+    """
+    em = 0.0
+    for ch in str(text):
+        if ch in _NARROW:
+            em += 0.32
+        elif ch in _WIDE or ord(ch) > 0x2E80:  # CJK and other full-width characters
+            em += 0.95
+        elif ch.isupper() or ch.isdigit():
+            em += 0.68
+        else:
+            em += 0.58
+    return em * size
+
+
+def fit_label(text, max_px: float, size: float = 11.0) -> str:
+    """``text`` cut with an ellipsis so that it fits ``max_px`` at font ``size``.
+
+    Examples
+    --------
+    >>> fit_label("a_very_long_feature_name", 60)
+    'a_very_lo\u2026'
+    """
+    s = str(text)
+    if text_width(s, size) <= max_px:
+        return s
+    while s and text_width(s + "\u2026", size) > max_px:
+        s = s[:-1]
+    return s + "\u2026"
 
 
 def _svg(width, height, body, label) -> Markup:
@@ -119,9 +163,12 @@ def bar_chart(labels, values, *, title="", width=640, bar_height=18, value_label
     """
     labels = [str(x) for x in labels]
     vals = [0.0 if v is None or not math.isfinite(float(v)) else float(v) for v in values]
-    left = min(220, 12 + 6.4 * max((len(_short(x)) for x in labels), default=4))
+    # The left margin fits the longest label up to 240 px; longer ones are cut
+    # with an ellipsis (the bar's <title> has the full name).
+    left = 12 + min(240.0, max((text_width(x) for x in labels), default=24.0))
+    shown = [fit_label(x, left - 12) for x in labels]
     notes = [str(a) for a in annotations] if annotations else [fmt(v) for v in values]
-    right = 16 + 6.2 * max((len(a) for a in notes), default=4)
+    right = 16 + max((text_width(a) for a in notes), default=24.0)
     width = max(width, left + right + 120, 14 + 6.6 * len(str(title)))
     top = 22 if title else 6
     h = top + bar_height * len(labels) + 24
@@ -140,7 +187,7 @@ def bar_chart(labels, values, *, title="", width=640, bar_height=18, value_label
         note = notes[i]
         body.append(
             f'<g><title>{esc(lab)}: {esc(note)}</title>'
-            f'<text x="{left - 6:.1f}" y="{y + bar_height * 0.68:.1f}" text-anchor="end">{esc(_short(lab))}</text>'
+            f'<text x="{left - 6:.1f}" y="{y + bar_height * 0.68:.1f}" text-anchor="end">{esc(shown[i])}</text>'
             f'<rect x="{left:.1f}" y="{y + 2:.1f}" width="{w:.1f}" height="{bar_height - 4}" '
             f'fill="{colours[i] if colours else colour}"/>'
             f'<text x="{left + w + 4:.1f}" y="{y + bar_height * 0.68:.1f}" fill="#444">{esc(note)}</text></g>'
@@ -171,10 +218,16 @@ def heatmap(matrix, row_labels, col_labels=None, *, title="", vmin=0.0, vmax=1.0
     if show_values is None:
         show_values = cell >= 26 and nr * nc <= 400
     label_font = max(7.0, min(11.0, cell * 0.8))
-    left = 10 + 0.62 * label_font * max((len(_short(x, 24)) for x in rows), default=4)
-    # Column labels are rotated by 50 degrees: their height is ~0.77 of their length.
-    top = (24 if title else 6) + 0.62 * label_font * max((len(_short(x, 24)) for x in cols), default=4) * 0.85
-    col_len = 0.62 * label_font * max((len(_short(x, 24)) for x in cols), default=4) * 0.65
+    # Labels are cut to 200 px with an ellipsis (hover shows the full name);
+    # the margins fit the longest label as cut.
+    row_shown = [fit_label(x, 200, label_font) for x in rows]
+    col_shown = [fit_label(x, 200, label_font) for x in cols]
+    left = 10 + max((text_width(x, label_font) for x in row_shown), default=20.0)
+    col_px = max((text_width(x, label_font) for x in col_shown), default=20.0)
+    # Column labels are rotated by 50 degrees: sin 50 = 0.77 of their length is
+    # above the cells, cos 50 = 0.64 to the right of where they start.
+    top = (24 if title else 6) + col_px * 0.77 + label_font
+    col_len = col_px * 0.64
     width = max(left + nc * cell + max(70 if legend else 10, col_len), 14 + 6.8 * len(str(title)))
     height = top + nr * cell + 10
     body = []
@@ -185,7 +238,7 @@ def heatmap(matrix, row_labels, col_labels=None, *, title="", vmin=0.0, vmax=1.0
     for i in range(nr):
         y = top + i * cell
         body.append(f'<text x="{left - 4:.1f}" y="{y + cell * 0.7:.1f}" text-anchor="end" '
-                    f'font-size="{label_font:.1f}">{esc(_short(rows[i], 24))}</text>')
+                    f'font-size="{label_font:.1f}"><title>{esc(rows[i])}</title>{esc(row_shown[i])}</text>')
         for j in range(nc):
             v = M[i, j]
             t = (v - vmin) / span
@@ -201,7 +254,7 @@ def heatmap(matrix, row_labels, col_labels=None, *, title="", vmin=0.0, vmax=1.0
     for j in range(nc):
         x = left + j * cell + cell * 0.65
         body.append(f'<text transform="translate({x:.1f},{top - 4:.1f}) rotate(-50)" '
-                    f'font-size="{label_font:.1f}">{esc(_short(cols[j], 24))}</text>')
+                    f'font-size="{label_font:.1f}"><title>{esc(cols[j])}</title>{esc(col_shown[j])}</text>')
     if legend:
         lx = left + nc * cell + 16
         steps = 20
@@ -231,9 +284,17 @@ def _axes(body, x0, y0, w, h, xlo, xhi, ylo, yhi, xlabel, ylabel, xticks=None, x
                     f'<text x="{x0 - 4}" y="{sy(t) + 3:.1f}" text-anchor="end" fill="#555">{esc(fmt(t, 3))}</text>')
     ticks = xticks if xticks is not None else _nice_ticks(xlo, xhi)
     labels = xtick_labels if xtick_labels is not None else [fmt(t, 3) for t in ticks]
-    for t, lab in zip(ticks, labels):
-        body.append(f'<line x1="{sx(t):.1f}" x2="{sx(t):.1f}" y1="{y0 + h}" y2="{y0 + h + 4}" stroke="#888"/>'
-                    f'<text x="{sx(t):.1f}" y="{y0 + h + 15}" text-anchor="middle" fill="#555">{esc(_short(lab, 12))}</text>')
+    # Every k-th label, each cut to its share of the axis, so neighbours never overlap.
+    every = 1
+    if len(ticks) > 1:
+        while every < len(ticks) and (w / math.ceil(len(ticks) / every)) < 28:
+            every += 1
+    room = w / max(math.ceil(len(ticks) / every), 1) - 6
+    for n, (t, lab) in enumerate(zip(ticks, labels)):
+        body.append(f'<line x1="{sx(t):.1f}" x2="{sx(t):.1f}" y1="{y0 + h}" y2="{y0 + h + 4}" stroke="#888"/>')
+        if n % every == 0:
+            body.append(f'<text x="{sx(t):.1f}" y="{y0 + h + 15}" text-anchor="middle" fill="#555">'
+                        f'<title>{esc(lab)}</title>{esc(fit_label(lab, room))}</text>')
     if xlabel:
         body.append(f'<text x="{x0 + w / 2:.1f}" y="{y0 + h + 30}" text-anchor="middle">{esc(xlabel)}</text>')
     if ylabel:

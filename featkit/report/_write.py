@@ -30,6 +30,14 @@ def _static(name: str) -> str:
     return (_HERE / "static" / name).read_text(encoding="utf-8")
 
 
+def _page_assets() -> dict:
+    """The inline CSS and script of a page, and the CSP hash that lets exactly that script run."""
+    js = _static("report.js")
+    # A hash-based CSP lets exactly this script run: injected inline handlers could not.
+    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
+    return {"css": Markup(_static("report.css")), "js": Markup(js), "script_hash": f"sha256-{digest}"}
+
+
 def render_report(result, *, title=None) -> str:
     """The report of ``result`` as an HTML string (see :func:`write_report`)."""
     from .. import __version__
@@ -41,9 +49,6 @@ def render_report(result, *, title=None) -> str:
         raise InputError(f"write_report needs a RankingResult, got {type(result).__name__}.")
     section = result.sections.evaluation
     evaluation = section.to_dict() if section is not None else {}
-    js = _static("report.js")
-    # A hash-based CSP lets exactly this script run: injected inline handlers could not.
-    digest = base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode("ascii")
     order = _sections._order(result)
     source = (result.meta or {}).get("source")
     if title is None:
@@ -52,7 +57,7 @@ def render_report(result, *, title=None) -> str:
     context = {
         "title": title, "version": __version__,
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "css": Markup(_static("report.css")), "js": Markup(js), "script_hash": f"sha256-{digest}",
+        **_page_assets(),
         "top_features": [result.features[i] for i in order[:5]],
         "notes": notes,
         "ov": _sections.overview(result),

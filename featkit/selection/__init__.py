@@ -1,5 +1,7 @@
 """Feature rankers and selectors, one contract (:class:`featkit.base.BaseRanker`)."""
 
+from ._binned_mi import BinnedMutualInfoRanker
+from ._boosting import BoostingPermutationRanker, GradientBoostingRanker
 from ._boruta import Boruta
 from ._consensus import ConsensusRanker, aggregate_rankings
 from ._ecfs import ECFS
@@ -14,10 +16,13 @@ from ._univariate import FTestRanker, MutualInfoRanker
 from ._variance import VarianceRanker
 
 __all__ = [
+    "BinnedMutualInfoRanker",
+    "BoostingPermutationRanker",
     "Boruta",
     "ConsensusRanker",
     "ECFS",
     "FTestRanker",
+    "GradientBoostingRanker",
     "InfFS",
     "L1Ranker",
     "MRMR",

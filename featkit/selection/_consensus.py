@@ -1,6 +1,9 @@
-"""Consensus across methods: rank aggregation over registered rankers."""
+"""Consensus across methods: rank aggregation over registered rankers, optionally weighted
+by each member's inner cross-validated evidence."""
 
 from __future__ import annotations
+
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -8,29 +11,40 @@ from sklearn.base import clone
 from .._constants import AGGREGATIONS
 from ..base import BaseRanker, degenerate_reason
 from ..exceptions import InputError
-from ..utils._param_validation import TASK_CONSTRAINT, StrOptions
+from ..utils._param_validation import TASK_CONSTRAINT, Interval, StrOptions
 
 
 
-def aggregate_rankings(rankings, how: str = "mean_rank") -> np.ndarray:
+def aggregate_rankings(rankings, how: str = "mean_rank", weights=None) -> np.ndarray:
     """Combine per-method rankings (1 = best) into one score per feature, higher = better.
 
     Parameters
     ----------
     rankings : array-like of shape (n_methods, n_features)
-    how : {"mean_rank", "median_rank", "borda"}
+    how : {"cv_weighted", "mean_rank", "median_rank", "borda"}
         ``"mean_rank"`` and ``"median_rank"`` return minus the mean / median rank;
         ``"borda"`` returns the Borda count, sum over methods of (n_features - rank),
-        which orders features like the mean rank.
+        which orders features like the mean rank; ``"cv_weighted"`` returns
+        minus the mean rank weighted by ``weights`` (see :func:`evidence_weights`).
+    weights : array-like of shape (n_methods,), default=None
+        Non-negative member weights, required by ``"cv_weighted"``.
 
     Examples
     --------
     >>> aggregate_rankings([[1, 2, 3], [2, 1, 3]], "borda").tolist()
     [3.0, 3.0, 0.0]
+    >>> aggregate_rankings([[1, 2, 3], [3, 2, 1]], "cv_weighted", weights=[3, 1]).tolist()
+    [-1.5, -2.0, -2.5]
     """
     r = np.asarray(rankings, dtype=np.float64)
     if r.ndim != 2 or r.shape[0] == 0:
         raise InputError("aggregate_rankings needs a non-empty (n_methods, n_features) array.")
+    if how == "cv_weighted":
+        w = None if weights is None else np.asarray(weights, dtype=np.float64).reshape(-1)
+        if w is None or w.shape[0] != r.shape[0] or not (w >= 0).all() or w.sum() <= 0:
+            raise InputError('aggregation="cv_weighted" needs one non-negative weight per '
+                             "method, not all zero.")
+        return -(w @ r) / w.sum()
     if how == "mean_rank":
         return -r.mean(axis=0)
     if how == "median_rank":
@@ -40,6 +54,94 @@ def aggregate_rankings(rankings, how: str = "mean_rank") -> np.ndarray:
     raise InputError(f"aggregation must be one of {AGGREGATIONS}, got {how!r}.")
 
 
+def evidence_weights(evidence: dict, chance: float) -> tuple[dict, dict]:
+    """Member weights from inner cross-validated evidence, and why a member got none.
+
+    A member weighs its evidence above chance (``score - chance``), unless
+
+    * its score is within one standard error of chance (it carries no signal
+      on this table), or
+    * its score is more than one standard error (of the best member's score)
+      below the best member's: the folds tell it apart from the best, and its
+      vote would pull the consensus down.
+
+    When no member is left (all at chance), every member weighs the same.
+
+    Parameters
+    ----------
+    evidence : dict of str -> dict
+        :func:`featkit.evaluation._evidence.ranking_evidence` output.
+    chance : float
+        The score of an uninformed model.
+
+    Returns
+    -------
+    weights : dict of str -> float
+        Sum to 1.
+    dropped : dict of str -> str
+        Members with weight 0 and the reason.
+
+    Examples
+    --------
+    >>> ev = {"a": {"score": 0.90, "error": 0.01}, "b": {"score": 0.89, "error": 0.02},
+    ...       "c": {"score": 0.70, "error": 0.02}, "noise": {"score": 0.51, "error": 0.02}}
+    >>> w, dropped = evidence_weights(ev, 0.5)
+    >>> {k: round(v, 3) for k, v in w.items()}
+    {'a': 0.506, 'b': 0.494, 'c': 0.0, 'noise': 0.0}
+    >>> dropped["noise"]
+    'no better than chance (score 0.510 +- 0.020, chance 0.500)'
+    """
+    scored = {n: e for n, e in evidence.items() if e.get("score") is not None}
+    dropped = {n: f"could not be refitted in the inner folds ({e.get('error_message')})"
+               for n, e in evidence.items() if n not in scored}
+    raw = {n: 0.0 for n in evidence}
+    if scored:
+        best = max(scored, key=lambda n: scored[n]["score"])
+        band = scored[best]["score"] - (scored[best]["error"] or 0.0)
+        for n, e in scored.items():
+            s, se = e["score"], e["error"] or 0.0
+            if s <= chance + se:
+                dropped[n] = f"no better than chance (score {s:.3f} +- {se:.3f}, chance {chance:.3f})"
+            elif s < band:
+                dropped[n] = (f"more than one standard error below {best} (score {s:.3f} vs "
+                              f"{scored[best]['score']:.3f} +- {scored[best]['error'] or 0.0:.3f})")
+            else:
+                raw[n] = s - chance
+    total = sum(raw.values())
+    if total <= 0:
+        return {n: 1.0 / len(evidence) for n in evidence}, {}
+    return {n: v / total for n, v in raw.items()}, dropped
+
+
+def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=0):
+    """Score of the ``"cv_weighted"`` consensus, with the weights and the evidence.
+
+    Parameters
+    ----------
+    rankings : dict of str -> ndarray
+        Each member's ranking on all rows.
+    refit : dict of str -> callable
+        ``refit[name](rows)``: the member's ranking fitted on those rows only.
+    X, y, task, cv, random_state
+        See :func:`featkit.evaluation._evidence.ranking_evidence`.
+
+    Returns
+    -------
+    score : ndarray of shape (n_features,)
+    weights : dict of str -> float
+    dropped : dict of str -> str
+    evidence : dict of str -> dict
+    """
+    from ..evaluation._evidence import chance_score, ranking_evidence
+
+    evidence = ranking_evidence(refit, X, y, task=task, cv=cv, random_state=random_state)
+    weights, dropped = evidence_weights(evidence, chance_score(task, y))
+    names = list(rankings)
+    score = aggregate_rankings([rankings[n] for n in names], "cv_weighted",
+                               weights=[weights[n] for n in names])
+    return score, weights, dropped, evidence
+
+
 class ConsensusRanker(BaseRanker):
     """Rank features by aggregating the rankings of several featkit methods.
 
@@ -47,7 +149,10 @@ class ConsensusRanker(BaseRanker):
     ----------
     methods : sequence of str or of estimators, default=("f_test", "mutual_info", "random_forest", "l1")
         Registry names (see ``featkit methods``) or unfitted featkit rankers.
-    aggregation : {"mean_rank", "median_rank", "borda"}, default="mean_rank"
+    aggregation : {"cv_weighted", "mean_rank", "median_rank", "borda"}, default="mean_rank"
+        ``"cv_weighted"``: a mean rank weighted by each member's inner
+        cross-validated evidence (see :func:`evidence_weights`); members at
+        chance or clearly below the best weigh 0.
     n_features_to_select : int, float or "auto", default="auto"
         "auto" keeps the features that at least half of the methods keep with
         their own "auto" cut.
@@ -60,6 +165,8 @@ class ConsensusRanker(BaseRanker):
         :func:`featkit.base.degenerate_reason`, and a network's own
         ``degenerate_``). By default they are left out, unless every member is
         degenerate.
+    inner_cv : int, default=3
+        Folds of the inner cross-validation of ``"cv_weighted"``.
 
     Attributes
     ----------
@@ -73,6 +180,12 @@ class ConsensusRanker(BaseRanker):
     degenerate_ : dict of str -> str
         The degenerate members and why; ``used_`` lists the members aggregated.
     used_ : list of str
+    weights_ : dict of str -> float
+        ``"cv_weighted"`` only: each used member's weight (they sum to 1).
+    dropped_ : dict of str -> str
+        ``"cv_weighted"`` only: members that weigh 0, and why.
+    evidence_ : dict of str -> dict
+        ``"cv_weighted"`` only: each member's inner CV score and standard error.
     estimators_ : dict of str -> fitted ranker
     ranking_, support_, n_features_in_, feature_names_in_
         See :class:`featkit.base.BaseRanker`.
@@ -99,17 +212,19 @@ class ConsensusRanker(BaseRanker):
         "task": TASK_CONSTRAINT,
         "random_state": ["random_state"],
         "include_degenerate": ["boolean"],
+        "inner_cv": [Interval(Integral, 2, None, closed="left")],
     }
 
     def __init__(self, methods=("f_test", "mutual_info", "random_forest", "l1"),
                  aggregation="mean_rank", n_features_to_select="auto", task="auto",
-                 random_state=None, include_degenerate=False):
+                 random_state=None, include_degenerate=False, inner_cv=3):
         self.methods = methods
         self.aggregation = aggregation
         self.n_features_to_select = n_features_to_select
         self.task = task
         self.random_state = random_state
         self.include_degenerate = include_degenerate
+        self.inner_cv = inner_cv
 
     def _members(self):
         from ..registry import make_estimator
@@ -154,7 +269,26 @@ class ConsensusRanker(BaseRanker):
                       if self.include_degenerate or n not in self.degenerate_]
         if not self.used_:  # every member degenerate: all of them, rather than nothing
             self.used_ = list(self.rankings_)
-        return aggregate_rankings([self.rankings_[n] for n in self.used_], self.aggregation)
+        if self.aggregation != "cv_weighted":
+            return aggregate_rankings([self.rankings_[n] for n in self.used_], self.aggregation)
+        from ..utils._task import check_target, infer_task
+
+        task = infer_task(y, self.task)
+        y_codes = check_target(y, task)[0] if task == "classification" else np.asarray(y, float)
+
+        def refit(name):
+            def fit_on(rows):
+                est = clone(self.estimators_[name])
+                Xr = X.iloc[rows] if hasattr(X, "iloc") else X[rows]
+                return est.fit(Xr, np.asarray(y)[rows]).ranking_
+            return fit_on
+
+        seed = self.random_state if isinstance(self.random_state, int) else 0
+        score, self.weights_, self.dropped_, self.evidence_ = weighted_consensus(
+            {n: self.rankings_[n] for n in self.used_}, {n: refit(n) for n in self.used_},
+            np.asarray(X, dtype=np.float64), y_codes, task=task, cv=self.inner_cv,
+            random_state=seed)
+        return score
 
     def _auto_support_size(self):
         used = [self.estimators_[n] for n in self.used_]

@@ -7,6 +7,7 @@ from numbers import Integral
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.inspection import permutation_importance
+from sklearn.utils import _safe_indexing
 
 from ..base import BaseRanker
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, RealNotInt, StrOptions
@@ -28,6 +29,12 @@ def _forest(task, n_estimators, max_features, min_samples_leaf, random_state, n_
         max_features = "sqrt" if task == "classification" else 1.0
     return cls(n_estimators=n_estimators, max_features=max_features,
                min_samples_leaf=min_samples_leaf, random_state=random_state, n_jobs=n_jobs)
+
+
+def holdout_split(X, y, task, test_size, seed):
+    """``X_train, X_test, y_train, y_test`` of :func:`featkit.utils._sampling.held_out_split`."""
+    train, test = held_out_split(X.shape[0], y, test_size, seed, task == "classification")
+    return _safe_indexing(X, train), _safe_indexing(X, test), y[train], y[test]
 
 
 class RandomForestRanker(BaseRanker):
@@ -166,10 +173,8 @@ class PermutationRanker(BaseRanker):
         rng = np.random.RandomState(self.random_state) if not isinstance(
             self.random_state, np.random.RandomState) else self.random_state
         seed = rng.randint(np.iinfo(np.int32).max)
-        n = X.shape[0]
-        if n >= 20:
-            train, test = held_out_split(n, y, self.test_size, seed, self.task_ == "classification")
-            X_tr, X_te, y_tr, y_te = X[train], X[test], y[train], y[test]
+        if X.shape[0] >= 20:
+            X_tr, X_te, y_tr, y_te = holdout_split(X, y, self.task_, self.test_size, seed)
         else:
             X_tr = X_te = X
             y_tr = y_te = y

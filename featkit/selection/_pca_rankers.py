@@ -8,6 +8,8 @@ from numbers import Integral
 import numpy as np
 
 from ..base import BaseRanker, resolve_n_features
+from ..decomposition._base import check_n_components
+from ..stats._reduction import ScatterMoments
 from ..exceptions import InputError
 from ..findings import Finding
 from ..utils._param_validation import Interval, RealNotInt, StrOptions
@@ -23,26 +25,36 @@ _AXES_CONSTRAINTS = {
 }
 
 
-def _standardize(X, standardize):
-    Xc = X - X.mean(axis=0)
-    if not standardize:
-        return Xc
-    std = Xc.std(axis=0)
-    # a constant column stays all-zero (no loading) instead of dividing by zero
-    return Xc / np.where(std > 0, std, 1.0)
+def _pca_axes_from_moments(moments, n_components, standardize):
+    """(components (k, d), explained variance (k,), its ratio (k,)) of the PCA that the rankers read.
 
+    From the (count, mean, scatter) of :class:`~featkit.stats.ScatterMoments`,
+    so the in-memory and the Dask fit share every step after the reduction.
 
-def _pca_axes(X, n_components, standardize):
-    """(components (k, d), explained variance (k,), its ratio (k,)) of the PCA that the rankers read."""
+    Standardising divides the centred columns by their population std, which
+    scales the scatter to ``D^-1 S D^-1``; a constant column stays all-zero
+    (no loading) instead of dividing by zero.
+    """
     from ..decomposition import PCA
 
-    Z = _standardize(np.asarray(X, dtype=np.float64), standardize)
-    limit = min(Z.shape)
+    n, _, scatter = moments
+    scatter = np.array(scatter, dtype=np.float64)
+    d = scatter.shape[0]
+    if standardize:
+        std = np.sqrt(np.clip(np.diag(scatter), 0, None) / n)
+        scale = np.where(std > 0, std, 1.0)
+        scatter = scatter / scale[:, None] / scale[None, :]
+    limit = min(n, d)
     if isinstance(n_components, numbers.Integral):
         n_components = min(int(n_components), limit)
-    if np.allclose(Z, 0):
-        return np.zeros((1, Z.shape[1])), np.zeros(1), np.zeros(1)
-    pca = PCA(n_components, solver="covariance_eigh").fit(Z)
+    # every centred value within 1e-8 of 0 (all columns constant): no axis to read
+    if np.all(np.diag(scatter) / n <= 1e-16):
+        return np.zeros((1, d)), np.zeros(1), np.zeros(1)
+    pca = PCA(n_components, solver="covariance_eigh")
+    pca._validate_params()
+    pca.n_features_in_ = d
+    pca._fit_from_moments(np, (n, np.zeros(d), scatter), np.dtype(np.float64),
+                          check_n_components(n_components, n, d))
     return (np.asarray(pca.components_), np.asarray(pca.explained_variance_),
             np.asarray(pca.explained_variance_ratio_))
 
@@ -102,15 +114,21 @@ class PCALoadingsRanker(BaseRanker):
         self.n_components = n_components
         self.standardize = standardize
 
-    def _fit_scores(self, X, y=None):
-        comps, ev, ratio = _pca_axes(X, self.n_components, self.standardize)
+    def _reduction_kernel(self, n_classes=None):
+        return ScatterMoments()
+
+    def _scores_from_reduction(self, state):
+        comps, ev, ratio = _pca_axes_from_moments(state, self.n_components, self.standardize)
         self.components_, self.explained_variance_ = comps, ev
         self.explained_variance_ratio_ = ratio
         self.n_components_ = int(comps.shape[0])
         total = ev.sum()
         if total <= 0:
-            return np.zeros(X.shape[1])
+            return np.zeros(comps.shape[1])
         return (ev[:, None] * comps ** 2).sum(axis=0) / total
+
+    def _fit_scores(self, X, y=None):
+        return self._scores_from_reduction(ScatterMoments().partial(np.asarray(X, dtype=np.float64)))
 
     def _auto_support_size(self):
         return min(self.n_components_, self.n_features_in_)
@@ -199,11 +217,17 @@ class PFARanker(BaseRanker):
         self.n_init = n_init
         self.random_state = random_state
 
+    def _reduction_kernel(self, n_classes=None):
+        return ScatterMoments()
+
     def _fit_scores(self, X, y=None):
+        return self._scores_from_reduction(ScatterMoments().partial(np.asarray(X, dtype=np.float64)))
+
+    def _scores_from_reduction(self, state):
         from sklearn.cluster import KMeans
 
-        d = X.shape[1]
-        comps, ev, ratio = _pca_axes(X, self.n_components, self.standardize)
+        comps, ev, ratio = _pca_axes_from_moments(state, self.n_components, self.standardize)
+        d = comps.shape[1]
         self.components_, self.explained_variance_ = comps, ev
         self.explained_variance_ratio_ = ratio
         self.n_components_ = q = int(comps.shape[0])

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
-import warnings
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.feature_selection import (
-    f_classif,
-    f_regression,
     mutual_info_classif,
     mutual_info_regression,
 )
 
 from ..base import BaseRanker
+from ..stats._reduction import (
+    ClassMoments,
+    CrossMoments,
+    anova_f_from_class_moments,
+    reduce_blocks,
+    regression_f_from_cross_moments,
+)
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, StrOptions
 
 
 class FTestRanker(BaseRanker):
     """Rank features by the ANOVA F statistic (classification) or the F statistic
     of a univariate linear regression (regression).
+
+    The numbers of scikit-learn's ``f_classif`` / ``f_regression``, computed
+    from the :class:`featkit.stats.ClassMoments` / :class:`featkit.stats.CrossMoments`
+    reductions, so it also fits on a Dask array or DataFrame.
 
     Parameters
     ----------
@@ -61,14 +69,22 @@ class FTestRanker(BaseRanker):
         self.task = task
         self.alpha = alpha
 
-    def _fit_scores(self, X, y):
-        func = f_classif if self.task_ == "classification" else f_regression
-        with warnings.catch_warnings(), np.errstate(divide="ignore", invalid="ignore"):
-            warnings.simplefilter("ignore", RuntimeWarning)
-            warnings.filterwarnings("ignore", message=".*constant.*")
-            f, p = func(X, y)
+    def _reduction_kernel(self, n_classes=None):
+        if self.task_ == "classification":
+            return ClassMoments(n_classes)
+        return CrossMoments()
+
+    def _scores_from_reduction(self, state):
+        if self.task_ == "classification":
+            f, p = anova_f_from_class_moments(state)
+        else:
+            f, p = regression_f_from_cross_moments(state)
         self.pvalues_ = p
         return f
+
+    def _fit_scores(self, X, y):
+        n_classes = int(np.max(y)) + 1 if self.task_ == "classification" else None
+        return self._scores_from_reduction(reduce_blocks(self._reduction_kernel(n_classes), [(X, y)]))
 
     def _auto_support_size(self):
         p = np.nan_to_num(self.pvalues_, nan=1.0)

@@ -7,6 +7,7 @@ from numbers import Real
 import numpy as np
 
 from ..base import BaseRanker
+from ..stats._reduction import ColumnMoments, reduce_blocks
 
 from ..utils._param_validation import Interval
 
@@ -15,7 +16,9 @@ class VarianceRanker(BaseRanker):
     """Rank features by their variance.
 
     Scale-dependent by design (it is the baseline a user would reach for first);
-    missing values are ignored per column.
+    missing values are ignored per column. Computed by the
+    :class:`featkit.stats.ColumnMoments` reduction, so it also fits on a Dask
+    array or DataFrame (see :mod:`featkit.distributed`).
 
     Parameters
     ----------
@@ -47,7 +50,7 @@ class VarianceRanker(BaseRanker):
     """
 
     _allow_nan = True
-    _columnwise = True  # nanvar along axis 0 is exact per column
+    _columnwise = True  # per-column moments
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
@@ -58,13 +61,16 @@ class VarianceRanker(BaseRanker):
         self.n_features_to_select = n_features_to_select
         self.threshold = threshold
 
+    def _reduction_kernel(self, n_classes=None):
+        return ColumnMoments()
+
+    def _scores_from_reduction(self, state):
+        count, _, m2 = state
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(count > 0, m2 / np.maximum(count, 1), np.nan)
+
     def _fit_scores(self, X, y=None):
-        with np.errstate(invalid="ignore"):
-            all_missing = np.all(np.isnan(X), axis=0)
-            var = np.full(X.shape[1], np.nan)
-            if (~all_missing).any():
-                var[~all_missing] = np.nanvar(X[:, ~all_missing], axis=0)
-        return var
+        return self._scores_from_reduction(reduce_blocks(self._reduction_kernel(), [(X,)]))
 
     def _auto_support_size(self):
         return int(np.sum(np.nan_to_num(self.scores_, nan=-np.inf) > self.threshold)) or 1

@@ -19,6 +19,7 @@ __all__ = [
     "AUTO_BINS",
     "cyclic_noise_index",
     "joint_xlogx_sums",
+    "joint_count_sums",
     "chance_corrected_mi",
     "entropy_from_codes",
 ]
@@ -219,6 +220,23 @@ def joint_xlogx_sums(cond: np.ndarray, k_cond: int, codes: np.ndarray, ks) -> np
     0..ks[j]-1. Returns (d,) float64. All columns are counted in one pass: each
     column's joint codes live in its own block of a single code space.
     """
+    return joint_count_sums(cond, k_cond, codes, ks)[0]
+
+
+def joint_count_sums(cond: np.ndarray, k_cond: int, codes: np.ndarray, ks):
+    """Per column: ``sum of c log c`` over its joint table with ``cond`` and the
+    number of non-empty cells of that table.
+
+    Returns ``(xlogx (d,) float64, cells (d,) int64)``; see :func:`joint_xlogx_sums`.
+    The cell counts serve small-sample bias corrections (Miller-Madow).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> s, cells = joint_count_sums(np.array([0, 0, 1, 1]), 2, np.array([[0], [0], [0], [1]]), [2])
+    >>> round(float(s[0]), 6), cells.tolist()   # cells (0,0)=2, (1,0)=1, (1,1)=1
+    (1.386294, [3])
+    """
     codes = np.asarray(codes)
     if codes.ndim == 1:
         codes = codes[:, None]
@@ -229,24 +247,28 @@ def joint_xlogx_sums(cond: np.ndarray, k_cond: int, codes: np.ndarray, ks) -> np
     np.cumsum(sizes[:-1], out=base[1:])
     total = int(base[-1] + sizes[-1]) if d else 0
     out = np.zeros(d, dtype=np.float64)
+    cells = np.zeros(d, dtype=np.int64)
     if d == 0 or n == 0:
-        return out
+        return out, cells
     # 32-bit joint codes when they fit: half the memory traffic of int64.
     dtype = np.int32 if total < 2**31 - 1 else np.int64
     joint = codes.astype(dtype, copy=False) * dtype(k_cond)
     joint += cond.astype(dtype, copy=False)[:, None]
     joint += base.astype(dtype)
     if total <= max(_MAX_BINCOUNT_CELLS, 4 * n * d):
-        counts = np.bincount(joint.ravel(), minlength=total)
-        nz = np.flatnonzero(counts > 1)
-        col = np.searchsorted(base, nz, side="right") - 1
-        return np.bincount(col, weights=_xlogx(counts[nz]), minlength=d)
-    flat = np.sort(joint.ravel())
-    starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
-    counts = np.diff(np.append(starts, flat.size))
-    keep = counts > 1
-    col = np.searchsorted(base, flat[starts[keep]], side="right") - 1
-    return np.bincount(col, weights=_xlogx(counts[keep]), minlength=d)
+        counts = np.bincount(joint.ravel(order="K"), minlength=total)
+        nz = np.flatnonzero(counts)
+        values = counts[nz]
+    else:
+        flat = np.sort(joint.ravel(order="K"))
+        starts = np.flatnonzero(np.concatenate(([True], flat[1:] != flat[:-1])))
+        values = np.diff(np.append(starts, flat.size))
+        nz = flat[starts]
+    col = np.searchsorted(base, nz, side="right") - 1
+    cells = np.bincount(col, minlength=d).astype(np.int64)
+    keep = values > 1
+    out = np.bincount(col[keep], weights=_xlogx(values[keep]), minlength=d)
+    return out, cells
 
 
 def chance_corrected_mi(cond: np.ndarray, k_cond: int, codes: np.ndarray, ks) -> np.ndarray:

@@ -180,7 +180,7 @@ def check_fit_input(X, y, estimator: str) -> None:
             more = f" (and {len(text) - 1} more such column{'s' if len(text) > 2 else ''})" if len(text) > 1 else ""
             raise InputError(
                 f"Column {name!r} is {what} (e.g. {plain_value(example)!r}){more}, but {estimator} needs "
-                "numbers. Encode it first (e.g. with scikit-learn's OrdinalEncoder or TargetEncoder), "
+                "numbers. Encode it first (e.g. with featkit.io.FeatureEncoder, as featkit rank does), "
                 "or rank the table with featkit.rank_features, which encodes text columns."
             )
         for name in X.columns:

@@ -106,7 +106,9 @@ class ParamValidationMixin:
 N_FEATURES_CONSTRAINT = [
     Interval(Integral, 1, None, closed="left"),
     Interval(RealNotInt, 0, 1, closed="right"),
-    StrOptions({"auto"}),
+    StrOptions({"auto", "cv"}),
+    # featkit.evaluation.CrossValidatedK (duck-typed: this module sits below evaluation)
+    HasMethods(["choose_k"]),
 ]
 TASK_CONSTRAINT = [StrOptions(set(TASKS))]
 DEVICE_CONSTRAINT = [StrOptions({"auto", "cpu", "gpu"})]

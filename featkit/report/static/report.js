@@ -32,3 +32,22 @@
     });
   });
 })();
+// Filter boxes: a table marked "filterable" gets a box above it that hides the rows without the text.
+(function () {
+  var tables = document.querySelectorAll("table.filterable");
+  Array.prototype.forEach.call(tables, function (table) {
+    var box = document.createElement("input");
+    box.type = "search";
+    box.className = "filter";
+    box.placeholder = "Filter rows (" + table.tBodies[0].rows.length + ")";
+    box.setAttribute("aria-label", "Filter the rows of this table");
+    var holder = table.parentNode.classList.contains("scroll") ? table.parentNode : table;
+    holder.parentNode.insertBefore(box, holder);
+    box.addEventListener("input", function () {
+      var needle = box.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.style.display = (!needle || row.textContent.toLowerCase().indexOf(needle) >= 0) ? "" : "none";
+      });
+    });
+  });
+})();

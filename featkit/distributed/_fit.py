@@ -1,0 +1,157 @@
+"""Fit featkit estimators on Dask arrays and DataFrames through their reduction kernels."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from ..exceptions import InputError
+from ..stats._reduction import ScatterMoments
+from ..utils._task import infer_task
+from ._driver import compute, frame_blocks, import_dask, reduce_partitions
+
+__all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
+
+# Registry names whose statistics are exact reductions (fit on every row of a Dask
+# collection). Adding a ranker that implements ``_reduction_kernel`` and
+# ``_scores_from_reduction`` is one name here (e.g. "mutual_info_binned").
+# PFA's reduction is exact too, but its k-means sees the features in name order here
+# (content fingerprints are not computed on a cluster), so its scores may differ from memory.
+DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa")
+
+_UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
+
+
+def _feature_names(X):
+    if hasattr(X, "columns"):
+        names = list(X.columns)
+        bad = [str(c) for c in names if not _numeric_dtype(X.dtypes[c])]
+        if bad:
+            raise InputError(f"The Dask engine fits numeric columns only; not numeric: {', '.join(bad[:5])}. "
+                             "Encode or drop them first.")
+        return names
+    if X.ndim != 2:
+        raise InputError(f"Expected a 2-d Dask array, got {X.ndim} dimension(s).")
+    return None
+
+
+def _numeric_dtype(dtype) -> bool:
+    return getattr(dtype, "kind", "O") in "biuf"
+
+
+def _values(part):
+    return np.asarray(part.to_numpy() if hasattr(part, "to_numpy") else part)
+
+
+def _block_args(allow_nan, classes, pair):
+    xpart, ypart = pair
+    X = _values(xpart).astype(np.float64, copy=False)
+    if X.ndim == 1:
+        X = X[:, None]
+    if not allow_nan and not np.isfinite(X).all():
+        raise InputError("The Dask collection has missing or infinite values; this method needs them "
+                         "filled or dropped.")
+    if ypart is None:
+        return (X,)
+    y = _values(ypart).reshape(-1)
+    if classes is None:
+        return X, y.astype(np.float64)
+    return X, np.searchsorted(classes, y)
+
+
+def _pairs(X, y):
+    xs = frame_blocks(X)
+    if y is None:
+        return [(x, None) for x in xs]
+    if not hasattr(y, "to_delayed"):
+        raise InputError("With a Dask X, the target y must be a Dask Series or array too.")
+    if hasattr(y, "chunks") and hasattr(X, "chunks"):
+        y = y.rechunk((X.chunks[0],))
+    ys = list(y.to_delayed())
+    ys = [b for b in ys] if not isinstance(ys[0], (list, np.ndarray)) else [b for row in ys for b in row]
+    if len(ys) != len(xs):
+        raise InputError(f"X has {len(xs)} partitions and y {len(ys)}; take both from one Dask DataFrame.")
+    return list(zip(xs, ys))
+
+
+def _target_task(est, y):
+    """Task and class labels of a Dask target, from its distinct values (computed on the cluster)."""
+    import_dask()
+    uniques = np.asarray(compute(y.unique() if hasattr(y, "unique") and not hasattr(y, "chunks")
+                                 else __import__("dask.array").array.unique(y)))
+    task = infer_task(uniques[:_UNIQUE_LIMIT], getattr(est, "task", "auto"))
+    if task == "regression":
+        return task, None
+    if uniques.dtype.kind == "f" and np.isnan(uniques).any():
+        raise InputError("The target has missing values; drop those rows or fill them.")
+    classes = np.sort(uniques)
+    if classes.size < 2:
+        raise InputError("The target has fewer than 2 classes; classification needs at least 2.")
+    return task, classes
+
+
+def fit_ranker(est, X, y=None):
+    """Fit a featkit ranker on a Dask array or DataFrame; the fitted attributes are NumPy.
+
+    Parameters
+    ----------
+    est : BaseRanker
+        A ranker whose statistics are reductions (it implements
+        ``_reduction_kernel`` and ``_scores_from_reduction``); any other is refused.
+    X : dask DataFrame or 2-d dask array
+    y : dask Series or dask array, optional
+
+    Returns
+    -------
+    est
+    """
+    name = type(est).__name__
+    if not hasattr(est, "_reduction_kernel"):
+        raise InputError(f"{name} has no distributed form; fit it on an in-memory sample "
+                         "(featkit.distributed.row_sample) or rank with rank_features(ddf, ...), which samples.")
+    names = _feature_names(X)
+    classes = n_classes = None
+    if est._requires_target:
+        if y is None:
+            raise InputError(f"{name} needs a target y.")
+        est.task_, classes = _target_task(est, y)
+        n_classes = None if classes is None else classes.size
+    else:
+        y = None
+    d = len(names) if names is not None else int(X.shape[1])
+    est.n_features_in_ = d
+    if names is not None and all(isinstance(c, str) for c in names):
+        est.feature_names_in_ = np.asarray(names, dtype=object)
+        # the contents' fingerprints are not computed on a cluster: the canonical order is by name
+        est.canonical_order_ = np.argsort(est.feature_names_in_.astype(str), kind="stable")
+    else:
+        est.canonical_order_ = np.arange(d)
+    to_args = functools.partial(_block_args, est._allow_nan, classes)
+    state = reduce_partitions(est._reduction_kernel(n_classes), _pairs(X, y), to_args)
+    est._set_scores(est._scores_from_reduction(state))
+    return est
+
+
+def fit_pca(est, X):
+    """Fit :class:`featkit.decomposition.PCA` on a Dask collection (one covariance pass).
+
+    The rows are reduced to (count, mean, scatter) on the workers with
+    :class:`~featkit.stats.ScatterMoments`; the eigendecomposition runs on the
+    client, as ``solver="covariance_eigh"`` does in memory.
+    """
+    from ..decomposition._base import check_n_components
+
+    if est.solver not in ("auto", "covariance_eigh"):
+        raise InputError(f"PCA on a Dask collection uses solver='covariance_eigh', not {est.solver!r}.")
+    names = _feature_names(X)
+    to_args = functools.partial(_block_args, False, None)
+    state = reduce_partitions(ScatterMoments(), _pairs(X, None), to_args)
+    d = state[2].shape[0]
+    est.n_features_in_ = d
+    if names is not None and all(isinstance(c, str) for c in names):
+        est.feature_names_in_ = np.asarray(names, dtype=object)
+    est._fit_from_moments(np, state, np.dtype(np.float64), check_n_components(est.n_components, state[0], d))
+    est.solver_ = "covariance_eigh"
+    est.device_ = "cpu"
+    return est

@@ -1,0 +1,82 @@
+"""``rank_features`` on a Dask DataFrame: exact reductions on every row, the rest on a seeded sample."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from ..exceptions import InputError
+from ._driver import row_sample
+from ._fit import DISTRIBUTED_METHODS
+
+__all__ = ["rank_dask", "DEFAULT_SAMPLE_ROWS"]
+
+# rows gathered to the client for the methods with no distributed form
+DEFAULT_SAMPLE_ROWS = 100_000
+
+
+def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
+    """Rank the columns of a Dask DataFrame; see :func:`featkit.ranking.rank_features`.
+
+    The methods in :data:`DISTRIBUTED_METHODS` are fitted on every row through
+    their reduction kernels on the cluster; every other method is fitted on a
+    seeded uniform sample of ``sample_rows`` rows gathered to the client, and
+    the result's notes say which. When the table has at most ``sample_rows``
+    rows the sample is the whole table.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+    target : str or None
+    sample_rows : int, default=100000
+    **kwargs
+        The keyword arguments of :func:`featkit.ranking.rank_features`.
+
+    Returns
+    -------
+    RankingResult
+    """
+    from .._engine import _consensus, _method_result
+    from ..ranking import _make_estimator, rank_features
+    from ..registry import get_method
+
+    if target is not None and target not in ddf.columns:
+        raise InputError(f"The target column {target!r} is not in the table.")
+    if kwargs.get("sample") is not None:
+        sample_rows = min(sample_rows, int(kwargs.pop("sample")))
+    seed = kwargs.get("random_state", 0)
+    frame, n_rows = row_sample(ddf, int(sample_rows), seed)
+    result = rank_features(frame, target, **kwargs)
+    sampled = n_rows > frame.shape[0]
+    exact, kept_sampled = [], []
+    for name, method in list(result.methods.items()):
+        if not sampled or name not in DISTRIBUTED_METHODS:
+            kept_sampled.append(name)
+            continue
+        est = _make_estimator(get_method(name), result.task, seed, kwargs.get("n_jobs"),
+                              (kwargs.get("params") or {}).get(name))
+        start = time.perf_counter()
+        try:
+            est.fit(ddf[result.features], ddf[target] if est._requires_target else None)
+        except InputError as exc:
+            result.notes.append(f"{name} stays on the sample: {exc}")
+            kept_sampled.append(name)
+            continue
+        result.methods[name] = _method_result(name, est, time.perf_counter() - start)
+        exact.append(name)
+    result.n_rows = n_rows
+    if sampled:
+        score, rank, notes = _consensus(result.methods, result.aggregation,
+                                        kwargs.get("include_degenerate", False))
+        result.consensus_score, result.consensus_rank = np.asarray(score), np.asarray(rank)
+        if exact:
+            result.notes.append(f"Dask engine: {', '.join(exact)} computed on all {n_rows} rows.")
+        others = [m for m in kept_sampled if m in result.methods]
+        if others:
+            result.notes.append(f"Dask engine: {', '.join(others)} fitted on a seeded sample of "
+                                f"{frame.shape[0]} of {n_rows} rows (no distributed form; sample_rows).")
+    else:
+        result.notes.append(f"Dask engine: the whole table ({n_rows} rows) fits in the sample; "
+                            "every method ran on all rows.")
+    return result

@@ -1,0 +1,208 @@
+"""The Dask engine: kernels split any way equal the whole; Dask fits equal in-memory fits."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from featkit.stats._reduction import (
+    ClassMoments,
+    ColumnMoments,
+    ContingencyCounts,
+    CrossMoments,
+    QuantileSketch,
+    ScatterMoments,
+    reduce_blocks,
+)
+
+RNG = np.random.default_rng(7)
+X = RNG.normal(size=(600, 5)) * [1, 2, 3, 4, 5] + 50
+CODES = (X[:, 1] > 50).astype(int) + (X[:, 2] > 52).astype(int)
+YREG = X[:, 3] * 0.3 + RNG.normal(size=600)
+
+
+def _splits(n):
+    return [[n], [1, n - 1], [200, 1, 399], [100] * 6]
+
+
+@pytest.mark.parametrize("kernel,args", [
+    (ColumnMoments(), (np.where(RNG.random(X.shape) < 0.1, np.nan, X),)),
+    (ScatterMoments(block_rows=64), (X,)),
+    (ClassMoments(3), (X, CODES)),
+    (CrossMoments(), (X, YREG)),
+    (ContingencyCounts(3, 3), (np.clip((X - 50).astype(int), 0, 2), CODES)),
+])
+def test_kernel_any_split_equals_whole(kernel, args):
+    whole = reduce_blocks(kernel, [args])
+    for sizes in _splits(X.shape[0]):
+        cuts = np.cumsum([0] + sizes)
+        blocks = [tuple(a[lo:hi] for a in args) for lo, hi in zip(cuts[:-1], cuts[1:])]
+        for w, s in zip(whole, reduce_blocks(kernel, blocks)):
+            np.testing.assert_allclose(s, w, rtol=1e-10, atol=1e-9)
+
+
+def test_quantile_sketch_exact_below_capacity_and_bounded_above():
+    sketch = QuantileSketch(capacity=1000)
+    q = np.linspace(0.05, 0.95, 19)
+    cols = sketch.finalize(sketch.combine([sketch.partial(X[:300]), sketch.partial(X[300:])]))
+    np.testing.assert_allclose(QuantileSketch.quantiles(cols[0], q), np.quantile(X[:, 0], q))
+    big = RNG.normal(size=(40000, 1))
+    small = QuantileSketch(capacity=2000)
+    state = small.combine([small.partial(b) for b in np.array_split(big, 7)])
+    est = QuantileSketch.quantiles(small.finalize(state)[0], q)
+    eps = np.sqrt(np.log(2 / 1e-3) / (2 * 2000))  # the documented bound at delta = 0.001
+    true_rank = np.searchsorted(np.sort(big[:, 0]), est) / big.shape[0]
+    assert np.all(np.abs(true_rank - q) <= eps)
+
+
+# ------------------------------------------------------------------ on a cluster
+distributed = pytest.importorskip("distributed")
+dd = pytest.importorskip("dask.dataframe")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def frames():
+    df = pd.DataFrame(X, columns=list("abcde"))
+    df["y"] = CODES
+    df["r"] = YREG
+    return df, dd.from_pandas(df, npartitions=6)
+
+
+FEATURES = list("abcde")
+
+
+def _estimators():
+    from featkit.selection import FTestRanker, PCALoadingsRanker, VarianceRanker
+
+    # PFA is left out: its k-means sees the features in name order on Dask (no content
+    # fingerprints on a cluster), in fingerprint order in memory -- see docs/distributed.md
+    return [VarianceRanker(), FTestRanker(), FTestRanker(task="regression"),
+            PCALoadingsRanker(n_components=2)]
+
+
+@pytest.mark.parametrize("est", _estimators(), ids=lambda e: repr(e))
+def test_dask_fit_equals_in_memory(client, frames, est):
+    df, ddf = frames
+    target = "r" if getattr(est, "task", None) == "regression" else "y"
+    mem = est.fit(df[FEATURES], df[target])
+    scores, ranking = mem.scores_.copy(), mem.ranking_.copy()
+    dist = type(est)(**est.get_params()).fit(ddf[FEATURES], ddf[target])
+    mem.fit(df[FEATURES], df[target])
+    assert isinstance(dist.scores_, np.ndarray)
+    np.testing.assert_allclose(dist.scores_, scores, rtol=1e-6)
+    np.testing.assert_array_equal(dist.ranking_, ranking)
+    np.testing.assert_array_equal(dist.transform(df[FEATURES]), mem.transform(df[FEATURES]))
+
+
+def test_dask_pca_equals_in_memory_and_transforms(client, frames):
+    import dask.array as da
+
+    from featkit.decomposition import PCA
+
+    df, ddf = frames
+    mem = PCA(3).fit(df[FEATURES])
+    for data in (ddf[FEATURES], da.from_array(X, chunks=(150, 2))):
+        dist = PCA(3).fit(data)
+        np.testing.assert_allclose(dist.explained_variance_, mem.explained_variance_, rtol=1e-6)
+        np.testing.assert_allclose(dist.components_, mem.components_, atol=1e-8)
+    np.testing.assert_allclose(dist.transform(X), mem.transform(X), atol=1e-6)
+
+
+def test_rank_features_on_dask_frame(client, frames):
+    from featkit.ranking import rank_features
+
+    df, ddf = frames
+    methods = ["variance", "f_test", "pca_loadings"]
+    mem = rank_features(df.drop(columns="r"), "y", methods=methods)
+    dist = rank_features(ddf.drop(columns="r"), "y", methods=methods)
+    assert dist.top(5) == mem.top(5)
+    for name in methods:
+        np.testing.assert_allclose(dist.methods[name].scores, mem.methods[name].scores, rtol=1e-6)
+    # a sample smaller than the table: exact methods still see every row, the others say so
+    sampled = rank_features(ddf.drop(columns="r"), "y", methods=["f_test", "random_forest"], sample=200)
+    np.testing.assert_allclose(sampled.methods["f_test"].scores, mem.methods["f_test"].scores, rtol=1e-6)
+    assert sampled.n_rows == 600
+    assert any("random_forest fitted on a seeded sample of 200 of 600 rows" in n for n in sampled.notes)
+
+
+def test_method_without_distributed_form_is_refused(client, frames):
+    from featkit.exceptions import InputError
+    from featkit.selection import MutualInfoRanker
+
+    _, ddf = frames
+    with pytest.raises(InputError, match="no distributed form"):
+        MutualInfoRanker().fit(ddf[FEATURES], ddf["y"])
+
+
+def _slow_partial(kernel, block):
+    import time
+
+    time.sleep(0.3)
+    return kernel.partial(block)
+
+
+def test_worker_killed_mid_run_is_retried(client, frames):
+    import functools
+    import threading
+
+    from featkit.distributed import reduce_partitions
+    from featkit.distributed._driver import frame_blocks
+
+    _, ddf = frames
+    expected = reduce_blocks(ColumnMoments(), [(X,)])
+    parts = frame_blocks(ddf[FEATURES].repartition(npartitions=12))
+    to_args = functools.partial(_values_args)
+    kill = threading.Timer(0.8, lambda: client.run(_exit_process, workers=[sorted(
+        client.scheduler_info()["workers"])[0]], wait=False))
+    kill.start()
+    state = reduce_partitions(_SlowMoments(), parts, to_args)
+    kill.join()
+    for got, want in zip(state, expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def _values_args(part):
+    return (part.to_numpy(dtype=np.float64),)
+
+
+def _exit_process():
+    import os
+
+    os._exit(1)
+
+
+class _SlowMoments(ColumnMoments):
+    def partial(self, X, y=None):
+        import time
+
+        time.sleep(0.3)
+        return super().partial(X)
+
+
+def test_cli_dask_engine_and_dead_scheduler(client, frames, tmp_path):
+    df, _ = frames
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    table = df.drop(columns="r")
+    for i, lo in enumerate(range(0, 600, 200)):
+        table.iloc[lo:lo + 200].to_parquet(folder / f"part{i}.parquet")
+    out = tmp_path / "rank.csv"
+    run = subprocess.run([sys.executable, "-m", "cli", "rank", str(folder), "--target", "y", "--engine",
+                          "dask", "--workers", "1", "-m", "variance,f_test", "-q", "--output", str(out)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert out.exists()
+    dead = subprocess.run([sys.executable, "-m", "cli", "rank", str(folder), "--target", "y", "--engine",
+                           "dask", "--scheduler", "tcp://127.0.0.1:9", "-m", "variance"],
+                          capture_output=True, text=True, timeout=60)
+    assert dead.returncode == 2
+    assert dead.stderr.strip().count("\n") == 0 and "No Dask scheduler answers" in dead.stderr
