@@ -202,7 +202,7 @@ def rank_command(
 
 
 def _rank_dask(data, target, scheduler, workers, quiet, **kwargs):
-    from featkit.distributed._cluster import dask_client, read_dask
+    from featkit.distributed import dask_client, read_dask
     from featkit.exceptions import InputError
     from featkit.ranking import rank_features
 

@@ -200,3 +200,55 @@ def test_missing_torch_is_a_clear_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)
     with pytest.raises(MissingExtraError, match=r'pip install "featkit\[neural\]"'):
         est.fit(X, y)
+
+
+# ------------------------------------------------------------ held-out check
+def _noise_and_signal(task, seed=0, n=300, d=12):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d))
+    if task == "classification":
+        return X, rng.randint(0, 2, n), (X[:, 3] + X[:, 5] > 0).astype(int)
+    return X, rng.normal(size=n), 2 * X[:, 3] - X[:, 5] + 0.3 * rng.normal(size=n)
+
+
+@pytest.mark.parametrize("variant", ["attention", "lasso", "group_lasso", "omp"])
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_noise_labels_flag_the_selector_and_signal_does_not(variant, task):
+    X, noise, signal = _noise_and_signal(task)
+    with pytest.warns(UserWarning, match="constant predictor.*the selection may be noise"):
+        flagged = SequentialAttentionSelector(n_features_to_select=3, variant=variant, **FAST).fit(X, noise)
+    assert "constant predictor" in flagged.degenerate_
+    assert "60 held-out rows" in flagged.degenerate_
+    kept = SequentialAttentionSelector(n_features_to_select=3, variant=variant, **FAST).fit(X, signal)
+    assert kept.degenerate_ is None
+    assert kept.heldout_loss_ < 0.2 * kept.baseline_loss_
+
+
+def test_the_check_changes_no_selection(monkeypatch):
+    X, y, _ = _nonlinear("classification", n=200)
+    checked = SequentialAttentionSelector(n_features_to_select=3, **FAST).fit(X, y)
+    monkeypatch.setattr(SequentialAttentionSelector, "_heldout_check", lambda self, *a: None)
+    unchecked = SequentialAttentionSelector(n_features_to_select=3, **FAST).fit(X, y)
+    np.testing.assert_array_equal(checked.scores_, unchecked.scores_)
+    np.testing.assert_array_equal(checked.attention_history_, unchecked.attention_history_)
+
+
+def test_too_few_rows_to_hold_out_leaves_the_check_unset():
+    X, _, y = _noise_and_signal("regression", n=20, d=6)
+    est = SequentialAttentionSelector(n_features_to_select=2, **FAST).fit(X, y)
+    assert est.heldout_loss_ is None and est.baseline_loss_ is None and est.degenerate_ is None
+
+
+def test_a_degenerate_selector_is_left_out_of_the_consensus():
+    import pandas as pd
+
+    from featkit import rank_features
+
+    X, noise, _ = _noise_and_signal("classification", seed=1)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])]).assign(y=noise)
+    result = rank_features(frame, target="y", methods=["f_test", "sequential_attention"],
+                           params={"sequential_attention": {**FAST, "n_features_to_select": 3}})
+    note = result.methods["sequential_attention"].degenerate
+    assert note and "constant predictor" in note
+    assert any("sequential_attention gave degenerate scores" in n and "left out" in n
+               for n in result.notes)

@@ -9,6 +9,7 @@ import numpy as np
 
 from .._constants import ATTRIBUTION_MODELS
 from ..exceptions import InputError, missing_extra
+from ..utils._sampling import held_out_split
 from ..utils._task import check_target, infer_task
 
 __all__ = ["AttributionResult", "model_attribution", "MODELS"]
@@ -178,18 +179,6 @@ def _numeric_values(frame) -> np.ndarray:
     return np.column_stack(cols) if cols else np.empty((len(frame), 0))
 
 
-def _held_out_split(n, y, task, random_state):
-    from sklearn.model_selection import train_test_split
-
-    idx = np.arange(n)
-    stratify = None
-    if task == "classification":
-        counts = np.bincount(y)
-        if counts[counts > 0].min() >= 2 and int(np.ceil(0.2 * n)) >= np.count_nonzero(counts):
-            stratify = y
-    return train_test_split(idx, test_size=0.2, random_state=random_state, stratify=stratify)
-
-
 def _score(task, n_classes, y_true, raw):
     from sklearn.metrics import accuracy_score, r2_score, roc_auc_score
 
@@ -318,7 +307,7 @@ def model_attribution(X, y, *, task, model="lightgbm", random_state=0, interacti
     task = infer_task(y, task)
     y_fit, classes = check_target(y, task)
     n_classes = 0 if classes is None else len(classes)
-    tr, va = _held_out_split(n, y_fit, task, random_state)
+    tr, va = held_out_split(n, y_fit, 0.2, random_state, task == "classification")
 
     start = time.perf_counter()
     fit = _fit_lightgbm if model == "lightgbm" else _fit_xgboost

@@ -38,6 +38,7 @@ __all__ = [
     "merge_moments",
     "blocked_moments",
     "flip_signs",
+    "set_axes",
     "check_n_components",
     "as_namespace",
 ]
@@ -122,6 +123,33 @@ def flip_signs(xp, components):
     signs[signs == 0] = 1.0
     signs = xp.asarray(signs.astype(host.dtype), device=array_device(components))
     return components * signs[:, None]
+
+
+def set_axes(est, xp, components, variance, total: float):
+    """Set the fitted axes every decomposer reports, in one place.
+
+    Sets ``components_``, ``n_components_``, ``explained_variance_`` and
+    ``explained_variance_ratio_`` (``variance / total``; zeros when the
+    total variance is zero) on ``est``.
+
+    Parameters
+    ----------
+    est : estimator
+    xp : array namespace of the arrays
+    components : array of shape (k, n_features)
+        The final axes: sign-flipped and in the output dtype, which the two
+        variance attributes take too.
+    variance : array of shape (k,)
+        Variance along each axis, in float64 (cast only once, here).
+    total : float
+        Total variance of the data (the ratio's denominator).
+    """
+    dtype = components.dtype
+    est.components_ = components
+    est.n_components_ = int(components.shape[0])
+    est.explained_variance_ = xp.astype(variance, dtype)
+    ratio = variance / total if total > 0 else xp.zeros_like(variance)
+    est.explained_variance_ratio_ = xp.astype(ratio, dtype)
 
 
 def as_namespace(a, xp, like=None):

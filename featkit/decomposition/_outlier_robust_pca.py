@@ -10,7 +10,7 @@ from sklearn.base import BaseEstimator, _fit_context, ClassNamePrefixFeaturesOut
 
 from .._array import check_memory, nbytes_of, to_numpy
 from ..utils._param_validation import MEMORY_BUDGET_CONSTRAINT, Interval, ParamValidationMixin
-from ._base import LinearAxesMixin, check_n_components, flip_signs, validate_input
+from ._base import LinearAxesMixin, check_n_components, flip_signs, set_axes, validate_input
 
 __all__ = ["OutlierRobustPCA"]
 
@@ -194,16 +194,12 @@ class OutlierRobustPCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFea
             cov = (Xc * w[:, None]).T @ Xc / total
         evals, V = _top_subspace(cov, k)
         evals = np.clip(evals, 0, None)
-        trace = float(np.trace(cov))
         self.n_iter_ = it
         self.weights_ = w
         self.outlier_scores_ = scores
         self.inlier_mask_ = inliers
         self.mean_ = mu.astype(X.dtype)
-        self.components_ = flip_signs(np, V.T).astype(X.dtype)
-        self.explained_variance_ = evals[:k].astype(X.dtype)
-        self.explained_variance_ratio_ = (evals[:k] / trace if trace > 0 else evals[:k] * 0).astype(X.dtype)
-        self.n_components_ = int(k)
+        set_axes(self, np, flip_signs(np, V.T).astype(X.dtype), evals[:k], float(np.trace(cov)))
         return self
 
     def _mahalanobis(self, Xc, cov):

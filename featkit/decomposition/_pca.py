@@ -37,6 +37,7 @@ from ._base import (
     column_moments,
     flip_signs,
     n_components_for_variance,
+    set_axes,
     validate_input,
 )
 
@@ -428,11 +429,7 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
     def _set_results(self, xp, components, ev64, total_var, n, rank_limit):
         dtype = components.dtype
         k = components.shape[0]
-        self.components_ = components
-        self.n_components_ = int(k)
-        self.explained_variance_ = xp.astype(ev64, dtype)
-        ratio = ev64 / total_var if total_var > 0 else xp.zeros_like(ev64)
-        self.explained_variance_ratio_ = xp.astype(ratio, dtype)
+        set_axes(self, xp, components, ev64, total_var)
         self.singular_values_ = xp.astype(xp.sqrt(ev64 * (n - 1)), dtype)
         if k < rank_limit:
             noise = (total_var - float(xp.sum(ev64))) / (rank_limit - k)
@@ -441,13 +438,18 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
             self.noise_variance_ = 0.0
         self._stale = False
 
-    def _fit_svd(self, xp, X, k):
-        n, d = X.shape
-        rows = block_rows_for(d, 8, False, self.block_rows)
-        count, mean, m2 = column_moments(xp, X, rows)
-        self.n_samples_seen_ = n
+    def _column_stats(self, xp, X):
+        """Set the mean, the row count and the dtype of a one-shot fit; return the
+        per-column sums of squared deviations (the total variance's numerator)."""
+        _, mean, m2 = column_moments(xp, X, block_rows_for(X.shape[1], 8, False, self.block_rows))
+        self.n_samples_seen_ = X.shape[0]
         self._dtype = X.dtype
         self._set_mean(xp, mean, X.dtype)
+        return m2
+
+    def _fit_svd(self, xp, X, k):
+        n, d = X.shape
+        m2 = self._column_stats(xp, X)
         centred = X - self.mean_
         _, s, vt = xp.linalg.svd(centred, full_matrices=False)
         del centred
@@ -462,11 +464,7 @@ class PCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOutMixin
 
     def _fit_randomized(self, xp, X, k):
         n, d = X.shape
-        rows = block_rows_for(d, 8, False, self.block_rows)
-        _, mean, m2 = column_moments(xp, X, rows)
-        self.n_samples_seen_ = n
-        self._dtype = X.dtype
-        self._set_mean(xp, mean, X.dtype)
+        m2 = self._column_stats(xp, X)
         mu = self.mean_
         dev = array_device(X)
         width = min(k + int(self.n_oversamples), min(n, d))

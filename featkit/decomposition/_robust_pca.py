@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, _fit_context, ClassNamePrefixFeaturesOut
 
 from .._array import check_memory, nbytes_of
 from ..utils._param_validation import MEMORY_BUDGET_CONSTRAINT, Interval, ParamValidationMixin
-from ._base import LinearAxesMixin, check_n_components, flip_signs, validate_input
+from ._base import LinearAxesMixin, check_n_components, flip_signs, set_axes, validate_input
 
 __all__ = ["RobustPCA", "principal_component_pursuit"]
 
@@ -204,10 +204,6 @@ class RobustPCA(ParamValidationMixin, LinearAxesMixin, ClassNamePrefixFeaturesOu
         self.rank_ = int(xp.sum(xp.astype(sv > max(thresh, 1e-12), xp.int64)))
         k = k if k is not None else max(self.rank_, 1)
         ev = sv ** 2 / (n - 1)
-        total = float(xp.sum(ev))
-        self.components_ = xp.astype(flip_signs(xp, vt[:k, :]), X.dtype)
-        self.explained_variance_ = xp.astype(ev[:k], X.dtype)
-        self.explained_variance_ratio_ = xp.astype(ev[:k] / total if total > 0 else ev[:k] * 0, X.dtype)
+        set_axes(self, xp, xp.astype(flip_signs(xp, vt[:k, :]), X.dtype), ev[:k], float(xp.sum(ev)))
         self.mean_ = xp.astype(mean, X.dtype)
-        self.n_components_ = int(k)
         return self

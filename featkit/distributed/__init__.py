@@ -6,8 +6,10 @@ The maths lives in :mod:`featkit.stats._reduction`; this package only maps
 them to the estimator, which finishes exactly as it does in memory.
 """
 
+from ._cluster import dask_client, read_dask
 from ._driver import reduce_partitions, row_sample
 from ._fit import DISTRIBUTED_METHODS, fit_pca, fit_ranker
 from ._rank import rank_dask
 
-__all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker", "rank_dask", "reduce_partitions", "row_sample"]
+__all__ = ["DISTRIBUTED_METHODS", "dask_client", "fit_pca", "fit_ranker", "rank_dask", "read_dask",
+           "reduce_partitions", "row_sample"]

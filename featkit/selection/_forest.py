@@ -7,10 +7,20 @@ from numbers import Integral
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.inspection import permutation_importance
-from sklearn.model_selection import train_test_split
+from sklearn.utils import _safe_indexing
 
 from ..base import BaseRanker
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, RealNotInt, StrOptions
+from ..utils._sampling import held_out_split
+
+
+# The parameters both forest rankers take, with one meaning.
+_FOREST_CONSTRAINTS = {
+    "task": TASK_CONSTRAINT,
+    "n_estimators": [Interval(Integral, 1, None, closed="left")],
+    "random_state": ["random_state"],
+    "n_jobs": [Integral, None],
+}
 
 
 def _forest(task, n_estimators, max_features, min_samples_leaf, random_state, n_jobs):
@@ -22,15 +32,9 @@ def _forest(task, n_estimators, max_features, min_samples_leaf, random_state, n_
 
 
 def holdout_split(X, y, task, test_size, seed):
-    """Seeded train / held-out split, stratified for classification when every
-    class has two rows and the held-out part can hold one of each."""
-    stratify = None
-    if task == "classification":
-        counts = np.bincount(y)
-        n_test = int(np.ceil(test_size * X.shape[0]))
-        if counts[counts > 0].min() >= 2 and n_test >= np.count_nonzero(counts):
-            stratify = y
-    return train_test_split(X, y, test_size=test_size, random_state=seed, stratify=stratify)
+    """``X_train, X_test, y_train, y_test`` of :func:`featkit.utils._sampling.held_out_split`."""
+    train, test = held_out_split(X.shape[0], y, test_size, seed, task == "classification")
+    return _safe_indexing(X, train), _safe_indexing(X, test), y[train], y[test]
 
 
 class RandomForestRanker(BaseRanker):
@@ -75,15 +79,12 @@ class RandomForestRanker(BaseRanker):
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
-        "task": TASK_CONSTRAINT,
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "max_features": [Interval(Integral, 1, None, closed="left"),
                          Interval(RealNotInt, 0, 1, closed="right"),
                          StrOptions({"auto", "sqrt", "log2"}), None],
         "min_samples_leaf": [Interval(Integral, 1, None, closed="left"),
                              Interval(RealNotInt, 0, 1, closed="neither")],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        **_FOREST_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200,
@@ -150,14 +151,11 @@ class PermutationRanker(BaseRanker):
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
-        "task": TASK_CONSTRAINT,
-        "n_estimators": [Interval(Integral, 1, None, closed="left")],
         "n_repeats": [Interval(Integral, 1, None, closed="left")],
         "test_size": [Interval(RealNotInt, 0, 1, closed="neither")],
         # names and callables are checked by permutation_importance itself
         "scoring": [str, callable, list, tuple, dict, None],
-        "random_state": ["random_state"],
-        "n_jobs": [Integral, None],
+        **_FOREST_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", task="auto", n_estimators=200, n_repeats=5,

@@ -17,6 +17,14 @@ from ..utils._param_validation import Interval, RealNotInt, StrOptions
 __all__ = ["PCALoadingsRanker", "PFARanker"]
 
 
+# The parameters of the PCA both rankers read, with one meaning.
+_AXES_CONSTRAINTS = {
+    "n_components": [Interval(Integral, 1, None, closed="left"),
+                     Interval(RealNotInt, 0, 1, closed="neither"), None],
+    "standardize": ["boolean"],
+}
+
+
 def _pca_axes_from_moments(moments, n_components, standardize):
     """(components (k, d), explained variance (k,), its ratio (k,)) of the PCA that the rankers read.
 
@@ -74,14 +82,12 @@ class PCALoadingsRanker(BaseRanker):
     ----------
     scores_ : ndarray of shape (n_features,)
         Variance share through each feature (they sum to 1).
-    ranking_ : ndarray of shape (n_features,)
-    support_ : ndarray of shape (n_features,)
     components_ : ndarray of shape (n_components_, n_features)
     explained_variance_ : ndarray of shape (n_components_,)
     explained_variance_ratio_ : ndarray of shape (n_components_,)
     n_components_ : int
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    ranking_, support_, n_features_in_, feature_names_in_
+        See :class:`featkit.base.BaseRanker`.
 
     Examples
     --------
@@ -100,9 +106,7 @@ class PCALoadingsRanker(BaseRanker):
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left"),
-                         Interval(RealNotInt, 0, 1, closed="neither"), None],
-        "standardize": ["boolean"],
+        **_AXES_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", n_components=0.9, standardize=True):
@@ -163,8 +167,6 @@ class PFARanker(BaseRanker):
     Attributes
     ----------
     scores_ : ndarray of shape (n_features,)
-    ranking_ : ndarray of shape (n_features,)
-    support_ : ndarray of shape (n_features,)
     labels_ : ndarray of shape (n_features,)
         Cluster of each feature.
     representatives_ : ndarray of shape (n_clusters_,)
@@ -174,8 +176,8 @@ class PFARanker(BaseRanker):
     components_ : ndarray of shape (n_components_, n_features)
         The principal axes the features were clustered in.
     explained_variance_, explained_variance_ratio_ : ndarray of shape (n_components_,)
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    ranking_, support_, n_features_in_, feature_names_in_
+        See :class:`featkit.base.BaseRanker`.
 
     Examples
     --------
@@ -199,9 +201,7 @@ class PFARanker(BaseRanker):
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left"),
-                         Interval(RealNotInt, 0, 1, closed="neither"), None],
-        "standardize": ["boolean"],
+        **_AXES_CONSTRAINTS,
         # at most the number of features: checked in fit
         "n_clusters": [Interval(Integral, 1, None, closed="left"), None],
         "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],

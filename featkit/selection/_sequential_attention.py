@@ -36,27 +36,20 @@ from .._array import torch_device
 from ..base import BaseRanker, resolve_n_features
 from ..findings import Finding
 from ..exceptions import InputError
-from ..utils._param_validation import (
-    NON_NEGATIVE,
-    POSITIVE,
-    TASK_CONSTRAINT,
-    TORCH_DEVICE_CONSTRAINT,
-    Interval,
-    StrOptions,
-)
-from ._torch_utils import (
-    as_tensor,
-    import_torch,
-    make_generator,
-    seed_from,
-    torch_threads,
-)
+from ..utils._param_validation import NON_NEGATIVE, POSITIVE, Interval, StrOptions
+from ..utils._sampling import held_out_split
+from ._torch_utils import (TORCH_PARAMETER_CONSTRAINTS, as_tensor, constant_loss, import_torch,
+                           make_generator, no_better_than_constant, seed_from, torch_threads)
 
 __all__ = ["SequentialAttentionSelector", "VARIANTS"]
 
 VARIANTS = ("attention", "lasso", "group_lasso", "omp")
 _OPTIMIZERS = ("adam", "lbfgs")
 _ROW_CHUNK = 8192
+# The held-out check: the share of rows set aside, and the fewest rows on each side
+# for its loss to mean anything.
+_VALIDATION_FRACTION = 0.2
+_MIN_CHECK_ROWS = 5
 
 
 def _masked_softmax(torch, logits, candidates):
@@ -141,6 +134,18 @@ class SequentialAttentionSelector(BaseRanker):
         gradient norms; 0 for already selected features).
     attention_learning_rate_ : float or None
         The step size the attention logits used (None for the other variants).
+    heldout_loss_, baseline_loss_ : float or None
+        The held-out check: a seeded 20% of the rows is set aside, a fresh
+        network of the same shape is trained on the other rows with only the
+        selected features, and its loss on the set-aside rows is compared
+        with a constant predictor's (training prior / mean). The selection
+        itself still uses every row, so the check changes no selection. None
+        when there are too few rows to set any aside (under 5 on a side).
+    degenerate_ : str or None
+        Why the selection is not to be trusted when that network does no
+        better than the constant predictor (loss >= 0.99 x the baseline's, or
+        a per-row improvement within two standard errors of zero), else None;
+        the engine then leaves the method out of the consensus.
     scores_ : ndarray of shape (n_features,)
         Encodes the order: selected features score in (1, 2] (earlier = higher),
         the others their last selection-step score rescaled into [0, 1).
@@ -168,23 +173,16 @@ class SequentialAttentionSelector(BaseRanker):
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
         "variant": [StrOptions(set(VARIANTS))],
-        "task": TASK_CONSTRAINT,
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
         "learning_rate": [POSITIVE],
         "attention_learning_rate": [POSITIVE, StrOptions({"auto"})],
         "warmup": [Interval(Real, 0, 1, closed="left")],
         "min_phase_steps": [Interval(Integral, 1, None, closed="left")],
         "penalty": [NON_NEGATIVE],
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
-        "weight_decay": [NON_NEGATIVE],
         "reference_schedule": ["boolean"],
-        # any int (seed_from folds it) or a NumPy generator, as before the constraints
-        "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
-        "n_threads": [Integral, None],
-        "device": TORCH_DEVICE_CONSTRAINT,
+        **TORCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
@@ -281,6 +279,7 @@ class SequentialAttentionSelector(BaseRanker):
             engine = _Engine(self, torch, layers, xs, yt, loss_fn, gen, device, k, per_step, n_steps)
             order, history, last = engine.run()
 
+            self._heldout_check(torch, xs, y, order, seed, device, sizes, n_out, engine.total)
         order = np.asarray(order, dtype=np.int64)
         self.selection_order_ = order
         self.attention_history_ = np.asarray(history, dtype=np.float64).reshape(-1, d)
@@ -291,6 +290,76 @@ class SequentialAttentionSelector(BaseRanker):
         scores = 0.999 * scores / top if top > 0 else np.zeros(d)
         scores[order] = 1.0 + (len(order) - np.arange(len(order))) / len(order)
         return scores
+
+    def _heldout_check(self, torch, xs, y, order, seed, device, sizes, n_out, total):
+        """Set ``heldout_loss_``, ``baseline_loss_`` and ``degenerate_`` (see the class doc).
+
+        A separate, smaller run after the selection: the selection trains on
+        every row and stays as it was, and the network here sees only the
+        selected columns for a quarter of the selection's steps (at least two
+        phases' worth), so the check costs a fraction of the fit.
+        """
+        self.heldout_loss_ = self.baseline_loss_ = self.degenerate_ = None
+        n = xs.shape[0]
+        n_val = math.ceil(_VALIDATION_FRACTION * n)
+        if not order or min(n_val, n - n_val) < _MIN_CHECK_ROWS:
+            return
+        classification = self.task_ == "classification"
+        train, val = held_out_split(n, y, _VALIDATION_FRACTION, seed % (2**32 - 1), classification)
+        cols = torch.as_tensor(order, device=device)
+        rows_t, rows_v = torch.as_tensor(train, device=device), torch.as_tensor(val, device=device)
+        xt, xv = xs[rows_t][:, cols], xs[rows_v][:, cols]
+        if classification:
+            yt = torch.as_tensor(y[train], dtype=torch.long, device=device)
+            yv = torch.as_tensor(y[val], dtype=torch.long, device=device)
+            loss_fn = torch.nn.functional.cross_entropy
+        else:
+            mu, sd = y[train].mean(), (y[train].std() if y[train].std() > 0 else 1.0)
+            yt = as_tensor(torch, ((y[train] - mu) / sd)[:, None], device)
+            yv = as_tensor(torch, ((y[val] - mu) / sd)[:, None], device)
+            loss_fn = torch.nn.functional.mse_loss
+        # its own generator: the selection's random stream is left as it was
+        gen = make_generator(torch, seed ^ 0x5EED)
+        layers = self._build(torch, len(order), n_out, sizes, gen, device)
+        params = [p for layer in layers for p in layer.parameters()]
+        opt = torch.optim.Adam(params, lr=self.learning_rate)
+        decay = 1.0 - self.learning_rate * self.weight_decay  # AdamW's decoupled decay, by hand
+        n_train = len(train)
+        full_batch = self.batch_size is None or self.batch_size >= n_train
+        steps, step = max(2 * self.min_phase_steps, total // 4), 0
+        while step < steps:
+            batches = [None] if full_batch else torch.randperm(n_train, generator=gen).split(self.batch_size)
+            for idx in batches:
+                if step >= steps:
+                    break
+                xb, yb = (xt, yt) if idx is None else (xt[idx.to(device)], yt[idx.to(device)])
+                opt.zero_grad(set_to_none=True)
+                loss_fn(_mlp(torch, layers, xb), yb).backward()
+                opt.step()
+                if decay != 1.0:
+                    with torch.no_grad():
+                        for p in params:
+                            p.mul_(decay)
+                step += 1
+        with torch.no_grad():
+            rows = loss_fn(_mlp(torch, layers, xv), yv, reduction="none").reshape(-1)
+        rows = rows.cpu().double().numpy()
+        base = constant_loss(y[train], y[val], classification, reduction="none")
+        self.heldout_loss_, self.baseline_loss_ = float(rows.mean()), float(base.mean())
+        self.degenerate_ = no_better_than_constant(
+            rows, base, f"a network on the selected features, {n_val} held-out rows")
+        if self.degenerate_:
+            warnings.warn(f"{type(self).__name__}: {self.degenerate_}; the selection may be noise.",
+                          UserWarning, stacklevel=4)
+
+
+def _mlp(torch, layers, h):
+    """The plain forward pass: ReLU between the layers, none after the last."""
+    for i, layer in enumerate(layers):
+        h = layer(h)
+        if i + 1 < len(layers):
+            h = torch.relu(h)
+    return h
 
 
 class _Engine:
@@ -416,6 +485,7 @@ class _Engine:
         total = max(total, warm + self.n_steps)  # at least one step per phase
         phases = total - warm
         # last step of each phase (inclusive); phases are as equal as integer steps allow
+        self.total = total
         ends = [warm + (p + 1) * phases // self.n_steps - 1 for p in range(self.n_steps)]
         starts = [warm] + [e + 1 for e in ends[:-1]]
         reference = est.reference_schedule and self.variant == "attention"

@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-__all__ = ["RowSubsample"]
+__all__ = ["RowSubsample", "held_out_split"]
 
 
 class RowSubsample:
@@ -62,3 +62,44 @@ class RowSubsample:
         if self._rng is not None:
             return np.flatnonzero(self._rng.random_sample(n) < self._fraction)
         return None
+
+
+def held_out_split(n: int, y, test_size: float, random_state, classification: bool):
+    """Row indices ``(train, test)`` of a seeded hold-out split.
+
+    Stratified by ``y`` for classification when every class has at least two
+    rows and the test side (``ceil(test_size * n)`` rows) can hold one of
+    each; a plain shuffled split otherwise.
+
+    Parameters
+    ----------
+    n : int
+        Number of rows.
+    y : ndarray of shape (n,)
+        Target; integer class codes for classification.
+    test_size : float
+        Share of the rows held out, in (0, 1).
+    random_state : int, RandomState or None
+    classification : bool
+
+    Returns
+    -------
+    train, test : ndarray of int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit.utils._sampling import held_out_split
+    >>> y = np.array([0] * 10 + [1] * 10)
+    >>> train, test = held_out_split(20, y, 0.2, 0, True)
+    >>> sorted(y[test].tolist())  # stratified: the classes' shares kept
+    [0, 0, 1, 1]
+    """
+    from sklearn.model_selection import train_test_split
+
+    stratify = None
+    if classification:
+        counts = np.bincount(y)
+        if counts[counts > 0].min() >= 2 and int(np.ceil(test_size * n)) >= np.count_nonzero(counts):
+            stratify = y
+    return train_test_split(np.arange(n), test_size=test_size, random_state=random_state, stratify=stratify)

@@ -23,21 +23,9 @@ from ..._array import check_memory, memory_budget_bytes, torch_device
 from ...base import BaseRanker
 from ...findings import Finding
 from ...exceptions import InputError
-from ...utils._param_validation import (
-    NON_NEGATIVE,
-    POSITIVE,
-    TASK_CONSTRAINT,
-    TORCH_DEVICE_CONSTRAINT,
-    Interval,
-    StrOptions,
-)
-from .._torch_utils import (
-    as_tensor,
-    import_torch,
-    make_generator,
-    seed_from,
-    torch_threads,
-)
+from ...utils._param_validation import POSITIVE, Interval, StrOptions
+from .._torch_utils import (TORCH_PARAMETER_CONSTRAINTS, as_tensor, constant_loss, import_torch,
+                            make_generator, no_better_than_constant, seed_from, torch_threads)
 from ._network import kan_gradients, kan_network_class
 from ._optim import FlatAdam
 
@@ -143,19 +131,12 @@ class KANSelector(BaseRanker):
         **BaseRanker._parameter_constraints,
         "metric": [StrOptions(set(KAN_SCORES))],
         "importance": [StrOptions(set(_IMPORTANCE))],
-        "task": TASK_CONSTRAINT,
         "hidden_size": [Interval(Integral, 1, None, closed="left")],
         "grid_size": [Interval(Integral, 1, None, closed="left")],
         "spline_order": [Interval(Integral, 0, None, closed="left")],
         "n_splits": [Interval(Integral, 2, None, closed="left")],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [POSITIVE, StrOptions({"auto"})],
-        "batch_size": [Interval(Integral, 1, None, closed="left"), None],
-        "weight_decay": [NON_NEGATIVE],
-        # any int (seed_from folds it) or a NumPy generator, as before the constraints
-        "random_state": [Integral, np.random.RandomState, np.random.Generator, None],
-        "n_threads": [Integral, None],
-        "device": TORCH_DEVICE_CONSTRAINT,
+        **TORCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", metric="l1", importance="activation", task="auto",
@@ -350,20 +331,11 @@ class KANSelector(BaseRanker):
 
     def _warn_if_not_learned(self, y, folds):
         """Warn when the networks do no better than predicting the training prior / mean."""
-        baseline = []
-        for train, test in folds:
-            if self.task_ == "classification":
-                prior = np.bincount(y[train], minlength=int(y.max()) + 1) / len(train)
-                baseline.append(-np.mean(np.log(np.clip(prior[y[test]], 1e-12, None))))
-            else:
-                sd = y[train].std() if y[train].std() > 0 else 1.0
-                baseline.append(np.mean(((y[test] - y[train].mean()) / sd) ** 2))
+        classification = self.task_ == "classification"
+        baseline = [constant_loss(y[train], y[test], classification) for train, test in folds]
         self.baseline_losses_ = np.asarray(baseline)
-        self.degenerate_ = None
-        if np.mean(self.fold_losses_) >= 0.99 * np.mean(baseline):
-            self.degenerate_ = (
-                f"held-out loss {np.mean(self.fold_losses_):.3g} no better than a constant "
-                f"predictor's {np.mean(baseline):.3g}")
+        self.degenerate_ = no_better_than_constant(np.mean(self.fold_losses_), np.mean(baseline))
+        if self.degenerate_:
             warnings.warn(
                 f"{type(self).__name__}: the KAN does no better than a constant prediction on "
                 f"held-out rows (loss {np.mean(self.fold_losses_):.3g} vs {np.mean(baseline):.3g}), "
