@@ -47,6 +47,9 @@ def expand_paths(source) -> list[Path]:
     else:
         files = glob.glob(path)
     files = sorted(f for f in files if os.path.isfile(f))
+    if not files and os.path.isdir(path):
+        raise InputError(f"{path!r} is a folder with no Parquet or CSV parts; give a table file or a "
+                         "folder of parts.")
     if not files:
         raise InputError(f"No Parquet or CSV parts found at {path!r}.")
     kinds = {Path(f).suffix.lower() if not f.lower().endswith(".gz") else ".gz" for f in files}
