@@ -113,6 +113,11 @@ def reduce_command(
                                         "spreadsheet would run as a formula (default: a leading ')."),
     quiet: bool = typer.Option(False, "--quiet", "-q",
                                help="Nothing on stderr but errors: no progress, summary or warnings."),
+    engine: str = typer.Option("memory", "--engine",
+                               help="memory, or dask (pca only): DATA may be a file, glob or folder of parts."),
+    scheduler: str = typer.Option(None, "--scheduler",
+                                  help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
+    workers: int = typer.Option(2, "--workers", help="Worker processes of the local Dask cluster."),
 ):
     """Project a table on its principal components and save the scores (one row per input row)."""
     for value, choices, option in ((method, METHODS, "--method"), (solver, SOLVERS, "--solver"),
@@ -126,6 +131,12 @@ def reduce_command(
     if batch_size is not None and batch_size < 2:
         fail(f"--batch-size must be at least 2, got {batch_size}.")
     check_seed(seed)
+    if engine not in ("memory", "dask"):
+        fail(f"--engine {engine!r} is not one of memory, dask.")
+    if engine == "dask":
+        _reduce_dask(data, n_components, output, method, whiten, target, standardize, drop, keep,
+                     scheduler, workers, raw_names, quiet)
+        return
     from featkit.decomposition import needs_streaming, reduce_file
 
     auto_stream = needs_streaming(data, memory_budget)
@@ -176,6 +187,33 @@ def reduce_command(
         msg.print(f"wrote {clean_text(output)}", markup=False)
         if report is not None:
             msg.print(f"wrote the report to {clean_text(report)}", markup=False)
+
+
+def _reduce_dask(data, n_components, output, method, whiten, target, standardize, drop, keep,
+                 scheduler, workers, raw_names, quiet):
+    """PCA on a Dask cluster; the scores are written partition by partition into the commit group."""
+    if method != "pca":
+        fail(f"--engine dask runs --method pca only, not {method!r}.")
+    if workers < 1:
+        fail(f"--workers must be at least 1, got {workers}.")
+    output = check_writable(output, STREAM_SUFFIXES, "scores")
+    check_not_input(output, [data], "--output")
+    from featkit.distributed import dask_client, read_dask, reduce_dask
+    from featkit.exceptions import InputError
+    from featkit.io import commit_group
+
+    try:
+        with quiet_warnings(quiet), dask_client(scheduler, workers) as _, commit_group() as group:
+            ddf = read_dask(data)
+            reduction = reduce_dask(ddf, n_components, whiten=whiten, drop=split_list(drop),
+                                    keep=split_list(keep), target=target, standardize=standardize)
+            _write_streamed(reduction, output, group, raw_names)
+    except (InputError, ImportError) as exc:
+        fail(str(exc))
+    if not quiet:
+        msg = console()
+        msg.print(_summary(reduction).replace("streamed in two passes", "on Dask"))
+        msg.print(f"wrote {clean_text(output)}", markup=False)
 
 
 def register(app: typer.Typer) -> None:

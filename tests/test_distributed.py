@@ -206,3 +206,67 @@ def test_cli_dask_engine_and_dead_scheduler(client, frames, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert dead.returncode == 2
     assert dead.stderr.strip().count("\n") == 0 and "No Dask scheduler answers" in dead.stderr
+
+
+@pytest.mark.parametrize("params", [dict(batch_size=1500), dict(batch_size=600, subsample=3),
+                                    dict(batch_size=1200, subsample=0.6, random_state=4, normalize=True)])
+def test_dask_outrank_equals_in_memory(client, params):
+    """Batches cut across partition boundaries are the in-memory batches: same scores and findings."""
+    from featkit.selection import OutRank
+
+    rng = np.random.default_rng(3)
+    n = 5000
+    y = rng.integers(0, 3, n)
+    df = pd.DataFrame({"a": np.where(rng.random(n) < 0.7, y, rng.integers(0, 3, n)),
+                       "b": rng.integers(0, 40, n), "c": rng.normal(size=n),
+                       "d": np.where(rng.random(n) < 0.1, np.nan, rng.integers(0, 4, n)), "y": y})
+    ddf = dd.from_pandas(df, npartitions=7)  # 715-row partitions: no batch boundary falls on one
+    mem = OutRank(**params).fit(df[list("abcd")], df["y"])
+    dist = OutRank(**params).fit(ddf[list("abcd")], ddf["y"])
+    assert dist.n_batches_ == mem.n_batches_ > 1
+    np.testing.assert_allclose(dist.scores_, mem.scores_, rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(dist.ranking_, mem.ranking_)
+    np.testing.assert_allclose(dist.coverage_, mem.coverage_)
+    assert dist.labels_ == mem.labels_
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_reduce_dask_equals_in_memory(client, tmp_path, standardize):
+    from featkit.decomposition import reduce_file
+    from featkit.distributed import reduce_dask
+
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame(rng.normal(size=(900, 5)) * [1, 2, 3, 4, 5] + 7, columns=list("abcde"))
+    df["id"] = np.arange(900)
+    df["y"] = rng.integers(0, 2, 900)
+    df.to_parquet(tmp_path / "t.parquet")
+    mem = reduce_file(tmp_path / "t.parquet", 3, drop=["y"], keep=["id"], standardize=standardize)
+    dist = reduce_dask(dd.from_pandas(df, npartitions=4), 3, drop=["y"], keep=["id"], standardize=standardize)
+    frames = list(dist.score_frames())
+    assert len(frames) == 4 and dist.n_rows == 900
+    got, want = pd.concat(frames, ignore_index=True), next(mem.score_frames())
+    assert got.columns.tolist() == want.columns.tolist() == ["id", "pca0", "pca1", "pca2"]
+    np.testing.assert_allclose(got.to_numpy(), want.to_numpy(), atol=1e-8)
+    np.testing.assert_allclose(dist.explained_variance_ratio, mem.explained_variance_ratio, rtol=1e-6)
+
+
+def test_cli_reduce_dask_engine(client, frames, tmp_path):
+    df, _ = frames
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, lo in enumerate(range(0, 600, 200)):
+        df.iloc[lo:lo + 200].to_parquet(folder / f"part{i}.parquet")
+    df.to_parquet(tmp_path / "whole.parquet")
+    outs = {}
+    for engine, data in (("dask", str(folder / "*.parquet")), ("memory", str(tmp_path / "whole.parquet"))):
+        outs[engine] = tmp_path / f"{engine}.parquet"
+        extra = ["--engine", "dask", "--workers", "1"] if engine == "dask" else []
+        run = subprocess.run([sys.executable, "-m", "cli", "reduce", data, "-k", "2", "--drop", "y,r",
+                              "-o", str(outs[engine]), "-q", *extra], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 0, run.stderr
+    np.testing.assert_allclose(pd.read_parquet(outs["dask"]).to_numpy(), pd.read_parquet(outs["memory"]).to_numpy(),
+                               atol=1e-8)
+    bad = subprocess.run([sys.executable, "-m", "cli", "reduce", str(folder), "-k", "2", "-m", "robust",
+                          "-o", str(tmp_path / "x.parquet"), "--engine", "dask"], capture_output=True, text=True,
+                         timeout=60)
+    assert bad.returncode == 2 and "--engine dask runs --method pca only" in bad.stderr

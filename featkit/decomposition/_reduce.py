@@ -22,7 +22,7 @@ import pandas as pd
 from .._array import check_memory, memory_budget_bytes
 from ..exceptions import InputError, UnknownNameError, suggest_names
 from ..io import infer_column_types, iter_batches, read_table
-from ..io._read import existing_file
+from ..io._parts import existing_table, table_bytes
 from ..progress import as_reporter
 from ._outlier_robust_pca import OutlierRobustPCA
 from ._pca import PCA
@@ -74,7 +74,7 @@ def make_reducer(method, n_components, *, solver="auto", device="auto", whiten=F
 
 def needs_streaming(path, memory_budget=None) -> bool:
     """True when the file at ``path`` is larger than the memory budget (so it must be streamed)."""
-    return existing_file(path).stat().st_size > memory_budget_bytes(memory_budget)
+    return table_bytes(path) > memory_budget_bytes(memory_budget)
 
 
 def _reduced_columns(frame, drop, keep, whole_table, target=None):
@@ -320,7 +320,7 @@ def reduce_file(path, n_components, *, method="pca", solver="auto", device="auto
     (13, (178, 2))
     """
     report = as_reporter(progress)
-    path = existing_file(path)
+    path = existing_table(path)
     est = make_reducer(method, n_components, solver=solver, device=device, whiten=whiten,
                        random_state=random_state, memory_budget=memory_budget)
     drop, keep = list(drop), list(keep)

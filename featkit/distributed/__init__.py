@@ -10,6 +10,7 @@ from ._cluster import dask_client, read_dask
 from ._driver import reduce_partitions, row_sample
 from ._fit import DISTRIBUTED_METHODS, fit_pca, fit_ranker
 from ._rank import rank_dask
+from ._reduce import DaskReduction, reduce_dask
 
-__all__ = ["DISTRIBUTED_METHODS", "dask_client", "fit_pca", "fit_ranker", "rank_dask", "read_dask",
-           "reduce_partitions", "row_sample"]
+__all__ = ["DISTRIBUTED_METHODS", "DaskReduction", "dask_client", "fit_pca", "fit_ranker", "rank_dask", "read_dask",
+           "reduce_dask", "reduce_partitions", "row_sample"]

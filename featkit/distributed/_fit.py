@@ -9,6 +9,7 @@ import numpy as np
 from ..exceptions import InputError
 from ..stats._reduction import ScatterMoments
 from ..utils._task import infer_task
+from ._batches import map_row_batches, partition_lengths
 from ._driver import compute, frame_blocks, import_dask, reduce_partitions
 
 __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
@@ -18,7 +19,7 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 # ``_scores_from_reduction`` is one name here (e.g. "mutual_info_binned").
 # PFA's reduction is exact too, but its k-means sees the features in name order here
 # (content fingerprints are not computed on a cluster), so its scores may differ from memory.
-DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa")
+DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank")
 
 _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
 
@@ -107,10 +108,12 @@ def fit_ranker(est, X, y=None):
     est
     """
     name = type(est).__name__
+    if hasattr(est, "_fit_from_row_batches"):
+        return _fit_row_batches(est, X, y)
     if not hasattr(est, "_reduction_kernel"):
         raise InputError(f"{name} has no distributed form; fit it on an in-memory sample "
                          "(featkit.distributed.row_sample) or rank with rank_features(ddf, ...), which samples.")
-    names = _feature_names(X)
+    _set_feature_names(est, X)
     classes = n_classes = None
     if est._requires_target:
         if y is None:
@@ -119,6 +122,14 @@ def fit_ranker(est, X, y=None):
         n_classes = None if classes is None else classes.size
     else:
         y = None
+    to_args = functools.partial(_block_args, est._allow_nan, classes)
+    state = reduce_partitions(est._reduction_kernel(n_classes), _pairs(X, y), to_args)
+    est._set_scores(est._scores_from_reduction(state))
+    return est
+
+
+def _set_feature_names(est, X):
+    names = _feature_names(X)
     d = len(names) if names is not None else int(X.shape[1])
     est.n_features_in_ = d
     if names is not None and all(isinstance(c, str) for c in names):
@@ -127,9 +138,19 @@ def fit_ranker(est, X, y=None):
         est.canonical_order_ = np.argsort(est.feature_names_in_.astype(str), kind="stable")
     else:
         est.canonical_order_ = np.arange(d)
-    to_args = functools.partial(_block_args, est._allow_nan, classes)
-    state = reduce_partitions(est._reduction_kernel(n_classes), _pairs(X, y), to_args)
-    est._set_scores(est._scores_from_reduction(state))
+
+
+def _fit_row_batches(est, X, y):
+    """A per-batch method (OutRank): each batch of rows is scored on a worker."""
+    if y is None or not hasattr(y, "to_delayed"):
+        raise InputError(f"{type(est).__name__} needs a target y: a Dask Series or array with X.")
+    _set_feature_names(est, X)
+    n_rows = int(partition_lengths(X).sum())
+    if int(partition_lengths(y).sum()) != n_rows:
+        raise InputError("X and y have different numbers of rows; take both from one Dask DataFrame.")
+    if hasattr(y, "chunks") and hasattr(X, "chunks"):
+        y = y.rechunk((X.chunks[0],))
+    est._set_scores(est._fit_from_row_batches(functools.partial(map_row_batches, X, y), n_rows))
     return est
 
 

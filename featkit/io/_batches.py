@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..exceptions import InputError, UnknownNameError, suggest_names
+from ._parts import expand_paths, is_multipart
 from ._read import (
     _check_names,
     batches_naming_ragged_line,
@@ -174,6 +175,8 @@ def column_names(path) -> list[str]:
     >>> column_names(example_path("wine"))[:3]
     ['alcohol', 'malic_acid', 'ash']
     """
+    if is_multipart(path):
+        path = expand_paths(path)[0]
     path, fmt, compression, default_sep = _checked_file(path)
     if fmt == "csv":
         return read_header(path, compression, default_sep)[0]
@@ -182,7 +185,18 @@ def column_names(path) -> list[str]:
 
 
 def _record_batches(path, batch_size, columns, as_text=False):
-    """Arrow record batches of a table file (checked now, read while iterating)."""
+    """Arrow record batches of a table file, or of its parts in order (checked now, read while iterating)."""
+    if is_multipart(path):
+        parts = expand_paths(path)
+        names = [column_names(p) for p in parts]
+        if any(n != names[0] for n in names):
+            raise InputError(f"The parts at {str(path)!r} do not all have the same columns.")
+        readers = [_file_batches(p, batch_size, columns, as_text) for p in parts]
+        return (batch for reader in readers for batch in reader)
+    return _file_batches(path, batch_size, columns, as_text)
+
+
+def _file_batches(path, batch_size, columns, as_text=False):
     path, fmt, compression, default_sep = _checked_file(path)
     if fmt == "csv":
         return _csv_batches(path, compression, default_sep, columns, as_text)

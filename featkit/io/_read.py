@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, UnknownNameError, suggest_names
+from ._parts import expand_paths, is_multipart
 from ._typing import SEPARATOR_ATTR
 
 __all__ = ["read_table", "table_format", "detect_separator"]
@@ -441,6 +442,23 @@ def read_header(path: Path, compression, default_sep, sep=None) -> tuple[list[st
     return names, sep, encoding, (sep + " ") in first
 
 
+def _read_parts(paths, sep, columns, nrows) -> pd.DataFrame:
+    """The parts of a table, one after the other (their columns must agree)."""
+    frames, names = [], None
+    for path in paths:
+        frame = read_table(path, sep=sep, columns=columns, nrows=nrows)
+        if names is not None and frame.columns.tolist() != names:
+            raise InputError(f"{str(path)!r} has other columns than {str(paths[0])!r}; the parts of a "
+                             "table must have the same columns.")
+        names = frame.columns.tolist()
+        frames.append(frame)
+        if nrows is not None:
+            nrows -= len(frame)
+            if nrows < 1:
+                break
+    return pd.concat(frames, ignore_index=True)
+
+
 def read_table(source, *, sep=None, columns=None, nrows=None) -> pd.DataFrame:
     """Read a table into a pandas DataFrame, failing with one clear sentence.
 
@@ -449,7 +467,8 @@ def read_table(source, *, sep=None, columns=None, nrows=None) -> pd.DataFrame:
     source : str, Path, pandas.DataFrame, polars.DataFrame, pyarrow.Table or ndarray
         A file (``.csv``, ``.tsv``, ``.txt``, optionally compressed ``.gz``,
         ``.bz2``, ``.zip``, ``.xz``; ``.parquet``; ``.feather`` / ``.arrow``),
-        or a table already in memory. A pandas DataFrame comes back as a
+        or a table already in memory; a folder or a glob of Parquet / CSV
+        parts is read part after part (name order) into one frame. A pandas DataFrame comes back as a
         shallow copy; a 2-d array gets the column names ``x0 .. x{d-1}``.
     sep : str, optional
         Field separator of a text file. By default a tab for ``.tsv`` and a
@@ -492,6 +511,8 @@ def read_table(source, *, sep=None, columns=None, nrows=None) -> pd.DataFrame:
         columns = [columns]
     if not isinstance(source, (str, Path)):
         return _from_object(source, columns, nrows)
+    if is_multipart(source):
+        return _read_parts(expand_paths(source), sep, columns, nrows)
     path = existing_file(source)
     fmt, compression, default_sep = table_format(path)
     if path.stat().st_size == 0:

@@ -22,7 +22,9 @@ from ..base import BaseRanker
 from ..findings import Finding
 from ..utils._param_validation import Interval, RealNotInt, StrOptions, validate_params
 from ..exceptions import InputError
+from ..utils._dask import is_dask_collection
 from ..utils._input import as_pandas_frame
+from ..utils._sampling import RowSubsample
 from ..progress import as_reporter, sub_steps
 from ._outrank_batches import (
     MIN_TRAILING_BATCH,
@@ -33,7 +35,9 @@ from ._outrank_batches import (
     minmax,
     pair_batch_scores,
     run_batches,
+    _batch_bounds,
     score_batch,
+    score_rows,
 )
 
 __all__ = ["OutRank", "OutRank3MR", "greedy_3mr", "outrank_file", "outrank_3mr_file"]
@@ -87,7 +91,8 @@ class _OutRankBase(BaseRanker):
         -------
         self
         """
-        X = _codes_for_text_columns(as_pandas_frame(X))
+        if not is_dask_collection(X):
+            X = _codes_for_text_columns(as_pandas_frame(X))
         super().fit(X, y, **fit_params)
         names = getattr(self, "feature_names_in_", None)
         if names is None:
@@ -255,6 +260,27 @@ class OutRank(_OutRankBase):
         source = self._code_batches(X, y)
         results = run_batches(source, score_batch, self.n_jobs)
         self._keep_statistics(source)
+        self._set_batch_results(results)
+        return self.normalized_scores_ if self.normalize else self.raw_scores_
+
+    def _fit_from_row_batches(self, map_batches, n_rows):
+        """Scores from batches scored where the rows live (:mod:`featkit.distributed`).
+
+        ``map_batches(bounds, func, args, positions)`` applies ``func`` to each
+        batch of the kept rows; the batches, the subsample and so the scores are
+        those of an in-memory fit.
+        """
+        positions = RowSubsample(self.subsample, self.random_state).take(n_rows)
+        kept = n_rows if positions is None else positions.size
+        if kept < 2:
+            raise InputError("OutRank needs at least 2 rows after subsampling.")
+        results = map_batches(_batch_bounds(kept, self.batch_size), score_rows, (self.n_bins,), positions)
+        n_missing = np.sum([r[2] for r in results], axis=0)
+        rows = sum(r[3] for r in results)
+        self.cardinality_ = np.array([np.unique(np.concatenate([r[4][j] for r in results])).size
+                                      for j in range(n_missing.shape[0])], dtype=np.int64)
+        self.coverage_ = 1.0 - n_missing / max(rows, 1)
+        self._label_coverage = np.mean([100.0 * (1.0 - r[2] / r[3]) for r in results], axis=0)
         self._set_batch_results(results)
         return self.normalized_scores_ if self.normalize else self.raw_scores_
 

@@ -68,6 +68,22 @@ def _label_codes(y, n_bins):
     codes, k, _ = factorize(y)
     return codes, k
 
+def batch_codes(X, y, n_bins):
+    """One batch's ``(codes, ks, y_codes, k_y, n_missing, values)``: codes and bins are per batch."""
+    codes, ks, n_missing, values = factorize_columns(X, n_bins, return_values=True)
+    y_codes, k_y = _label_codes(y, n_bins)
+    return codes, ks, y_codes, k_y, n_missing, values
+
+
+def score_rows(X, y, n_bins):
+    """Score one batch of raw rows where they live (a Dask worker): the batch's scores,
+    the label's entropy, missing cells per column, the row count and each column's
+    distinct values -- everything :class:`OutRank` keeps from a batch."""
+    codes, ks, y_codes, k_y, n_missing, values = batch_codes(X, y, n_bins)
+    scores, label_entropy = score_batch(codes, ks, y_codes, k_y)
+    return scores, label_entropy, n_missing, X.shape[0], [np.unique(v) for v in values]
+
+
 # ------------------------------------------------------------ batch scoring
 def score_batch(codes, ks, y_codes, k_y):
     """OutRank scores of every column of one batch, and the label's entropy."""
@@ -186,9 +202,8 @@ class ArrayCodeBatches:
     def __iter__(self):
         self.reset()
         for start, stop in _batch_bounds(self._X.shape[0], self._batch_size):
-            codes, ks, n_missing, values = factorize_columns(self._X[start:stop], self._n_bins,
-                                                             return_values=True)
-            y_codes, k_y = _label_codes(self._y[start:stop], self._n_bins)
+            codes, ks, y_codes, k_y, n_missing, values = batch_codes(
+                self._X[start:stop], self._y[start:stop], self._n_bins)
             self.n_missing += n_missing
             self.rows_scored += stop - start
             self.batch_coverage.append(100.0 * (1.0 - n_missing / (stop - start)))

@@ -1,0 +1,86 @@
+"""Per-batch methods on Dask: the table's row batches, each gathered and scored on a worker.
+
+OutRank scores consecutive batches of ``batch_size`` rows, each with its own
+category codes and bins, and takes the median over batches. A Dask partition
+boundary need not fall on a batch boundary, so a batch is cut by global row
+position: its task takes the rows it needs from the one or two partitions
+that hold them. The batches are therefore exactly the in-memory ones, and so
+are the scores.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._driver import compute, frame_blocks, import_dask
+
+__all__ = ["map_row_batches", "partition_lengths"]
+
+
+def partition_lengths(ddf) -> np.ndarray:
+    """Rows per partition of a Dask DataFrame or array (computed on the cluster)."""
+    if hasattr(ddf, "chunks"):
+        return np.asarray(ddf.chunks[0], dtype=np.int64)
+    return np.asarray(compute(ddf.map_partitions(len)), dtype=np.int64)
+
+
+def _rows(block, selector):
+    values = np.asarray(block.to_numpy() if hasattr(block, "to_numpy") else block)
+    return values[selector]
+
+
+def _gather_and_apply(func, args, pieces):
+    xs = [_rows(x, sel) for x, _, sel in pieces]
+    ys = [_rows(y, sel) for _, y, sel in pieces]
+    return func(np.concatenate(xs).astype(np.float64, copy=False), np.concatenate(ys).reshape(-1), *args)
+
+
+def _pieces(starts, positions, lo, hi):
+    """(partition, selector) pairs covering the rows ``positions[lo:hi]`` (or rows lo..hi-1)."""
+    first = lo if positions is None else positions[lo]
+    last = hi - 1 if positions is None else positions[hi - 1]
+    out = []
+    for p in range(np.searchsorted(starts, first, side="right") - 1,
+                   np.searchsorted(starts, last, side="right")):
+        if positions is None:
+            a, b = max(lo, starts[p]), min(hi, starts[p + 1])
+            out.append((p, slice(a - starts[p], b - starts[p])))
+        else:
+            chunk = positions[lo:hi]
+            chunk = chunk[(chunk >= starts[p]) & (chunk < starts[p + 1])]
+            out.append((p, chunk - starts[p]))
+    return out
+
+
+def map_row_batches(X, y, bounds, func, args=(), positions=None):
+    """Apply ``func(X_batch, y_batch, *args)`` to row batches of a Dask X and y, on the workers.
+
+    Parameters
+    ----------
+    X : dask DataFrame or 2-d dask array
+    y : dask Series or 1-d dask array, partitioned like ``X``
+    bounds : list of (int, int)
+        Batches as ``[start, stop)`` into the rows kept (``positions``).
+    func : callable
+        Module-level (picklable); gets float64 ``X_batch`` (n, d) and 1-d ``y_batch``.
+    args : tuple
+        Further arguments of ``func``.
+    positions : ndarray of int or None
+        Sorted global positions of the rows kept (a subsample); None keeps every row.
+
+    Returns
+    -------
+    list
+        ``func``'s results, in batch order.
+    """
+    dask = import_dask()
+    lengths = partition_lengths(X)
+    starts = np.concatenate([[0], np.cumsum(lengths)])
+    xs = frame_blocks(X)
+    ys = list(y.to_delayed())
+    ys = [b for row in ys for b in row] if isinstance(ys[0], (list, np.ndarray)) else ys
+    tasks = []
+    for lo, hi in bounds:
+        pieces = [(xs[p], ys[p], sel) for p, sel in _pieces(starts, positions, lo, hi)]
+        tasks.append(dask.delayed(_gather_and_apply, pure=True)(func, args, pieces))
+    return compute(dask.delayed(list)(tasks))
