@@ -270,7 +270,8 @@ def _shrink(method, spec, shape, seconds, reason):
     rows = rows_within(spec, shape, seconds, min_rows=min(MIN_SAMPLE_ROWS, shape.n_rows))
     if rows == 0:
         method.rows, method.seconds, method.bytes = 0, 0.0, 0
-        method.action, method.reason = "skip", reason + "; too slow even on a small sample"
+        method.action = "skip"
+        method.reason = reason + f"; too slow even on {min(MIN_SAMPLE_ROWS, shape.n_rows):,} rows"
         return
     cost = spec.estimate_cost(replace(shape, n_rows=rows))
     method.rows, method.seconds, method.bytes = rows, cost.seconds, cost.bytes
@@ -286,9 +287,20 @@ def _fit_budget(plan, specs, shape):
         share = min(capacity / (len(order) - i), max(remaining, 0.0))
         if m.full_seconds > share:
             _shrink(m, specs[m.name], shape, share,
-                    f"estimated {_seconds(m.full_seconds)} on every row, over its share "
-                    f"{_seconds(share)} of the time budget {_seconds(plan.time_budget)}")
+                    f"estimated {_seconds(m.full_seconds)} on every row, over its "
+                    f"{_seconds(share)} share of the {_seconds(plan.time_budget)} budget")
         capacity -= m.seconds
+    if order and not any(m.rows for m in order):
+        # A ranking of nothing helps nobody: the cheapest method runs on the
+        # smallest useful sample even though the budget is spent.
+        cheapest = order[0]
+        rows = min(MIN_SAMPLE_ROWS, plan.n_rows)
+        cost = specs[cheapest.name].estimate_cost(replace(shape, n_rows=rows))
+        cheapest.rows, cheapest.seconds, cheapest.bytes = rows, cost.seconds, cost.bytes
+        cheapest.action = "sample" if rows < plan.n_rows else "full"
+        cheapest.reason = (f"the {_seconds(plan.time_budget)} budget was spent before any fit "
+                           f"({_seconds(plan.elapsed)} reading the table); the cheapest method "
+                           "runs anyway")
 
 
 def _sample_outliers(plan, specs, shape):
