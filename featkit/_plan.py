@@ -266,8 +266,11 @@ def plan_methods(specs, shape: TableShape, *, time_budget=None, full=False, n_jo
     return plan
 
 
-def _shrink(method, spec, shape, seconds, reason):
-    rows = rows_within(spec, shape, seconds, min_rows=min(MIN_SAMPLE_ROWS, shape.n_rows))
+def _shrink(method, spec, shape, seconds, reason, *, may_skip=True):
+    smallest = min(MIN_SAMPLE_ROWS, shape.n_rows)
+    rows = rows_within(spec, shape, seconds, min_rows=smallest)
+    if rows == 0 and not may_skip:  # no budget to keep: the smallest sample still runs
+        rows = smallest
     if rows == 0:
         method.rows, method.seconds, method.bytes = 0, 0.0, 0
         method.action = "skip"
@@ -313,7 +316,8 @@ def _sample_outliers(plan, specs, shape):
             bound = max(OUTLIER_RATIO * median, OUTLIER_SECONDS)
             _shrink(m, specs[m.name], shape, bound,
                     f"estimated {_seconds(m.full_seconds)} on every row, far beyond the other "
-                    f"methods (median {_seconds(median)}); full=True / --full fits every row")
+                    f"methods (median {_seconds(median)}); full=True / --full fits every row",
+                    may_skip=False)
 
 
 def shape_of(prepared, cores=1) -> TableShape:
