@@ -272,3 +272,40 @@ def test_sigterm_ends_the_worker_processes(tmp_path, frame):
     while time.monotonic() < end and any(_alive(p) for p in workers):
         time.sleep(0.1)
     assert not any(_alive(p) for p in workers)
+
+
+# ---------------------------------------------------------------------- CLI
+def test_featkit_rank_plan_prints_only_the_plan(tmp_path, frame, monkeypatch):
+    from typer.testing import CliRunner
+
+    from featkit_cli.app import app
+
+    table = tmp_path / "t.csv"
+    frame.to_csv(table, index=False)
+    monkeypatch.setattr(ranking, "_fit_method", lambda *a, **k: pytest.fail("fitted"))
+    result = CliRunner().invoke(app, ["rank", str(table), "-t", "y", "-m", "f_test,l1", "--plan",
+                                      "--time-budget", "2m"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Plan: 1,000 rows x 5 features; time budget 2 min")
+    assert "consensus" not in result.stdout  # no ranking table
+
+
+def test_featkit_rank_prints_its_plan_on_stderr_unless_quiet(tmp_path, frame, monkeypatch):
+    from typer.testing import CliRunner
+
+    from featkit_cli.app import app
+
+    table = tmp_path / "t.csv"
+    frame.to_csv(table, index=False)
+    monkeypatch.setitem(METHOD_COSTS, "l1", HUGE)
+    runner = CliRunner()
+    loud = runner.invoke(app, ["rank", str(table), "-t", "y", "-m", "f_test,l1",
+                               "--time-budget", "50m"])
+    assert loud.exit_code == 0, loud.output
+    assert "Plan: 1,000 rows" in loud.stderr and "Plan:" not in loud.stdout
+    assert "sample of" in loud.stderr  # l1's line in the plan
+    assert "l1 was fitted on a seeded sample" in " ".join(loud.stdout.split())  # the note
+    quiet = runner.invoke(app, ["rank", str(table), "-t", "y", "-m", "f_test", "-q"])
+    assert quiet.exit_code == 0 and quiet.stderr == ""
+    bad = runner.invoke(app, ["rank", str(table), "-t", "y", "--time-budget", "2x"])
+    assert bad.exit_code == 2 and "--time-budget '2x'" in bad.stderr
