@@ -52,6 +52,17 @@ def _budget(text):
         fail(f"--time-budget {text!r}: give a duration such as 90, 90s, 2m or 1h.")
 
 
+# A plan estimated shorter than this, with nothing sampled and no budget, is
+# not shown: a quick run prints nothing on stderr, like the progress display.
+PLAN_MIN_SECONDS = 2.0
+
+
+def _show_plan(cb, plan) -> None:
+    eventful = plan.time_budget is not None or any(m.action != "full" for m in plan.methods)
+    if eventful or plan.total_seconds >= PLAN_MIN_SECONDS:
+        cb.print("\n".join(map(clean_text, plan.lines())))
+
+
 def _choice(value, choices, option):
     if value is not None and value not in choices:
         from featkit.exceptions import suggest_names
@@ -191,7 +202,7 @@ def rank_command(
                 random_state=seed, aggregation=aggregation, keep_id=keep_id,
                 categorical_int_max=categorical_int_max, model=model, evaluate=report is not None,
                 progress=cb, params=params or None, n_jobs=n_jobs, time_budget=budget,
-                full=full, on_plan=lambda plan: cb.print("\n".join(map(clean_text, plan.lines()))),
+                full=full, on_plan=lambda plan: _show_plan(cb, plan),
             )
     result.meta["command"] = _command_line(data, {
         "--target": target, "--method": method, "--task": None if task == "auto" else task,

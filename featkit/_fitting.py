@@ -43,7 +43,7 @@ def sample_rows(n_rows: int, rows: int, random_state) -> np.ndarray | None:
     >>> sample_rows(10, 10, 0) is None
     True
     >>> sample_rows(10, 4, 0)
-    array([1, 2, 6, 8])
+    array([2, 4, 8, 9])
     """
     if rows >= n_rows:
         return None

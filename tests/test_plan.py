@@ -309,3 +309,14 @@ def test_featkit_rank_prints_its_plan_on_stderr_unless_quiet(tmp_path, frame, mo
     assert quiet.exit_code == 0 and quiet.stderr == ""
     bad = runner.invoke(app, ["rank", str(table), "-t", "y", "--time-budget", "2x"])
     assert bad.exit_code == 2 and "--time-budget '2x'" in bad.stderr
+
+
+def test_a_quick_run_prints_no_plan(tmp_path, frame):
+    from typer.testing import CliRunner
+
+    from featkit_cli.app import app
+
+    table = tmp_path / "t.csv"
+    frame.to_csv(table, index=False)
+    result = CliRunner().invoke(app, ["rank", str(table), "-t", "y", "-m", "f_test"])
+    assert result.exit_code == 0 and "Plan:" not in result.stderr
