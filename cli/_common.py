@@ -244,17 +244,65 @@ def check_writable(path, suffixes, what="output") -> Path:
 
 
 class _Reporter:
-    """``progress(label, done, total)`` callback driving a rich progress bar."""
+    """``progress(label, done, total)`` callback driving a rich progress display.
 
-    def __init__(self, bar):
+    One line shows the run's step (``done`` of ``total``); a label
+    ``"<method>: <detail>"`` opens or updates a line of that method's own
+    (rows x features, elapsed, ETA: several may run at once), and
+    ``"<method>: done"`` closes it. :meth:`print` writes a message above the
+    display.
+    """
+
+    def __init__(self, bar, started=None, out=None):
         self._bar = bar
+        self._started = started
+        self._out = out
         self._lock = threading.Lock()
+        self._lines = {}
         # Shown while the library itself loads, before the first step is reported.
         self._task = bar.add_task("starting", total=None)
 
     def __call__(self, label, done, total):
+        label = clean_text(label)
         with self._lock:
-            self._bar.update(self._task, description=str(label), completed=done, total=total)
+            key, sep, detail = label.partition(": ")
+            if not sep:
+                self._bar.update(self._task, description=label, completed=done, total=total)
+            elif detail == "done":
+                if key in self._lines:
+                    self._bar.remove_task(self._lines.pop(key))
+                self._bar.update(self._task, completed=done, total=total)
+            elif key in self._lines:
+                self._bar.update(self._lines[key], description=label)
+            else:
+                self._lines[key] = self._bar.add_task(label, total=None)
+
+    def running(self) -> list[str]:
+        """The descriptions of the method lines now shown (for tests and logs)."""
+        with self._lock:
+            by_id = {t.id: t for t in self._bar.tasks}
+            return [by_id[task_id].description for task_id in self._lines.values()]
+
+    def print(self, text: str) -> None:
+        """Write ``text`` on stderr, above the live display when it is shown."""
+        if self._started is not None and self._started.is_set():
+            self._bar.console.print(text, markup=False, highlight=False)
+        else:
+            print(text, file=self._out or sys.stderr, flush=True)
+
+
+class _Silent:
+    """The callback of a disabled or non-terminal display: messages only, or nothing."""
+
+    def __init__(self, out=None):
+        self._out = out
+
+    def __call__(self, label, done, total):
+        return None
+
+    def print(self, text: str) -> None:
+        if self._out is not None:
+            print(text, file=self._out, flush=True)
 
 
 @contextlib.contextmanager
@@ -262,14 +310,18 @@ def progress(enabled: bool = True, *, delay: float = PROGRESS_DELAY_S, force_ter
              file=None):
     """A progress callback for :func:`featkit.rank_features`, shown on stderr.
 
-    The bar appears only once the work has run for ``delay`` seconds, so quick
-    runs print nothing; disabled (``--quiet``) or when stderr is not a terminal
-    the callback does nothing. Yields a callable ``progress(label, done, total)``.
+    The display appears only once the work has run for ``delay`` seconds, so
+    quick runs print nothing; disabled (``--quiet``) or when stderr is not a
+    terminal the callback does nothing. Yields a callable ``progress(label,
+    done, total)`` with a ``print(text)`` method for messages (shown unless
+    disabled). The display redraws several times a second, and the engine
+    reports a running method every second, so its line and ETA are never
+    older than that.
     """
     out = file if file is not None else sys.stderr
     interactive = force_terminal if force_terminal is not None else out.isatty()
     if not enabled or not interactive:
-        yield lambda label, done, total: None
+        yield _Silent(out if enabled else None)
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, \
@@ -278,14 +330,14 @@ def progress(enabled: bool = True, *, delay: float = PROGRESS_DELAY_S, force_ter
     bar = Progress(
         SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(),
         MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(file=out, force_terminal=True), transient=True,
+        console=Console(file=out, force_terminal=True), transient=True, refresh_per_second=4,
     )
     started = threading.Event()
     timer = threading.Timer(delay, lambda: (bar.start(), started.set()))
     timer.daemon = True
     timer.start()
     try:
-        yield _Reporter(bar)
+        yield _Reporter(bar, started, out)
     finally:
         timer.cancel()
         timer.join()  # the display either started in full or never will

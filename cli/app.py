@@ -75,6 +75,9 @@ def _on_signal(signum, frame):  # noqa: ARG001 - the signal module's signature
     """
     from featkit.io import remove_pending_temps
 
+    ranking = sys.modules.get("featkit.ranking")
+    if ranking is not None:  # worker processes in native code would run on after we exit
+        ranking.terminate_workers()
     remove_pending_temps()
     terminated = signum == signal.SIGTERM
     with contextlib.suppress(OSError):

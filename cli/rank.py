@@ -40,6 +40,29 @@ def _threshold_bytes(text: str) -> int:
         fail(f"--stream-threshold {text!r}: give a size such as 500M or 1GiB.")
 
 
+def _budget(text):
+    """``--time-budget`` in seconds (None when not given)."""
+    from featkit import parse_duration
+
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError:
+        fail(f"--time-budget {text!r}: give a duration such as 90, 90s, 2m or 1h.")
+
+
+# A plan estimated shorter than this, with nothing sampled and no budget, is
+# not shown: a quick run prints nothing on stderr, like the progress display.
+PLAN_MIN_SECONDS = 2.0
+
+
+def _show_plan(cb, plan) -> None:
+    eventful = plan.time_budget is not None or any(m.action != "full" for m in plan.methods)
+    if eventful or plan.total_seconds >= PLAN_MIN_SECONDS:
+        cb.print("\n".join(map(clean_text, plan.lines())))
+
+
 def _choice(value, choices, option):
     if value is not None and value not in choices:
         from featkit.exceptions import suggest_names
@@ -90,7 +113,18 @@ def rank_command(
     param: list[str] = typer.Option(None, "--param", "-p",
                                     help="Method parameter METHOD.NAME=VALUE (repeatable), "
                                          "e.g. random_forest.n_estimators=50."),
-    n_jobs: int = typer.Option(None, "--n-jobs", help="Parallel jobs for methods that take n_jobs."),
+    n_jobs: int = typer.Option(None, "--n-jobs",
+                               help="Cores for the run (-1: all): methods fit side by side in worker "
+                                    "processes, each with its share. Default: one method at a time."),
+    time_budget: str = typer.Option(None, "--time-budget",
+                                    help="Whole run within this time (90, 90s, 2m, 1h): slow methods "
+                                         "fit on a seeded row sample, or are skipped, with a note."),
+    full: bool = typer.Option(False, "--full",
+                              help="Fit every method on every row, even one estimated far beyond "
+                                   "the others (sampled by default, with a note)."),
+    plan_only: bool = typer.Option(False, "--plan",
+                                   help="Print the plan (methods, estimated time and memory, "
+                                        "sampling) and exit without fitting."),
     stream: bool = typer.Option(False, "--stream",
                                 help="Read the file in batches (methods with a streaming scorer only)."),
     stream_threshold: str = typer.Option("1GiB", "--stream-threshold",
@@ -133,6 +167,7 @@ def rank_command(
         check_not_input(report, [data], "--report")
     if output is not None and report is not None and output.resolve() == report.resolve():
         fail("--output and --report name the same file.")
+    budget = _budget(time_budget)
     params = parse_params(param)
     methods = split_list(method) or None
     drop_cols = split_list(drop)
@@ -148,9 +183,20 @@ def rank_command(
     else:
         streaming = should_stream(data, methods, threshold_bytes=threshold, force=stream)
     if streaming and (model or report or sample or params or keep_id or task != "auto"
-                      or categorical_int_max):
+                      or categorical_int_max or budget or plan_only or full or n_jobs):
         fail("--stream works with --target, --method, --drop, --seed, --batch-size, --top and "
              "--output only.")
+    if plan_only:
+        from featkit import plan_ranking
+
+        with quiet_warnings(quiet):
+            plan = plan_ranking(data, target, methods=methods, task=task, drop=drop_cols,
+                                sample=sample, random_state=seed, keep_id=keep_id,
+                                categorical_int_max=categorical_int_max, params=params or None,
+                                n_jobs=n_jobs, time_budget=budget, full=full)
+        print_results(lambda: stdout_console().print("\n".join(map(clean_text, plan.lines())),
+                                                     markup=False))
+        return
     render_report = None
     if report is not None:
         try:
@@ -170,13 +216,15 @@ def rank_command(
                 data, target, methods=methods, task=task, drop=drop_cols, sample=sample,
                 random_state=seed, aggregation=aggregation, keep_id=keep_id,
                 categorical_int_max=categorical_int_max, model=model, evaluate=report is not None,
-                progress=cb, params=params or None, n_jobs=n_jobs,
+                progress=cb, params=params or None, n_jobs=n_jobs, time_budget=budget,
+                full=full, on_plan=lambda plan: _show_plan(cb, plan),
             )
     result.meta["command"] = _command_line(data, {
         "--target": target, "--method": method, "--task": None if task == "auto" else task,
         "--drop": drop, "--sample": sample, "--seed": seed, "--aggregation":
         None if aggregation == "mean_rank" else aggregation, "--model": model,
-        "--keep-id": keep_id, "--param": param, "--stream": stream,
+        "--keep-id": keep_id, "--param": param, "--stream": stream, "--n-jobs": n_jobs,
+        "--time-budget": time_budget, "--full": full,
         "--output": output, "--report": report, "--raw-names": raw_names,
     })
 

@@ -28,6 +28,9 @@ _LAZY = {
     "ATTRIBUTION_MODELS": "featkit._constants",
     "TASKS": "featkit._constants",
     "parse_size": "featkit._sizes",
+    "parse_duration": "featkit._sizes",
+    "plan_ranking": "featkit._plan",
+    "RankingPlan": "featkit._plan",
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -149,10 +149,15 @@ class _Encodings:
         self._random_state = random_state
         self._cache = {}
 
-    def for_spec(self, spec):
+    @staticmethod
+    def kind_for(spec):
+        """The encoding a method's registry entry asks for."""
         if spec.input == "categorical":
-            return self.get("categorical")
-        return self.get("numeric_nan" if spec.allow_nan else "numeric_imputed")
+            return "categorical"
+        return "numeric_nan" if spec.allow_nan else "numeric_imputed"
+
+    def for_spec(self, spec):
+        return self.get(self.kind_for(spec))
 
     def get(self, kind):
         from .io import encode_numeric

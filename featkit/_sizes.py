@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 
-__all__ = ["parse_size"]
+__all__ = ["parse_duration", "parse_size"]
 
 # SI units are powers of 1000 and IEC units powers of 1024, as disk and memory
 # tools print them; a bare letter (``"500M"``) is binary, as in ``ulimit``,
@@ -63,3 +63,51 @@ def parse_size(size) -> int:
     if not (math.isfinite(value) and value >= 0):
         raise ValueError(f"{size!r} is not a size: it must be a finite number >= 0.")
     return int(value * mult)
+
+
+_DURATION = re.compile(r"([0-9]*\.?[0-9]+)(MS|S|SEC|SECS|SECONDS?|M|MIN|MINS|MINUTES?|H|HR|HOURS?)?")
+_DURATION_UNITS = {"MS": 0.001, "S": 1, "M": 60, "H": 3600}
+
+
+def parse_duration(duration) -> float:
+    """Seconds of ``duration``: a number of seconds, or a string such as ``"90s"``, ``"2m"``, ``"1h"``.
+
+    A bare number is seconds; ``s``/``sec``, ``m``/``min``, ``h``/``hr`` (and
+    their long forms) and ``ms`` are understood, case and spaces ignored.
+
+    Parameters
+    ----------
+    duration : int, float or str
+
+    Returns
+    -------
+    float
+        Seconds, greater than 0.
+
+    Raises
+    ------
+    ValueError
+        For text that is not a duration, and for a duration that is not > 0.
+
+    Examples
+    --------
+    >>> parse_duration("90"), parse_duration("90s"), parse_duration("2m"), parse_duration("1h")
+    (90.0, 90.0, 120.0, 3600.0)
+    >>> parse_duration(" 1.5 min ")
+    90.0
+    """
+    if isinstance(duration, bool):
+        raise ValueError(f"{duration!r} is not a duration.")
+    if isinstance(duration, (int, float)):
+        value = float(duration)
+    else:
+        match = _DURATION.fullmatch(str(duration).strip().upper().replace(" ", ""))
+        if match is None:
+            raise ValueError(f"{duration!r} is not a duration such as '90s', '2m', '1h' or a "
+                             "number of seconds.")
+        unit = match.group(2) or "S"
+        unit = "MS" if unit == "MS" else unit[0]
+        value = float(match.group(1)) * _DURATION_UNITS[unit]
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{duration!r} is not a duration: it must be a finite number of seconds > 0.")
+    return value

@@ -16,7 +16,13 @@ long takes a ``progress`` argument (None means nobody listens), reports
 through it, and returns nothing through it. The command line passes a
 reporter that draws a live line per method; a notebook or a test passes its
 own. A reporter returns quickly and raises nothing; it is called from the
-thread that does the work.
+thread that called the library function (the ranking engine reports a
+running method from there every second while the method fits elsewhere).
+
+The ranking engine reports a method as ``(name, step, n_steps)`` when it
+starts, ``("<name>: <rows> x <features>, <elapsed>, ETA ...", ...)`` while it
+runs (see :func:`eta_text`) and ``("<name>: done", step + 1, n_steps)`` when
+it ends; several methods may be running at once.
 
 Helpers:
 
@@ -26,6 +32,7 @@ Helpers:
   it: the inner code reports its own units ("120,000 rows", fold 3 of 5)
   and the outer reporter sees ``"<step>: <inner label>"`` with ``done``
   advanced by the inner fraction, when the inner total is known.
+- :func:`eta_text` words the time left of a step from its estimate.
 - :class:`Throttle` passes on at most one report per interval, for loops
   that would report thousands of times a second.
 
@@ -47,7 +54,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-__all__ = ["ProgressReporter", "Throttle", "as_reporter", "null_progress", "sub_steps"]
+__all__ = ["ProgressReporter", "Throttle", "as_reporter", "eta_text", "null_progress", "sub_steps"]
 
 ProgressReporter = Callable[[str, "int | float", "int | float | None"], None]
 
@@ -85,6 +92,41 @@ def as_reporter(progress) -> ProgressReporter:
     if not callable(progress):
         raise TypeError(f"progress must be a callable (label, done, total) or None, got {progress!r}.")
     return progress
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(float(seconds), 0.0)
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def eta_text(elapsed: float, estimate: float) -> str:
+    """The time left of a step estimated at ``estimate`` seconds, ``elapsed`` seconds in.
+
+    Past its estimate a step's end cannot be told; the text says so rather
+    than counting below zero.
+
+    Parameters
+    ----------
+    elapsed, estimate : float
+        Seconds.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from featkit.progress import eta_text
+    >>> eta_text(10, 40), eta_text(0, 300), eta_text(50, 40)
+    ('ETA 30 s', 'ETA 5 min', 'over its estimate of 40 s')
+    """
+    if elapsed > estimate:
+        return f"over its estimate of {_duration(estimate)}"
+    return f"ETA {_duration(estimate - elapsed)}"
 
 
 def sub_steps(progress, label: str, step, n_steps) -> ProgressReporter:

@@ -18,15 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ._engine import (_attribution, _consensus, _decomposition, _Encodings, _evaluation, _meta,
-                      _method_result, _overview, _prepare, _source_name)
+from ._engine import (_attribution, _consensus, _Encodings, _evaluation, _meta, _overview, _prepare,
+                      _source_name)
+from ._fitting import fit_planned, terminate_workers
 from ._constants import ATTRIBUTION_MODELS
 from .exceptions import InputError, missing_extra, plain_values
 from .progress import sub_steps
 from .registry import REGISTRY, MethodSpec, get_method
 
 __all__ = ["rank_features", "rank_file_streaming", "default_methods", "resolve_methods",
-           "should_stream"]
+           "should_stream", "terminate_workers"]
 
 
 
@@ -169,7 +170,8 @@ def _step(progress, label, done, total):
 def rank_features(data, target=None, *, methods=None, task="auto", drop=(), sample=None,
                   random_state=0, aggregation="mean_rank", keep_id=False,
                   categorical_int_max=0, model=None, evaluate=False, progress=None,
-                  params=None, n_jobs=None, include_degenerate=False):
+                  params=None, n_jobs=None, include_degenerate=False, time_budget=None,
+                  full=False, on_plan=None):
     """Rank every column of ``data`` with several methods and a consensus.
 
     Parameters
@@ -212,12 +214,28 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     params : dict of str -> dict, default=None
         Estimator parameters per method, e.g. ``{"random_forest": {"n_estimators": 50}}``.
     n_jobs : int or None, default=None
-        Passed to every method that takes ``n_jobs``.
+        Cores for the whole run (-1: every core). None fits one method at a
+        time, each with its own default. With more than one core and enough
+        work (see :func:`featkit.plan_ranking`), ``min(n_jobs, methods)``
+        methods fit at once in worker processes and each method that takes
+        ``n_jobs`` gets ``n_jobs // workers``; the results are the same as
+        a serial run's.
     include_degenerate : bool, default=False
         Also aggregate methods whose scores are degenerate (all tied, almost all
         tied, or a network no better than a constant predictor). By default they
         are left out of the consensus with a note; when every method is
         degenerate, all are used.
+    time_budget : float, str or None, default=None
+        Seconds the whole run may take (or text such as ``"90s"``, ``"2m"``,
+        ``"1h"``): a method whose estimate exceeds its share is fitted on a
+        seeded row sample, or skipped, with a note (see :func:`featkit.plan_ranking`).
+    full : bool, default=False
+        Without a budget, fit every method on every row even when one is
+        estimated far beyond the others (by default such a method is sampled,
+        with a note).
+    on_plan : callable or None, default=None
+        Called with the :class:`featkit.RankingPlan` once the table is typed,
+        before any method is fitted (``featkit rank`` prints it).
 
     Returns
     -------
@@ -275,19 +293,14 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     features = [str(c) for c in prepared.X.columns]
     encodings = _Encodings(prepared, random_state)
 
-    method_results, skipped, sections = {}, [], Sections()
+    plan = _plan(specs, prepared, time_budget, full, n_jobs, t_start, on_plan)
+    notes.extend(plan.notes())
+    sections = Sections()
     sections.overview = _overview(prepared, random_state)
-    for spec in specs:
-        _step(progress, spec.name, step, n_steps)
-        try:
-            est, seconds = _fit_method(spec, encodings, features, prepared, random_state, n_jobs,
-                                       params.get(spec.name))
-        except _Skipped as skip:
-            skipped.append(str(skip))
-        else:
-            method_results[spec.name] = _method_result(spec.name, est, seconds)
-            sections.decomposition = sections.decomposition or _decomposition(spec.name, est, features)
-        step += 1
+    method_results, decompositions, skipped = fit_planned(
+        plan, specs, encodings, features, prepared, random_state, params, progress, step, n_steps)
+    sections.decomposition = next((d for d in decompositions.values() if d is not None), None)
+    step += len(specs)
     if skipped:
         if not method_results:
             raise InputError(f"No method could rank this table ({prepared.n_rows} rows): "
@@ -360,21 +373,42 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):
     return refit, encodings.get("numeric_imputed"), y, prepared.task, random_state
 
 
+def _plan(specs, prepared, time_budget, full, n_jobs, t_start, on_plan):
+    """The run's :class:`~featkit.RankingPlan`, shown to ``on_plan`` before any fit."""
+    from ._plan import plan_methods, shape_of
+
+    plan = plan_methods(specs, shape_of(prepared), time_budget=_budget_seconds(time_budget),
+                        full=full, n_jobs=n_jobs, elapsed=time.perf_counter() - t_start)
+    if on_plan is not None:
+        on_plan(plan)
+    return plan
+
+
+def _budget_seconds(time_budget):
+    from ._sizes import parse_duration
+
+    if time_budget is None:
+        return None
+    try:
+        return parse_duration(time_budget)
+    except ValueError as exc:
+        raise InputError(f"time_budget: {exc}") from None
+
+
 class _Skipped(Exception):
     """A method that cannot rank this table (too few rows, ...); the others may."""
 
 
-def _fit_method(spec, encodings, features, prepared, random_state, n_jobs, user_params):
-    """Fit one method on its encoding: ``(estimator, seconds)``, or raise :class:`_Skipped`."""
+def _fit_method(spec, Xm, y, features, task, random_state, n_jobs, user_params):
+    """Fit one method on its encoded matrix ``Xm``: ``(estimator, seconds)``, or raise
+    :class:`_Skipped`."""
     import pandas as pd
 
     t0 = time.perf_counter()
-    Xm = encodings.for_spec(spec)
-    est = _make_estimator(spec, prepared.task, random_state, n_jobs, user_params)
+    est = _make_estimator(spec, task, random_state, n_jobs, user_params)
     try:
         # names let identical columns be told apart in the canonical column order
-        est.fit(pd.DataFrame(Xm, columns=features, copy=False),
-                prepared.y if spec.needs_target else None)
+        est.fit(pd.DataFrame(Xm, columns=features, copy=False), y if spec.needs_target else None)
     except ValueError as exc:
         error = _invalid_parameter(spec.name, user_params, exc)
         if error is not None:

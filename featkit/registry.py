@@ -55,6 +55,9 @@ class MethodSpec:
         random_state, drop, progress) -> (features, scores, extra)``, where
         ``progress`` is a :mod:`featkit.progress` reporter. Used by
         ``featkit rank`` for files larger than memory.
+    cost : featkit._cost.CostModel or None
+        Its time and memory model; None uses ``featkit._cost.METHOD_COSTS``
+        by name, else the family's (see :meth:`estimate_cost`).
     """
 
     name: str
@@ -70,6 +73,14 @@ class MethodSpec:
     allow_nan: bool = False
     default: bool = False
     streaming: str | None = None
+    cost: object = None
+
+    def estimate_cost(self, shape):
+        """Estimated seconds and bytes of one fit on a table of ``shape``
+        (a :class:`featkit._cost.TableShape`): a :class:`featkit._cost.Cost`."""
+        from ._cost import estimate_cost
+
+        return estimate_cost(self, shape)
 
     def is_installed(self) -> bool:
         """True when every module in ``requires`` can be imported."""

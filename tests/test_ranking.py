@@ -137,7 +137,7 @@ def test_progress_reports_every_step(frame):
     calls = []
     rank_features(frame, "y", methods=["f_test", "l1"], progress=lambda *a: calls.append(a))
     labels = [c[0] for c in calls]
-    assert labels == ["reading data", "f_test", "l1", "done"]
+    assert labels == ["reading data", "f_test", "f_test: done", "l1", "l1: done", "done"]
     assert calls[-1][1] == calls[-1][2] == 3
 
 

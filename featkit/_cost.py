@@ -1,0 +1,224 @@
+"""The cost model: estimated seconds and memory of each method on a table of a given shape.
+
+Every registered method gets a :class:`CostModel` (from the method's own
+``MethodSpec.cost``, else :data:`METHOD_COSTS` by name, else its family's in
+:data:`FAMILY_COSTS`). A model is ``fixed + c * work(n, d)`` seconds on one
+core, where ``work`` is the growth of the method's main loop (``"nd"`` for a
+pass over the table, ``"nlogn_d"`` for sorting each column or building trees,
+``"nd2"`` for a features x features matrix, ``"n2d"`` for all row pairs,
+``"pca"`` for an SVD). The constants were measured on the 2-core reference
+machine with ``python -m benchmarks cost_calibration`` (see
+docs/performance.md, "Plan, cost model and budget"); the estimates are meant
+to be right within a factor of about 3, which is what a plan and a budget need.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, replace
+
+__all__ = ["Cost", "CostModel", "TableShape", "FAMILY_COSTS", "METHOD_COSTS", "available_cores",
+           "cost_model_of", "estimate_cost", "rows_within", "work_units"]
+
+# Bytes of one float64 cell: every numeric method gets a float64 encoding.
+_CELL = 8
+
+
+@dataclass(frozen=True)
+class TableShape:
+    """What the cost of a method depends on.
+
+    Attributes
+    ----------
+    n_rows, n_features : int
+        Rows and ranked columns of the table.
+    n_categorical : int
+        Columns that are categorical (encoded before a numeric method sees them).
+    cores : int
+        Cores the method may use itself (threads inside one method).
+    """
+
+    n_rows: int
+    n_features: int
+    n_categorical: int = 0
+    cores: int = 1
+
+
+@dataclass(frozen=True)
+class Cost:
+    """An estimate: ``seconds`` of wall time and peak extra ``bytes`` of memory."""
+
+    seconds: float
+    bytes: int
+
+
+def _work(kind: str, n: float, d: float) -> float:
+    n, d = max(n, 1.0), max(d, 1.0)
+    if kind == "nd":
+        return n * d
+    if kind == "nlogn_d":
+        return n * math.log2(n + 1) * d
+    if kind == "nd2":
+        return n * d * d
+    if kind == "n2d":
+        return n * n * d
+    if kind == "pca":
+        return n * d * min(n, d)
+    raise ValueError(f"unknown work kind {kind!r}")
+
+
+@dataclass(frozen=True)
+class CostModel:
+    """Seconds ``fixed + c * work(n, d) / speed-up`` and bytes of one method.
+
+    Parameters
+    ----------
+    work : {"nd", "nlogn_d", "nd2", "n2d", "pca"}
+        How the method's main loop grows with rows ``n`` and features ``d``.
+    c : float
+        Seconds per unit of work on one core of the reference machine.
+    fixed : float, default=0.05
+        Seconds of set-up whatever the size (imports, model construction).
+    threads : bool, default=False
+        Whether the method spreads its work over ``cores`` (``n_jobs`` or BLAS).
+    copies : float, default=2.0
+        Copies of the n x d float64 table the method holds at its peak.
+    square : float, default=0.0
+        Copies of a d x d float64 matrix (graph and redundancy methods).
+    rows_square : float, default=0.0
+        Copies of an n x n float64 matrix (row-pair methods).
+    per_feature : float, default=0.0
+        Seconds per feature whatever the rows: a model re-scored once per
+        feature (permutation), a greedy step per feature. It dominates on
+        wide tables with few rows.
+
+    Examples
+    --------
+    >>> from featkit._cost import CostModel, TableShape
+    >>> model = CostModel("nd", c=1e-8, fixed=0.0)
+    >>> round(model.estimate(TableShape(1_000_000, 100)).seconds, 3)
+    1.0
+    """
+
+    work: str
+    c: float
+    fixed: float = 0.05
+    threads: bool = False
+    copies: float = 2.0
+    square: float = 0.0
+    rows_square: float = 0.0
+    per_feature: float = 0.0
+
+    def estimate(self, shape: TableShape) -> Cost:
+        """The :class:`Cost` of one fit on a table of ``shape``."""
+        n, d = float(shape.n_rows), float(shape.n_features)
+        # Threads rarely scale perfectly: count 80 % of each extra core.
+        speedup = 1.0 + 0.8 * (max(int(shape.cores), 1) - 1) if self.threads else 1.0
+        seconds = self.fixed + (self.c * _work(self.work, n, d) + self.per_feature * d) / speedup
+        nbytes = _CELL * (self.copies * n * d + self.square * d * d + self.rows_square * n * n)
+        return Cost(seconds=float(seconds), bytes=int(nbytes))
+
+
+# Seconds per unit of work on one core of the 2-core reference machine. Where
+# the issue tracker holds an idle-machine timing (100,000 x 50 and 38 x 3,051
+# defaults, issue #13) the constant reproduces it; the others come from
+# ``python -m benchmarks cost_calibration`` divided by the load measured in the
+# same run (docs/performance.md, "Plan, cost model and budget"). Methods of a
+# later branch are listed by name, so they are planned before their registry
+# entry carries a model of its own.
+METHOD_COSTS: dict[str, CostModel] = {
+    "variance": CostModel("nd", c=4e-9, fixed=0.02),
+    "f_test": CostModel("nd", c=6e-9, fixed=0.05),
+    "mutual_info": CostModel("nlogn_d", c=4e-7, fixed=0.1, per_feature=2e-3),
+    "mutual_info_binned": CostModel("nd", c=5e-8, fixed=0.1, copies=1.5),
+    "random_forest": CostModel("nlogn_d", c=8e-7, fixed=1.0, threads=True, copies=3.0),
+    # the forest, then every feature shuffled and re-scored n_repeats times
+    "permutation": CostModel("nlogn_d", c=1.25e-6, fixed=1.5, threads=True, copies=3.0,
+                             per_feature=0.06),
+    "gradient_boosting": CostModel("nd", c=3e-7, fixed=0.3, threads=True, copies=1.5),
+    "permutation_boosting": CostModel("nd", c=4e-7, fixed=0.5, threads=True, copies=2.0,
+                                      per_feature=0.01),
+    # a regularisation path over d features: its iterations grow with d
+    "l1": CostModel("nd2", c=1.6e-7, fixed=0.1),
+    "outrank": CostModel("nd", c=1.5e-7, fixed=0.05, copies=1.0),
+    "outrank_3mr": CostModel("nd2", c=5e-8, fixed=0.1, copies=1.0, square=1.0, per_feature=0.025),
+    "mrmr": CostModel("nd2", c=1e-8, fixed=0.05, square=1.0),
+    "relieff": CostModel("n2d", c=1e-9, fixed=0.05, rows_square=0.1),
+    "boruta": CostModel("nlogn_d", c=8e-6, fixed=1.0, threads=True, copies=3.0),
+    "inffs": CostModel("nlogn_d", c=1e-7, fixed=0.05, square=4.0),
+    "inffs_s": CostModel("nlogn_d", c=1.5e-7, fixed=0.1, square=4.0),
+    "ecfs": CostModel("nd", c=1e-8, fixed=0.05, square=3.0),
+    "pca_loadings": CostModel("pca", c=2e-9, fixed=0.05, threads=True, per_feature=4e-3),
+    "pfa": CostModel("pca", c=3e-9, fixed=0.5, threads=True, per_feature=5e-3),
+}
+
+# A method with no model of its own and no entry above gets its family's.
+FAMILY_COSTS: dict[str, CostModel] = {
+    "baseline": CostModel("nlogn_d", c=8e-7, fixed=0.3, threads=True),
+    "graph": CostModel("nlogn_d", c=1.5e-7, fixed=0.1, square=4.0),
+    "information": CostModel("nd2", c=1e-8, fixed=0.1, square=1.0),
+    "neighbours": CostModel("n2d", c=1e-9, fixed=0.05, rows_square=0.1),
+    "wrapper": CostModel("nlogn_d", c=8e-6, fixed=1.0, threads=True, copies=3.0),
+    # Networks train for a fixed number of epochs, and the sequential ones
+    # select feature by feature: about n * d * d (38 x 3,051: 106-203 s).
+    "neural": CostModel("nd2", c=4e-7, fixed=3.0, threads=True, copies=3.0),
+    "decomposition": CostModel("pca", c=2e-9, fixed=0.1, threads=True, per_feature=4e-3),
+}
+_FALLBACK = CostModel("nlogn_d", c=1e-6, fixed=0.5)
+
+
+def cost_model_of(spec) -> CostModel:
+    """The :class:`CostModel` of a registry ``spec`` (its own, by name, by family, or a fallback)."""
+    own = getattr(spec, "cost", None)
+    if own is not None:
+        return own
+    return METHOD_COSTS.get(spec.name) or FAMILY_COSTS.get(spec.family) or _FALLBACK
+
+
+def work_units(spec, shape: TableShape) -> float:
+    """The model's work for ``shape`` (calibration divides seconds by this)."""
+    model = cost_model_of(spec)
+    return _work(model.work, float(shape.n_rows), float(shape.n_features))
+
+
+def estimate_cost(spec, shape: TableShape) -> Cost:
+    """Estimated :class:`Cost` of fitting registry method ``spec`` on a table of ``shape``.
+
+    Examples
+    --------
+    >>> from featkit._cost import TableShape, estimate_cost
+    >>> from featkit.registry import get_method
+    >>> small = estimate_cost(get_method("f_test"), TableShape(1_000, 10))
+    >>> large = estimate_cost(get_method("f_test"), TableShape(1_000_000, 10))
+    >>> small.seconds < large.seconds and small.bytes < large.bytes
+    True
+    """
+    return cost_model_of(spec).estimate(shape)
+
+
+def rows_within(spec, shape: TableShape, seconds: float, min_rows: int = 1) -> int:
+    """The most rows (at most ``shape.n_rows``) whose estimated fit takes at most ``seconds``.
+
+    Returns 0 when even ``min_rows`` rows would take longer.
+    """
+    def fits(n):
+        return estimate_cost(spec, replace(shape, n_rows=n)).seconds <= seconds
+
+    if fits(shape.n_rows):
+        return int(shape.n_rows)
+    lo, hi = int(min_rows), int(shape.n_rows)
+    if lo > hi or not fits(lo):
+        return 0
+    while hi - lo > 1:  # cost grows with n: bisect
+        mid = (lo + hi) // 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo
+
+
+def available_cores() -> int:
+    """Cores this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 1)
+    except AttributeError:  # pragma: no cover - macOS / Windows
+        return max(os.cpu_count() or 1, 1)

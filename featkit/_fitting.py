@@ -1,0 +1,204 @@
+"""The engine's "fit the methods" step: the planned fits, one after another or in worker processes.
+
+:func:`fit_planned` runs every method of a :class:`featkit._plan.RankingPlan`
+on its encoding (and its seeded row sample, when the plan samples it). With
+one worker the fits run in this process, in a helper thread when someone
+listens to progress, so that the calling thread can report a live line per
+method. With more, they run in a pool of spawned worker processes (a fitted
+scikit-learn model holds the GIL for most of its work, so threads would take
+turns); each worker receives the encoded matrices once, when it starts, and
+returns each method's :class:`~featkit.results.MethodResult`, never the
+fitted model. Every method gets the same seed and the same data whichever
+way it runs, so the results are the same as a serial run's.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import multiprocessing
+import threading
+import time
+
+import numpy as np
+
+from .progress import as_reporter, eta_text, null_progress, sub_steps
+
+__all__ = ["HEARTBEAT_S", "fit_planned", "sample_rows", "terminate_workers"]
+
+# Seconds between two progress reports of a running method.
+HEARTBEAT_S = 1.0
+
+_POOLS: set = set()
+_POOLS_LOCK = threading.Lock()
+_WORKER_DATA: dict = {}
+
+
+def sample_rows(n_rows: int, rows: int, random_state) -> np.ndarray | None:
+    """The seeded sample of ``rows`` of ``n_rows`` row positions (sorted), or None for all.
+
+    Examples
+    --------
+    >>> from featkit._fitting import sample_rows
+    >>> sample_rows(10, 10, 0) is None
+    True
+    >>> sample_rows(10, 4, 0)
+    array([2, 4, 8, 9])
+    """
+    if rows >= n_rows:
+        return None
+    return np.sort(np.random.RandomState(random_state).choice(n_rows, rows, replace=False))
+
+
+def terminate_workers() -> int:
+    """End every worker process of a fit in progress at once; return how many pools were ended.
+
+    Meant for a signal handler that is about to end the process (``featkit
+    rank`` on Ctrl-C or SIGTERM): a worker in native code would otherwise run on.
+    """
+    with _POOLS_LOCK:
+        pools = list(_POOLS)
+        _POOLS.clear()
+    for pool in pools:
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for proc in processes:
+            with contextlib.suppress(Exception):
+                proc.terminate()
+        with contextlib.suppress(Exception):
+            pool.shutdown(wait=False, cancel_futures=True)
+    return len(pools)
+
+
+def _init_worker(data, inner_jobs):
+    # The worker's BLAS gets the method's share of the cores, no more, so two
+    # workers do not fight over the same cores.
+    if inner_jobs:
+        from threadpoolctl import threadpool_limits
+
+        _WORKER_DATA["limits"] = threadpool_limits(limits=inner_jobs)
+    _WORKER_DATA.update(data)
+
+
+def _run_job(job, data=None):
+    """Fit one planned method: ``("ok", MethodResult, decomposition)`` or ``("skip", why)``."""
+    from ._engine import _decomposition, _method_result
+    from .ranking import _fit_method, _Skipped
+
+    data = _WORKER_DATA if data is None else data
+    spec, rows = job["spec"], job["rows"]
+    X, y = data["matrices"][job["kind"]], data["y"]
+    if rows is not None:
+        X = X[rows]
+        y = None if y is None else y.iloc[rows]
+    try:
+        est, seconds = _fit_method(spec, X, y, data["features"], data["task"], job["random_state"],
+                                   job["n_jobs"], job["params"])
+    except _Skipped as skip:
+        return ("skip", str(skip))
+    result = _method_result(spec.name, est, seconds)
+    if rows is not None:
+        result.params = {**result.params, "sampled_rows": int(len(rows))}
+    return ("ok", result, _decomposition(spec.name, est, data["features"]))
+
+
+def _jobs(plan, specs, encodings, random_state, params):
+    by_name = {s.name: s for s in specs}
+    jobs, kinds = [], {}
+    for m in plan.methods:
+        if m.action == "skip":
+            continue
+        spec = by_name[m.name]
+        kind = encodings.kind_for(spec)
+        kinds[kind] = encodings.get(kind)
+        jobs.append({"spec": spec, "kind": kind, "random_state": random_state,
+                     "rows": sample_rows(plan.n_rows, m.rows, random_state),
+                     "n_jobs": plan.inner_jobs, "params": params.get(spec.name),
+                     "estimate": m.seconds, "planned": m})
+    return jobs, kinds
+
+
+def _line(job, n_features, elapsed) -> str:
+    m = job["planned"]
+    rows = f"{m.rows:,} of {m.total_rows:,} rows" if m.rows < m.total_rows else f"{m.rows:,} rows"
+    return f"{rows} x {n_features:,} features, {elapsed:.0f} s, {eta_text(elapsed, m.seconds)}"
+
+
+def fit_planned(plan, specs, encodings, features, prepared, random_state, params,
+                progress=None, step=0, n_steps=None):
+    """Fit every method of ``plan``; ``(results, decompositions, skipped)`` in plan order.
+
+    ``results`` maps a method name to its :class:`~featkit.results.MethodResult`,
+    ``decompositions`` to the PCA it read (or None), and ``skipped`` lists the
+    methods that could not rank this table, with why. ``progress`` hears
+    ``(name, step, n_steps)`` when a method starts, then every :data:`HEARTBEAT_S`
+    seconds ``("<name>: <rows> x <features>, <elapsed>, ETA ...", ...)`` (the
+    estimate is the plan's), and ``("<name>: done", ...)`` when it ends.
+    """
+    jobs, matrices = _jobs(plan, specs, encodings, random_state, params or {})
+    data = {"matrices": matrices, "y": prepared.y, "features": list(features),
+            "task": prepared.task}
+    reporter = as_reporter(progress)
+    outcomes = {}
+    if plan.workers <= 1 and reporter is null_progress:
+        for job in jobs:  # nobody listens: no helper thread
+            outcomes[job["spec"].name] = _run_job(job, data)
+    elif plan.workers <= 1:
+        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="featkit-fit") as pool:
+            _drive(jobs, lambda job: pool.submit(_run_job, job, data), outcomes,
+                   reporter, len(features), step, n_steps, width=1)
+    else:
+        pool = cf.ProcessPoolExecutor(max_workers=plan.workers,
+                                      mp_context=multiprocessing.get_context("spawn"),
+                                      initializer=_init_worker, initargs=(data, plan.inner_jobs))
+        with _POOLS_LOCK:
+            _POOLS.add(pool)
+        try:
+            _drive(jobs, lambda job: pool.submit(_run_job, job), outcomes,
+                   reporter, len(features), step, n_steps, width=plan.workers)
+        finally:
+            with _POOLS_LOCK:
+                owned = pool in _POOLS
+                _POOLS.discard(pool)
+            if owned:
+                pool.shutdown(wait=True, cancel_futures=True)
+    results, decompositions, skipped = {}, {}, []
+    for job in jobs:  # plan order, whatever order they finished in
+        outcome = outcomes[job["spec"].name]
+        if outcome[0] == "skip":
+            skipped.append(outcome[1])
+        else:
+            results[job["spec"].name], decompositions[job["spec"].name] = outcome[1], outcome[2]
+    return results, decompositions, skipped
+
+
+def _drive(jobs, submit, outcomes, reporter, n_features, step, n_steps, *, width):
+    """Submit the jobs, report each running one every heartbeat, collect outcomes.
+
+    At most ``width`` (the pool's workers) are submitted at once, so a method
+    is reported as started, and its ETA measured, from when it really starts.
+    """
+    pending = {}
+    queue = list(enumerate(jobs))
+    try:
+        while queue or pending:
+            while queue and len(pending) < width:
+                i, job = queue.pop(0)
+                reporter(job["spec"].name, step + i, n_steps)
+                pending[submit(job)] = (i, job, time.monotonic())
+            done, _ = cf.wait(pending, timeout=HEARTBEAT_S, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                i, job, _t0 = pending.pop(future)
+                outcomes[job["spec"].name] = future.result()  # a raised error propagates
+                reporter(f"{job['spec'].name}: done", step + i + 1, n_steps)
+            now = time.monotonic()
+            for future, (i, job, t0) in pending.items():
+                sub_steps(reporter, job["spec"].name, step + i, n_steps)(
+                    _line(job, n_features, now - t0), now - t0,
+                    # past its estimate a method is shown as almost done, never done
+                    max(job["estimate"], (now - t0) / 0.99))
+    except BaseException:
+        for future in pending:
+            future.cancel()
+        if width > 1:
+            terminate_workers()
+        raise
