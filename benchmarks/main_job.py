@@ -42,7 +42,7 @@ import numpy as np
 
 RESULTS = Path(__file__).parent / "results" / "main_job.txt"
 OLD_DEFAULTS = ("f_test", "mutual_info", "random_forest", "permutation", "l1")
-NEW_DEFAULTS = ("f_test", "mutual_info_binned", "gradient_boosting", "permutation_boosting", "l1")
+NEW_DEFAULTS = ("f_test", "random_forest", "mutual_info_binned", "gradient_boosting", "permutation_boosting", "l1")
 
 LIGHTGBM_SCRIPT = textwrap.dedent('''
     import sys

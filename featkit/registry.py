@@ -133,7 +133,7 @@ _register(MethodSpec(
     "mutual_info", f"{_BASE}._univariate:MutualInfoRanker",
     "Mutual information with the target, k-nearest-neighbour estimator.",
     "Kraskov et al. 2004; Ross 2014 (scikit-learn mutual_info_classif / _regression)",
-    needs_target=True, family="baseline", default=True,
+    needs_target=True, family="baseline",
 ))
 _register(MethodSpec(
     "random_forest", f"{_BASE}._forest:RandomForestRanker",
@@ -145,27 +145,27 @@ _register(MethodSpec(
     "permutation", f"{_BASE}._forest:PermutationRanker",
     "Permutation importance of a random forest on held-out rows.",
     "Breiman 2001; scikit-learn permutation_importance",
-    needs_target=True, family="baseline", default=True,
+    needs_target=True, family="baseline",
 ))
 _register(MethodSpec(
     "mutual_info_binned", f"{_BASE}._binned_mi:BinnedMutualInfoRanker",
     "Mutual information with the target from counts: quantile-binned numbers, category codes, "
     "Miller-Madow bias correction.",
     "Plug-in (histogram) mutual information; Miller 1955 / Madow bias correction",
-    needs_target=True, family="information", input="categorical", allow_nan=True,
+    needs_target=True, family="information", input="categorical", allow_nan=True, default=True,
 ))
 _register(MethodSpec(
     "gradient_boosting", f"{_BASE}._boosting:GradientBoostingRanker",
     "Total split gain of a gradient-boosting model (LightGBM if installed, else scikit-learn "
     "HistGradientBoosting).",
     "Friedman 2001; Ke et al. 2017 (LightGBM importance_type='gain')",
-    needs_target=True, family="baseline", allow_nan=True,
+    needs_target=True, family="baseline", allow_nan=True, default=True,
 ))
 _register(MethodSpec(
     "permutation_boosting", f"{_BASE}._boosting:BoostingPermutationRanker",
     "Permutation importance of a gradient-boosting model on a capped held-out row sample.",
     "Breiman 2001; Fisher, Rudin & Dominici 2019 (model reliance)",
-    needs_target=True, family="baseline", allow_nan=True,
+    needs_target=True, family="baseline", allow_nan=True, default=True,
 ))
 _register(MethodSpec(
     "l1", f"{_BASE}._l1:L1Ranker",

@@ -19,8 +19,7 @@ from featkit_cli._common import parse_params, progress
 from featkit_cli.app import app
 
 runner = CliRunner()
-FAST = ["-p", "random_forest.n_estimators=30", "-p", "permutation.n_estimators=30",
-        "-p", "permutation.n_repeats=3"]
+FAST = ["-p", "random_forest.n_estimators=30", "-p", "permutation_boosting.n_repeats=3"]
 
 
 def run(*args):
@@ -57,8 +56,8 @@ def test_rank_prints_table_and_saves_every_row(small_csv, tmp_path):
     result = run("rank", small_csv, "--target", "label", "--top", "2", "-o", out, *FAST)
     assert result.exit_code == 0, result.output
     text = result.stdout
-    for head in ("rank", "feature", "consensus", "f_test", "mutual_info", "random_forest",
-                 "permutation", "l1", "type", "missing%", "notes"):
+    for head in ("rank", "feature", "consensus", "f_test", "mutual_info_binned", "random_forest",
+                 "gradient_boosting", "permutation_boosting", "l1", "type", "missing%", "notes"):
         assert head in text
     assert "good" in text and "junk2" not in text  # --top 2 limits printed rows
     assert "Showing the best 2 of 5" in text
@@ -67,7 +66,9 @@ def test_rank_prints_table_and_saves_every_row(small_csv, tmp_path):
     assert saved["feature"].tolist()[0] == "good"
     assert set(saved["feature"]) == {"good", "okay", "junk1", "junk2", "kind", "row_id"}
     assert saved.loc[saved["feature"] == "row_id", "rank"].isna().all()
-    for m in ("f_test", "l1", "random_forest", "permutation", "mutual_info"):
+    from featkit.ranking import default_methods
+
+    for m in default_methods(supervised=True):
         assert {f"{m}_score", f"{m}_rank"} <= set(saved.columns)
     assert "Wrote the ranking" in result.stderr
 

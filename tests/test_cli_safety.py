@@ -394,14 +394,15 @@ def _tiny(tmp_path, name, y):
 def test_tiny_tables_rank_what_can_be_ranked(capsys, tmp_path, y):
     data = _tiny(tmp_path, "tiny.csv", y)
     code, out, err = cli(capsys, "rank", data, "-t", "y", "-p", "random_forest.n_estimators=10",
-                         "-p", "permutation.n_estimators=10", "-p", "permutation.n_repeats=2")
+                         "-p", "random_forest.n_estimators=10", "-p", "permutation_boosting.n_repeats=2")
     assert code in (0, 2), err
     if code == 2:
         assert_one_line(code, err, "No method could rank this table")
     else:
         assert "Traceback" not in err
         assert "np." not in out  # numpy reprs never reach a message
-    if len(y) == 2:  # mutual_info cannot run on 2 rows: skipped, named, with the reason
+    if len(y) == 2:  # mutual_info (k-NN) cannot run on 2 rows: skipped, named, with the reason
+        code, out, err = cli(capsys, "rank", data, "-t", "y", "-m", "f_test,mutual_info")
         assert code == 0 and "Skipped on this table (2 rows): mutual_info (" in " ".join(out.split())
 
 

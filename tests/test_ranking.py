@@ -288,7 +288,7 @@ def test_supervised_baselines_rank_informative_above_noise():
     # with copies, permutation importance and the L1 penalty rightly split the
     # credit between a column and its copy (tested on the full benchmark below).
     bench = make_benchmark(600, n_redundant=0, n_repeated=0, random_state=0)
-    result = rank_features(bench.frame, bench.target, params=FAST)
+    result = rank_features(bench.frame, bench.target, params={"random_forest": FAST["random_forest"]})
     assert set(result.methods) == set(default_methods(supervised=True))
     for name, m in result.methods.items():
         assert REGISTRY[name].needs_target
