@@ -20,9 +20,15 @@ from ._cost import TableShape, available_cores, rows_within
 __all__ = ["PlannedMethod", "RankingPlan", "plan_methods", "plan_ranking", "resolve_n_jobs"]
 
 # Without a budget, a method is "far beyond the others" when its estimate is
-# more than OUTLIER_RATIO times the median of the others and over OUTLIER_SECONDS.
-OUTLIER_RATIO = 10.0
-OUTLIER_SECONDS = 60.0
+# more than OUTLIER_RATIO times the median of the others and over OUTLIER_SECONDS;
+# it is then sampled down to SAMPLED_RATIO times that median (at least
+# SAMPLED_SECONDS), so one slow member does not set the pace of the whole run
+# (measured: 100,000 x 100, a forest and L1 at 60 s each made the run 10x a
+# plain LightGBM script).
+OUTLIER_RATIO = 5.0
+OUTLIER_SECONDS = 20.0
+SAMPLED_RATIO = 3.0
+SAMPLED_SECONDS = 10.0
 # Fewer rows than this tell a method too little: below it the method is skipped.
 MIN_SAMPLE_ROWS = 200
 # Seconds of the budget kept for what follows the fits (consensus, output).
@@ -313,7 +319,7 @@ def _sample_outliers(plan, specs, shape):
             continue
         median = statistics.median(others)
         if m.full_seconds > OUTLIER_RATIO * median and m.full_seconds > OUTLIER_SECONDS:
-            bound = max(OUTLIER_RATIO * median, OUTLIER_SECONDS)
+            bound = max(SAMPLED_RATIO * median, SAMPLED_SECONDS)
             _shrink(m, specs[m.name], shape, bound,
                     f"estimated {_seconds(m.full_seconds)} on every row, far beyond the other "
                     f"methods (median {_seconds(median)}); full=True / --full fits every row",

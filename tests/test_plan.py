@@ -107,9 +107,23 @@ def test_without_a_budget_only_a_far_outlier_is_sampled_unless_full(slow_l1):
     assert plan["l1"].action == "sample" and "far beyond the other methods" in plan["l1"].reason
     assert plan["f_test"].action == plan["variance"].action == "full"
     assert all(m.action == "full" for m in plan_methods(specs, TableShape(1000, 5), full=True).methods)
-    # cheap tables: nothing is far beyond 60 s, nothing is sampled
+    # cheap tables: nothing is far beyond 20 s, nothing is sampled
     fast = plan_methods([get_method("f_test"), get_method("random_forest")], TableShape(1000, 5))
     assert [m.action for m in fast.methods] == ["full", "full"]
+
+
+def test_a_far_outlier_is_sampled_to_a_few_times_the_others_not_to_a_minute():
+    import statistics
+
+    from featkit._plan import OUTLIER_RATIO, SAMPLED_RATIO, SAMPLED_SECONDS
+
+    names = ["f_test", "mutual_info_binned", "gradient_boosting", "random_forest"]
+    plan = plan_methods([get_method(n) for n in names], TableShape(100_000, 100, 20))
+    others = [plan[n].full_seconds for n in names[:-1]]
+    forest = plan["random_forest"]
+    assert forest.full_seconds > OUTLIER_RATIO * statistics.median(others)  # the case at hand
+    assert forest.action == "sample" and forest.rows < 100_000
+    assert forest.seconds <= 1.01 * max(SAMPLED_RATIO * statistics.median(others), SAMPLED_SECONDS)
 
 
 def test_plan_ranking_fits_nothing_and_its_text_names_every_method(frame, monkeypatch):
