@@ -138,16 +138,39 @@ def _prepare(data, target, **options):
     return prepare_features(read_table(data), target, **options)
 
 
+# Columns encoded per pass: the encoders fill a column-major block that is then
+# copied into the shared row-major matrix, so the transient copy is one block,
+# not a second matrix.
+_BLOCK_COLUMNS = 16
+
+
 class _Encodings:
     """The encodings of the prepared table, each computed once and shared by
-    the methods that need it."""
+    the methods that need it.
 
-    def __init__(self, prepared, random_state):
+    The three kinds ("numeric_nan", "numeric_imputed", "categorical") agree on
+    most columns, so they are built from one pass: "numeric_nan" is encoded
+    column block by column block; "numeric_imputed" is the same array when no
+    value is missing, else a copy with the gaps filled; "categorical" is the
+    same array when no column is categorical, else a copy with the category
+    codes written over those columns. Every kind is bitwise what
+    :func:`featkit.io.encode_numeric` / ``encode_discrete_values`` return.
+
+    ``needed`` lists the kinds the run will ask for (None: any); an array is
+    reused in place, without a copy, when the kind it was built as is not
+    needed. :meth:`release` drops a kind no later step needs, unless it is in
+    ``keep``; a released kind asked for again is encoded again (the same values).
+    """
+
+    def __init__(self, prepared, random_state, needed=None, keep=()):
         info = {c.name: c for c in prepared.columns}
         self._prepared = prepared
         self._used = [info[name] for name in prepared.X.columns]
         self._random_state = random_state
+        self._needed = None if needed is None else set(needed)
+        self._keep = set(keep)
         self._cache = {}
+        self._has_missing = None
 
     @staticmethod
     def kind_for(spec):
@@ -159,20 +182,97 @@ class _Encodings:
     def for_spec(self, spec):
         return self.get(self.kind_for(spec))
 
-    def get(self, kind):
-        from .io import encode_numeric
-        from .io._encode import encode_discrete_values
+    def __getitem__(self, kind):
+        return self.get(kind)
 
+    def release(self, kind):
+        """Forget ``kind`` (unless kept), so its memory goes once no method holds it."""
+        if kind not in self._keep:
+            self._cache.pop(kind, None)
+            if self._needed is not None:
+                self._needed.discard(kind)
+
+    def _wanted(self, kind):
+        return self._needed is None or kind in self._needed
+
+    def get(self, kind):
         if kind not in self._cache:
-            p = self._prepared
-            if kind == "categorical":
-                # Numbers stay numbers, so a method can tell continuous columns from codes.
-                self._cache[kind] = encode_discrete_values(p.X, self._used)
+            if kind == "numeric_nan":
+                self._cache[kind] = self._numeric_nan()
+            elif kind == "numeric_imputed":
+                self._cache[kind] = self._imputed()
+            elif kind == "categorical":
+                self._cache[kind] = self._categorical()
             else:
-                self._cache[kind] = encode_numeric(p.X, self._used, p.y, p.task,
-                                                   impute=(kind == "numeric_imputed"),
-                                                   random_state=self._random_state)
+                raise KeyError(kind)
         return self._cache[kind]
+
+    def _numeric_nan(self):
+        imputed = self._cache.get("numeric_imputed")
+        if imputed is not None and self._has_missing is False:
+            return imputed
+        return self._encode_nan()
+
+    def _base(self, kind):
+        """The NaN-kept matrix, and whether it may be written over to make ``kind``."""
+        base = self._cache.get("numeric_nan")
+        if base is None and self._has_missing is False:
+            base = self._cache.get("numeric_imputed")  # the same values
+        if base is not None:
+            return base, False
+        base = self._encode_nan()
+        if self._wanted("numeric_nan"):
+            self._cache["numeric_nan"] = base
+            return base, False
+        return base, True
+
+    def _imputed(self):
+        base, own = self._base("numeric_imputed")
+        if not self._has_missing:
+            return base
+        out = base if own else base.copy()
+        for j in range(out.shape[1]):
+            column = out[:, j]
+            missing = np.isnan(column)
+            if missing.any():
+                present = column[~missing]
+                # as encode_numeric(impute=True): the median, 0 for an all-missing column
+                column[missing] = np.median(present) if present.size else 0.0
+        return out
+
+    def _categorical(self):
+        from .io._encode import _CATEGORICAL_KINDS, _column_kinds, encode_discrete
+
+        p = self._prepared
+        kinds = _column_kinds(p.X, self._used)
+        coded = [j for j, k in enumerate(kinds) if k in _CATEGORICAL_KINDS]
+        base, own = self._base("categorical")
+        if not coded:
+            return base  # numbers stay numbers: nothing to recode
+        out = base if own else base.copy()
+        for start in range(0, len(coded), _BLOCK_COLUMNS):
+            block = coded[start:start + _BLOCK_COLUMNS]
+            out[:, block] = encode_discrete(p.X.iloc[:, block], self._used, n_bins=None)
+        return out
+
+    def _encode_nan(self):
+        """encode_numeric(impute=False) of the table, filled block by block."""
+        from .io import encode_numeric
+
+        p = self._prepared
+        n, d = p.X.shape
+        out = np.empty((n, d), dtype=np.float64)
+        has_missing = False
+        for start in range(0, d, _BLOCK_COLUMNS):
+            block = slice(start, min(start + _BLOCK_COLUMNS, d))
+            # the fold split depends on the target and the seed only, so a
+            # block's target encoding is the whole table's, column for column
+            values = encode_numeric(p.X.iloc[:, block], self._used, p.y, p.task, impute=False,
+                                    random_state=self._random_state)
+            has_missing = has_missing or bool(np.isnan(values).any())
+            out[:, block] = values
+        self._has_missing = has_missing
+        return out
 
 
 def _decomposition(name, est, features):

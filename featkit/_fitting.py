@@ -103,18 +103,30 @@ def _run_job(job, data=None):
 
 def _jobs(plan, specs, encodings, random_state, params):
     by_name = {s.name: s for s in specs}
-    jobs, kinds = [], {}
+    jobs = []
     for m in plan.methods:
         if m.action == "skip":
             continue
         spec = by_name[m.name]
-        kind = encodings.kind_for(spec)
-        kinds[kind] = encodings.get(kind)
-        jobs.append({"spec": spec, "kind": kind, "random_state": random_state,
+        jobs.append({"spec": spec, "kind": encodings.kind_for(spec), "random_state": random_state,
                      "rows": sample_rows(plan.n_rows, m.rows, random_state),
                      "n_jobs": plan.inner_jobs, "params": params.get(spec.name),
                      "estimate": m.seconds, "planned": m})
-    return jobs, kinds
+    return jobs
+
+
+def _releasing(jobs, encodings, data):
+    """Run a job in this process, then release each encoding that no later job needs:
+    at most the encodings of the running method and of those still to come are held."""
+    last = {job["kind"]: i for i, job in enumerate(jobs)}
+
+    def run(i, job):
+        try:
+            return _run_job(job, data)
+        finally:
+            if last[job["kind"]] == i:
+                encodings.release(job["kind"])
+    return run
 
 
 def _line(job, n_features, elapsed) -> str:
@@ -134,19 +146,24 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
     seconds ``("<name>: <rows> x <features>, <elapsed>, ETA ...", ...)`` (the
     estimate is the plan's), and ``("<name>: done", ...)`` when it ends.
     """
-    jobs, matrices = _jobs(plan, specs, encodings, random_state, params or {})
-    data = {"matrices": matrices, "y": prepared.y, "features": list(features),
-            "task": prepared.task}
+    jobs = _jobs(plan, specs, encodings, random_state, params or {})
+    data = {"y": prepared.y, "features": list(features), "task": prepared.task}
     reporter = as_reporter(progress)
     outcomes = {}
-    if plan.workers <= 1 and reporter is null_progress:
-        for job in jobs:  # nobody listens: no helper thread
-            outcomes[job["spec"].name] = _run_job(job, data)
-    elif plan.workers <= 1:
-        with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="featkit-fit") as pool:
-            _drive(jobs, lambda job: pool.submit(_run_job, job, data), outcomes,
-                   reporter, len(features), step, n_steps, width=1)
+    if plan.workers <= 1:
+        # one method at a time: each encoding is made when first needed and let go after its last use
+        run = _releasing(jobs, encodings, {**data, "matrices": encodings})
+        if reporter is null_progress:
+            for i, job in enumerate(jobs):  # nobody listens: no helper thread
+                outcomes[job["spec"].name] = run(i, job)
+        else:
+            index = {id(job): i for i, job in enumerate(jobs)}
+            with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="featkit-fit") as pool:
+                _drive(jobs, lambda job: pool.submit(run, index[id(job)], job), outcomes,
+                       reporter, len(features), step, n_steps, width=1)
     else:
+        # a worker receives every matrix it may need once, when it starts
+        data["matrices"] = {job["kind"]: encodings.get(job["kind"]) for job in jobs}
         pool = cf.ProcessPoolExecutor(max_workers=plan.workers,
                                       mp_context=multiprocessing.get_context("spawn"),
                                       initializer=_init_worker, initargs=(data, plan.inner_jobs))

@@ -175,6 +175,10 @@ def canonical_column_order(X, feature_names=None) -> np.ndarray:
     return np.asarray(sorted(range(d), key=lambda j: keys[j]), dtype=np.intp)
 
 
+def _is_identity(order: np.ndarray) -> bool:
+    return bool(np.array_equal(order, np.arange(order.shape[0])))
+
+
 def _to_input_order(value, kind: str, order: np.ndarray, inverse: np.ndarray):
     """A fitted attribute computed in canonical column order, in input order."""
     if value is None:
@@ -315,7 +319,13 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         if self._columnwise:
             self._set_scores(self._fit_scores(X, y, **fit_params), X_host, y)
             return
-        Xc = take(X, order) if take is not None else X[:, order]
+        # NumPy's X[:, order] is column-major: a column-major X already in canonical order
+        # is that copy byte for byte, layout included (the layout can change a solver's last
+        # bits, so a row-major X is still copied)
+        if take is None and _is_identity(order) and isinstance(X, np.ndarray) and X.flags.f_contiguous:
+            Xc = X
+        else:
+            Xc = take(X, order) if take is not None else X[:, order]
         scores = np.asarray(self._fit_scores(Xc, y, **fit_params), dtype=np.float64).reshape(-1)
         inverse = np.argsort(order)
         layouts = {**self._feature_attributes, **declared_layouts(self._findings)}

@@ -291,7 +291,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
                         random_state=random_state)
     step += 1
     features = [str(c) for c in prepared.X.columns]
-    encodings = _Encodings(prepared, random_state)
+    encodings = _encodings(prepared, specs, random_state, evaluate,
+                           aggregation == "cv_weighted" and prepared.y is not None)
 
     plan = _plan(specs, prepared, time_budget, full, n_jobs, t_start, on_plan)
     notes.extend(plan.notes())
@@ -349,6 +350,19 @@ def _check_request(methods, target, model, aggregation, params, random_state):
     # Method names are checked before the data is read, so a typo fails at once.
     specs, notes = resolve_methods(methods, supervised=target is not None)
     return specs, notes, _check_params(params, specs, random_state)
+
+
+def _encodings(prepared, specs, random_state, evaluate, weighted):
+    """The run's :class:`~featkit._engine._Encodings`: the kinds its methods need, and
+    the kinds kept after the fits for the evaluation or the cv_weighted consensus."""
+    kinds = {_Encodings.kind_for(s) for s in specs}
+    keep = set()
+    if evaluate:
+        keep.add("numeric_imputed")
+        keep.update(k for k in kinds if k == "categorical")
+    if weighted:
+        keep.update(kinds | {"numeric_imputed"})
+    return _Encodings(prepared, random_state, needed=kinds | keep, keep=keep)
 
 
 def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):

@@ -1,0 +1,174 @@
+"""The engine's encodings share memory and are let go early, without changing a score (#13)."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from featkit import _fitting
+from featkit._engine import _Encodings
+from featkit.base import canonical_column_order
+from featkit.io import encode_numeric, prepare_features
+from featkit.io._encode import encode_discrete_values
+from featkit.ranking import _fit_method, default_methods, rank_features
+from featkit.registry import get_method
+
+KINDS = ("numeric_nan", "numeric_imputed", "categorical")
+
+
+def _mixed(n=240, missing=True, categorical=True, seed=0):
+    rng = np.random.RandomState(seed)
+    frame = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(5)})
+    frame["code"] = rng.randint(0, 4, n)
+    if categorical:
+        frame["colour"] = rng.choice(["red", "green", "blue"], n)
+        frame["town"] = rng.choice([f"t{i}" for i in range(12)], n)
+    if missing:
+        frame.loc[rng.rand(n) < 0.1, "x1"] = np.nan
+        frame.loc[rng.rand(n) < 0.05, "x3"] = np.nan
+        if categorical:
+            frame.loc[rng.rand(n) < 0.1, "colour"] = None
+    signal = frame["x0"].to_numpy() + np.nan_to_num(frame["x1"].to_numpy()) + frame["code"].to_numpy()
+    frame["y"] = (signal + 0.5 * rng.normal(size=n) > np.median(signal)).astype(int)
+    return frame
+
+
+def _old_encodings(prepared, seed):
+    """Each kind as the engine built it before: one full encoding per kind."""
+    return {
+        "numeric_nan": encode_numeric(prepared.X, prepared.columns, prepared.y, prepared.task,
+                                      impute=False, random_state=seed),
+        "numeric_imputed": encode_numeric(prepared.X, prepared.columns, prepared.y, prepared.task,
+                                          impute=True, random_state=seed),
+        "categorical": encode_discrete_values(prepared.X, prepared.columns),
+    }
+
+
+def _bitwise(a, b):
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("missing", [True, False])
+@pytest.mark.parametrize("first", KINDS)
+@pytest.mark.parametrize("needed", [None, {"numeric_imputed", "categorical"}, {"categorical"},
+                                    {"numeric_imputed"}])
+def test_every_kind_is_bitwise_the_old_encoding(missing, first, needed):
+    prepared = prepare_features(_mixed(missing=missing), "y")
+    old = _old_encodings(prepared, 3)
+    enc = _Encodings(prepared, 3, needed=needed)
+    order = [first] + [k for k in KINDS if k != first]
+    for kind in order:
+        assert _bitwise(enc.get(kind), old[kind]), kind
+    for kind in KINDS:  # asking first for one kind never wrote over another
+        assert _bitwise(enc.get(kind), old[kind]), kind
+
+
+def test_blocks_of_columns_give_the_whole_table_encoding(monkeypatch):
+    monkeypatch.setattr("featkit._engine._BLOCK_COLUMNS", 2)
+    prepared = prepare_features(_mixed(), "y")
+    old = _old_encodings(prepared, 0)
+    enc = _Encodings(prepared, 0)
+    for kind in KINDS:
+        assert _bitwise(enc.get(kind), old[kind]), kind
+
+
+def test_coinciding_encodings_are_one_array():
+    enc = _Encodings(prepare_features(_mixed(missing=False), "y"), 0)
+    assert enc.get("numeric_imputed") is enc.get("numeric_nan")  # nothing to impute
+    assert enc.get("categorical") is not enc.get("numeric_nan")
+    plain = _Encodings(prepare_features(_mixed(missing=False, categorical=False), "y"), 0)
+    assert plain.get("categorical") is plain.get("numeric_nan") is plain.get("numeric_imputed")
+    gaps = _Encodings(prepare_features(_mixed(missing=True), "y"), 0)
+    assert not np.shares_memory(gaps.get("numeric_imputed"), gaps.get("numeric_nan"))
+
+
+def test_released_kind_is_dropped_unless_kept_and_comes_back_the_same():
+    prepared = prepare_features(_mixed(), "y")
+    enc = _Encodings(prepared, 0, keep={"numeric_imputed"})
+    first = enc.get("categorical").copy()
+    enc.get("numeric_imputed")
+    enc.release("categorical")
+    enc.release("numeric_imputed")
+    assert "categorical" not in enc._cache and "numeric_imputed" in enc._cache
+    assert _bitwise(enc.get("categorical"), first)
+
+
+def test_default_scores_are_bitwise_those_of_a_direct_fit_on_the_old_encodings():
+    frame = _mixed(n=300)
+    seed = 7
+    result = rank_features(frame, "y", random_state=seed)
+    prepared = prepare_features(frame, "y")
+    old = _old_encodings(prepared, seed)
+    features = [str(c) for c in prepared.X.columns]
+    assert set(result.methods) == set(default_methods(True))
+    for name, method in result.methods.items():
+        spec = get_method(name)
+        est, _ = _fit_method(spec, old[_Encodings.kind_for(spec)], prepared.y, features,
+                             prepared.task, seed, None, None)
+        expected = np.asarray(est.scores_, dtype=np.float64)
+        assert method.scores.tobytes() == expected.tobytes(), name
+
+
+def test_a_serial_run_holds_only_the_encodings_still_to_be_used(monkeypatch):
+    held = []
+    run_job = _fitting._run_job
+
+    def spy(job, data=None):
+        outcome = run_job(job, data)
+        held.append((job["spec"].name, set(data["matrices"]._cache)))  # before its release
+        return outcome
+
+    monkeypatch.setattr(_fitting, "_run_job", spy)
+    rank_features(_mixed(), "y", methods=["mutual_info_binned", "f_test", "gradient_boosting"])
+    # the codes go after their only method; the imputed matrix after f_test
+    assert held == [("mutual_info_binned", {"numeric_nan", "categorical"}),
+                    ("f_test", {"numeric_nan", "numeric_imputed"}),
+                    ("gradient_boosting", {"numeric_nan"})]
+
+
+def test_evaluation_keeps_what_it_reads(monkeypatch):
+    result = rank_features(_mixed(), "y", methods=["mutual_info_binned", "f_test"], evaluate=True)
+    assert result.sections.evaluation is not None
+
+
+def test_the_method_sees_the_encoding_itself_not_a_copy(monkeypatch):
+    prepared = prepare_features(_mixed(missing=False), "y")
+    Xm = _Encodings(prepared, 0).get("numeric_imputed")
+    spec = get_method("f_test")
+    seen = {}
+    cls = spec.estimator_class()
+    fit_canonical = cls._fit_canonical
+
+    def spy(self, X, y, X_host, take=None, **kw):
+        seen["X"] = X
+        return fit_canonical(self, X, y, X_host, take, **kw)
+
+    monkeypatch.setattr(cls, "_fit_canonical", spy)
+    _fit_method(spec, Xm, prepared.y, [str(c) for c in prepared.X.columns], prepared.task, 0,
+                None, None)
+    assert np.shares_memory(seen["X"], Xm)
+
+
+@pytest.mark.parametrize("name", ["f_test", "l1", "random_forest"])
+def test_column_major_input_in_canonical_order_is_not_copied(monkeypatch, name):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 6))
+    y = (X[:, 2] + 0.3 * rng.normal(size=120) > 0).astype(int)
+    Xc = np.asfortranarray(X[:, canonical_column_order(X)])
+    before = Xc.copy()
+    cls = get_method(name).estimator_class()
+    seen = {}
+    fit_scores = cls._fit_scores
+
+    def spy(self, X, y, **kw):
+        seen["X"] = X
+        return fit_scores(self, X, y, **kw)
+
+    monkeypatch.setattr(cls, "_fit_scores", spy)
+    est = get_method(name).make(task="classification", random_state=0).fit(Xc, y)
+    assert np.shares_memory(seen["X"], Xc)
+    assert _bitwise(Xc, before)  # the method did not write over its input
+    # the same scores as from a reordered copy (the input in another column order, row-major)
+    perm = np.arange(6)[::-1]
+    other = get_method(name).make(task="classification", random_state=0).fit(
+        np.ascontiguousarray(Xc[:, perm]), y)
+    assert est.scores_.tobytes() == other.scores_[np.argsort(perm)].tobytes()
