@@ -70,6 +70,8 @@ def make_part(n_rows: int, seed: int):
         if j < 2:
             # Level effects fixed by the column, not the part: every part shares one truth.
             logit += np.random.default_rng(1000 + j).normal(0, 1.0, card)[codes]
+        # Strings, not integer codes: today they send every method to the gathered sample on
+        # Dask, and integer codes hit a partition mismatch there (docs/distributed.md, Benchmark).
         cols[f"c{j}"] = np.array([f"v{k}" for k in range(card)], dtype=object)[codes]
     y = (rng.random(n_rows) < 1 / (1 + np.exp(-logit))).astype(np.int8)
     return pd.DataFrame({"y": y, **cols})
@@ -160,6 +162,11 @@ def run_sampled(cmd, timeout: float) -> dict:
             "error": err.splitlines()[-1] if proc.returncode and err else ""}
 
 
+def notes(path) -> list:
+    """The notes of a saved ``featkit rank`` JSON (which methods ran on every row, which on a sample)."""
+    return list(json.loads(Path(path).read_text()).get("notes", []))
+
+
 def top10(path) -> dict:
     """Top-10 feature names of each method in a saved ``featkit rank`` JSON."""
     result = json.loads(Path(path).read_text())
@@ -236,7 +243,7 @@ def main(argv=None) -> int:
         disk = sum(f.stat().st_size for f in folder.iterdir())
         limit_bytes = parse_size(limit)
         say(f"data: {n_parts} Parquet parts x {ROWS_PER_PART:,} rows = {n_parts * ROWS_PER_PART:,} rows x "
-            f"{N_NUMERIC} float32 + {N_CATEGORICAL} string columns + y; {size / MiB:,.0f} MiB in memory "
+            f"{N_NUMERIC} float32 + {N_CATEGORICAL} string columns (cardinality 5..1000) + y; {size / MiB:,.0f} MiB in memory "
             f"({size / limit_bytes:.1f}x one worker's {limit}), {disk / MiB:,.0f} MiB on disk "
             f"(written in {time.perf_counter() - t:.0f} s); informative: {', '.join(INFORMATIVE)}")
         say()
@@ -250,6 +257,7 @@ def main(argv=None) -> int:
             runs.append(r)
             if r["rc"] == 0 and json_out is not None:
                 tops[label] = top10(json_out)
+                r["notes"] = notes(json_out)
             status = "ok" if r["rc"] == 0 else (f"timed out after {timeout:.0f} s" if r["rc"] is None
                                                else f"exit {r['rc']}: {r['error']}")
             print(f"  {label}: {r['wall']:.1f} s, {status}", flush=True)
@@ -279,6 +287,8 @@ def main(argv=None) -> int:
             say(f"{r['label']:<28} {r['wall']:>8.1f} {worker:>16} {r['client_mib']:>16,.0f}  {status}")
             if r["error"]:
                 say(f"    {r['error']}")
+            for note in r.get("notes", []):
+                say(f"    note: {note}")
         say()
         say("answers (top-10 of each method, ties by name):")
         labels = list(tops)
