@@ -140,6 +140,9 @@ def rank_command(
     scheduler: str = typer.Option(None, "--scheduler",
                              help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
     workers: int = typer.Option(2, "--workers", help="Worker processes of the local Dask cluster."),
+    memory_limit: str = typer.Option(None, "--memory-limit",
+                                     help="Memory limit of each local Dask worker, e.g. 400MiB or 2GB "
+                                          "(default: Dask's share of the machine's memory)."),
 ):
     """Rank every column of DATA with several methods and print a consensus table.
 
@@ -175,7 +178,7 @@ def rank_command(
 
     _choice(engine, ("memory", "dask"), "--engine")
     if engine == "dask":
-        result = _rank_dask(data, target, scheduler, workers, quiet, methods=methods, task=task,
+        result = _rank_dask(data, target, scheduler, workers, memory_limit, quiet, methods=methods, task=task,
                             drop=drop_cols, sample=sample, random_state=seed, aggregation=aggregation,
                             keep_id=keep_id, categorical_int_max=categorical_int_max,
                             params=params or None)
@@ -249,15 +252,29 @@ def rank_command(
             err.print(f"Wrote the report to {clean_text(report)}", markup=False)
 
 
-def _rank_dask(data, target, scheduler, workers, quiet, **kwargs):
+def _memory_limit(text):
+    """``--memory-limit`` for ``dask_client``: bytes, or Dask's own "auto" when not given."""
+    if text is None:
+        return "auto"
+    try:
+        limit = parse_size(text)
+    except ValueError:
+        limit = 0
+    if limit <= 0:
+        fail(f"--memory-limit {text!r}: give a positive size such as 400MiB or 2GB.")
+    return limit
+
+
+def _rank_dask(data, target, scheduler, workers, memory_limit, quiet, **kwargs):
     from featkit.distributed import dask_client, read_dask
     from featkit.exceptions import InputError
     from featkit.ranking import rank_features
 
     if workers < 1:
         fail(f"--workers must be at least 1, got {workers}.")
+    limit = _memory_limit(memory_limit)
     try:
-        with quiet_warnings(quiet), dask_client(scheduler, workers) as _:
+        with quiet_warnings(quiet), dask_client(scheduler, workers, memory_limit=limit) as _:
             return rank_features(read_dask(data), target, **kwargs)
     except (InputError, ImportError) as exc:
         fail(str(exc))

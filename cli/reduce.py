@@ -118,6 +118,9 @@ def reduce_command(
     scheduler: str = typer.Option(None, "--scheduler",
                                   help="Dask scheduler address (tcp://host:8786); default: a local cluster."),
     workers: int = typer.Option(2, "--workers", help="Worker processes of the local Dask cluster."),
+    memory_limit: str = typer.Option(None, "--memory-limit",
+                                     help="Memory limit of each local Dask worker, e.g. 400MiB or 2GB "
+                                          "(default: Dask's share of the machine's memory)."),
 ):
     """Project a table on its principal components and save the scores (one row per input row)."""
     for value, choices, option in ((method, METHODS, "--method"), (solver, SOLVERS, "--solver"),
@@ -135,7 +138,7 @@ def reduce_command(
         fail(f"--engine {engine!r} is not one of memory, dask.")
     if engine == "dask":
         _reduce_dask(data, n_components, output, method, whiten, target, standardize, drop, keep,
-                     scheduler, workers, raw_names, quiet)
+                     scheduler, workers, memory_limit, raw_names, quiet)
         return
     from featkit.decomposition import needs_streaming, reduce_file
 
@@ -190,12 +193,15 @@ def reduce_command(
 
 
 def _reduce_dask(data, n_components, output, method, whiten, target, standardize, drop, keep,
-                 scheduler, workers, raw_names, quiet):
+                 scheduler, workers, memory_limit, raw_names, quiet):
     """PCA on a Dask cluster; the scores are written partition by partition into the commit group."""
     if method != "pca":
         fail(f"--engine dask runs --method pca only, not {method!r}.")
     if workers < 1:
         fail(f"--workers must be at least 1, got {workers}.")
+    from .rank import _memory_limit
+
+    limit = _memory_limit(memory_limit)
     output = check_writable(output, STREAM_SUFFIXES, "scores")
     check_not_input(output, [data], "--output")
     from featkit.distributed import dask_client, read_dask, reduce_dask
@@ -203,7 +209,7 @@ def _reduce_dask(data, n_components, output, method, whiten, target, standardize
     from featkit.io import commit_group
 
     try:
-        with quiet_warnings(quiet), dask_client(scheduler, workers) as _, commit_group() as group:
+        with quiet_warnings(quiet), dask_client(scheduler, workers, memory_limit=limit) as _, commit_group() as group:
             ddf = read_dask(data)
             reduction = reduce_dask(ddf, n_components, whiten=whiten, drop=split_list(drop),
                                     keep=split_list(keep), target=target, standardize=standardize)
