@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._driver import compute, frame_blocks, import_dask
+from ._driver import aligned_blocks, compute, import_dask
 
 __all__ = ["map_row_batches", "partition_lengths"]
 
@@ -74,11 +74,9 @@ def map_row_batches(X, y, bounds, func, args=(), positions=None):
         ``func``'s results, in batch order.
     """
     dask = import_dask()
-    lengths = partition_lengths(X)
+    xs, ys, source = aligned_blocks(X, y)
+    lengths = partition_lengths(source)
     starts = np.concatenate([[0], np.cumsum(lengths)])
-    xs = frame_blocks(X)
-    ys = list(y.to_delayed())
-    ys = [b for row in ys for b in row] if isinstance(ys[0], (list, np.ndarray)) else ys
     tasks = []
     for lo, hi in bounds:
         pieces = [(xs[p], ys[p], sel) for p, sel in _pieces(starts, positions, lo, hi)]

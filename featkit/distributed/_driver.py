@@ -78,6 +78,41 @@ def frame_blocks(ddf):
     return [b for row in X.rechunk({1: -1}).to_delayed() for b in row]
 
 
+def aligned_blocks(X, y):
+    """Row blocks of ``X`` and ``y`` that line up, and the collection they were cut from.
+
+    ``X[features].to_delayed()`` and ``X[target].to_delayed()`` may be cut differently:
+    reading few columns of a Parquet folder, Dask fuses partitions (4 parts gave 4
+    blocks for the features and 2 for the target). A Dask DataFrame and Series are
+    therefore taken from one selection (the target assigned into the frame) and
+    split again on the worker.
+    """
+    dask = import_dask()
+    if hasattr(X, "columns") and hasattr(y, "to_delayed") and not hasattr(y, "chunks"):
+        name = "__featkit_target__"
+        while name in X.columns:
+            name += "_"
+        joint = X.assign(**{name: y})
+        blocks = list(joint.to_delayed())
+        xs = [dask.delayed(_drop_column, pure=True)(b, name) for b in blocks]
+        ys = [dask.delayed(_one_column, pure=True)(b, name) for b in blocks]
+        return xs, ys, joint
+    xs = frame_blocks(X)
+    if hasattr(y, "chunks") and hasattr(X, "chunks"):
+        y = y.rechunk((X.chunks[0],))
+    ys = list(y.to_delayed())
+    ys = [b for row in ys for b in row] if isinstance(ys[0], (list, np.ndarray)) else ys
+    return xs, ys, X
+
+
+def _drop_column(block, name):
+    return block.drop(columns=[name])
+
+
+def _one_column(block, name):
+    return block[name]
+
+
 def _take_rows(part, positions):
     return part.iloc[positions] if hasattr(part, "iloc") else part[positions]
 

@@ -10,7 +10,7 @@ from ..exceptions import InputError
 from ..stats._reduction import ScatterMoments
 from ..utils._task import infer_task
 from ._batches import map_row_batches, partition_lengths
-from ._driver import compute, frame_blocks, import_dask, reduce_partitions
+from ._driver import aligned_blocks, compute, frame_blocks, import_dask, reduce_partitions
 
 __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 
@@ -62,15 +62,11 @@ def _block_args(allow_nan, classes, pair):
 
 
 def _pairs(X, y):
-    xs = frame_blocks(X)
     if y is None:
-        return [(x, None) for x in xs]
+        return [(x, None) for x in frame_blocks(X)]
     if not hasattr(y, "to_delayed"):
         raise InputError("With a Dask X, the target y must be a Dask Series or array too.")
-    if hasattr(y, "chunks") and hasattr(X, "chunks"):
-        y = y.rechunk((X.chunks[0],))
-    ys = list(y.to_delayed())
-    ys = [b for b in ys] if not isinstance(ys[0], (list, np.ndarray)) else [b for row in ys for b in row]
+    xs, ys, _ = aligned_blocks(X, y)
     if len(ys) != len(xs):
         raise InputError(f"X has {len(xs)} partitions and y {len(ys)}; take both from one Dask DataFrame.")
     return list(zip(xs, ys))
