@@ -50,14 +50,38 @@ _ROW_CHUNK = 8192
 # for its loss to mean anything.
 _VALIDATION_FRACTION = 0.2
 _MIN_CHECK_ROWS = 5
+# The default network and ensemble, chosen by cross-validation inside the selection rows
+# of the benchmark tables (docs/neural.md, "How the default was chosen").
+AUTO_ROWS_PER_FEATURE = 50
+AUTO_HIDDEN_UNITS = 64
+ENSEMBLE_SIZE = 1
+
+
+def auto_hidden_layer_sizes(n_samples, n_features):
+    """The network of ``hidden_layer_sizes="auto"``: ReLU layers only with rows enough.
+
+    A hidden layer of ``AUTO_HIDDEN_UNITS`` units when there are at least
+    ``AUTO_ROWS_PER_FEATURE`` rows per feature, else none (a linear or logistic
+    model). How the rule was chosen: docs/neural.md.
+
+    Examples
+    --------
+    >>> auto_hidden_layer_sizes(2500, 784)
+    ()
+    >>> auto_hidden_layer_sizes(100_000, 20)
+    (64,)
+    """
+    if n_samples >= AUTO_ROWS_PER_FEATURE * n_features:
+        return (AUTO_HIDDEN_UNITS,)
+    return ()
 
 
 def _masked_softmax(torch, logits, candidates):
-    """Softmax of ``logits`` over the entries where ``candidates`` is 1 (0 elsewhere)."""
-    shifted = logits - logits.max()
+    """Softmax of each row of ``logits`` over the entries where ``candidates`` is 1 (0 elsewhere)."""
+    shifted = logits - logits.max(dim=-1, keepdim=True).values
     e = torch.exp(shifted) * candidates
     # all candidates gone (every feature selected): zeros, without a host sync
-    return e / e.sum().clamp_min(torch.finfo(e.dtype).tiny)
+    return e / e.sum(dim=-1, keepdim=True).clamp_min(torch.finfo(e.dtype).tiny)
 
 
 class SequentialAttentionSelector(BaseRanker):
@@ -173,7 +197,9 @@ class SequentialAttentionSelector(BaseRanker):
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
         "variant": [StrOptions(set(VARIANTS))],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
+        "max_sequential": [Interval(Integral, 1, None, closed="left")],
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [POSITIVE],
         "attention_learning_rate": [POSITIVE, StrOptions({"auto"})],
@@ -186,10 +212,11 @@ class SequentialAttentionSelector(BaseRanker):
     }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
-                 hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,
+                 hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size=256,
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
-                 random_state=None, n_threads=None, device="cpu"):
+                 ensemble_size=ENSEMBLE_SIZE, max_sequential=64, random_state=None, n_threads=None,
+                 device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
         self.task = task
@@ -205,16 +232,20 @@ class SequentialAttentionSelector(BaseRanker):
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.reference_schedule = reference_schedule
+        self.ensemble_size = ensemble_size
+        self.max_sequential = max_sequential
         self.random_state = random_state
         self.n_threads = n_threads
         self.device = device
 
     # ------------------------------------------------------------ checking
-    def _layer_sizes(self):
-        """``hidden_layer_sizes`` as a tuple of positive ints (an int or a sequence, the
-        type being checked by the constraints; the entries are checked here, as
-        scikit-learn's MLP does)."""
+    def _layer_sizes(self, n, d):
+        """``hidden_layer_sizes`` as a tuple of positive ints ("auto" resolved from the
+        table's shape; an int or a sequence, the type being checked by the constraints;
+        the entries are checked here, as scikit-learn's MLP does)."""
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, str):
+            return auto_hidden_layer_sizes(n, d)
         if isinstance(sizes, numbers.Integral):
             sizes = (sizes,)
         try:
@@ -243,17 +274,18 @@ class SequentialAttentionSelector(BaseRanker):
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        sizes = self._layer_sizes()
+        n, d = X.shape
+        sizes = self._layer_sizes(n, d)
         torch = import_torch(f"{type(self).__name__}")
         F = torch.nn.functional
         seed = seed_from(self.random_state)
         device = torch_device(torch, self.device)
-        n, d = X.shape
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the base class warns once, later
             k = resolve_n_features(self.n_features_to_select, d, None)
-        per_step = min(self.features_per_step, k)
-        n_steps = math.ceil(k / per_step)
+        n_sequential = k if self.variant == "group_lasso" else min(k, self.max_sequential)
+        per_step = min(self.features_per_step, n_sequential)
+        n_steps = math.ceil(n_sequential / per_step)
 
         mu, sd = X.mean(axis=0), X.std(axis=0)
         sd[sd == 0] = 1.0
@@ -275,8 +307,10 @@ class SequentialAttentionSelector(BaseRanker):
                 def loss_fn(out, target):
                     return F.mse_loss(out, target)
 
-            layers = self._build(torch, d, n_out, sizes, gen, device)
-            engine = _Engine(self, torch, layers, xs, yt, loss_fn, gen, device, k, per_step, n_steps)
+            n_members = self.ensemble_size if self.variant == "attention" else 1
+            members = [self._build(torch, d, n_out, sizes, gen, device) for _ in range(n_members)]
+            engine = _Engine(self, torch, members, xs, yt, loss_fn, gen, device, k, n_sequential,
+                             per_step, n_steps)
             order, history, last = engine.run()
 
             self._heldout_check(torch, xs, y, order, seed, device, sizes, n_out, engine.total)
@@ -284,6 +318,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.selection_order_ = order
         self.attention_history_ = np.asarray(history, dtype=np.float64).reshape(-1, d)
         self.n_selection_steps_ = n_steps
+        self.hidden_layer_sizes_ = sizes
         self.attention_learning_rate_ = float(engine.attention_lr) if self.variant == "attention" else None
         scores = np.asarray(last, dtype=np.float64)
         top = scores.max() if scores.size else 0.0
@@ -365,10 +400,13 @@ def _mlp(torch, layers, h):
 class _Engine:
     """One training run with the phase schedule; returns (order, history, last step's scores)."""
 
-    def __init__(self, est, torch, layers, xs, yt, loss_fn, gen, device, k, per_step, n_steps):
-        self.est, self.torch, self.layers = est, torch, layers
+    def __init__(self, est, torch, members, xs, yt, loss_fn, gen, device, k, n_sequential, per_step, n_steps):
+        # ``members``: one network, or for an attention ensemble several trained side by
+        # side on the same batches, each with its own logits (a row of ``self.logits``)
+        self.est, self.torch, self.members, self.layers = est, torch, members, members[0]
         self.xs, self.yt, self.loss_fn, self.gen = xs, yt, loss_fn, gen
         self.device, self.k, self.per_step, self.n_steps = device, k, per_step, n_steps
+        self.n_sequential = n_sequential
         self.d = xs.shape[1]
         self.variant = est.variant
         self.selected = torch.zeros(self.d, device=device)
@@ -379,19 +417,21 @@ class _Engine:
 
     # the reference draws fresh logits from N(0, 1e-5^2) at the start and at every reset
     def _fresh_logits(self):
-        return (self.torch.randn(self.d, generator=self.gen) * 1e-5).to(self.device)
+        shape = (len(self.members), self.d)
+        return (self.torch.randn(shape, generator=self.gen) * 1e-5).to(self.device)
+
+    def _net_params(self):
+        return [p for layers in self.members for layer in layers for p in layer.parameters()]
 
     def _params(self):
-        params = [p for layer in self.layers for p in layer.parameters()]
-        return params + ([self.logits] if self.logits is not None else [])
+        return self._net_params() + ([self.logits] if self.logits is not None else [])
 
     def _make_optimizer(self):
         torch, est = self.torch, self.est
         if est.optimizer == "lbfgs":
             return torch.optim.LBFGS(self._params(), lr=1.0, max_iter=20, history_size=20,
                                      line_search_fn="strong_wolfe")
-        net = [p for layer in self.layers for p in layer.parameters()]
-        groups = [{"params": net, "weight_decay": est.weight_decay}]
+        groups = [{"params": self._net_params(), "weight_decay": est.weight_decay}]
         if self.logits is not None:
             # the logits: their own step size, and never any weight decay
             groups.append({"params": [self.logits], "lr": self.attention_lr, "weight_decay": 0.0})
@@ -409,16 +449,26 @@ class _Engine:
             return self.selected
         return None
 
-    def _forward(self, x, mask, first_pre=False):
+    def _forward(self, x, mask, first_pre=False, layers=None):
+        layers = self.layers if layers is None else layers
         h = x if mask is None else x * mask
         pre = None
-        for i, layer in enumerate(self.layers):
+        for i, layer in enumerate(layers):
             h = layer(h)
             if i == 0:
                 pre = h
-            if i + 1 < len(self.layers):
+            if i + 1 < len(layers):
                 h = self.torch.relu(h)
         return (h, pre) if first_pre else h
+
+    def _loss(self, xb, yb, warm):
+        """The training loss: summed over the members, so each follows its own trajectory."""
+        mask = self._mask(warm)
+        if len(self.members) == 1:
+            return self.loss_fn(self._forward(xb, mask if mask is None or mask.dim() == 1 else mask[0]), yb)
+        masks = [None] * len(self.members) if mask is None else mask
+        return sum(self.loss_fn(self._forward(xb, m, layers=layers), yb)
+                   for m, layers in zip(masks, self.members))
 
     def _penalty(self):
         if self.variant not in ("lasso", "group_lasso") or self.est.penalty == 0:
@@ -433,7 +483,8 @@ class _Engine:
         torch = self.torch
         if self.variant == "attention":
             with torch.no_grad():
-                return _masked_softmax(torch, self.logits, 1.0 - self.selected)
+                # an ensemble selects by its mean attention
+                return _masked_softmax(torch, self.logits, 1.0 - self.selected).mean(dim=0)
         if self.variant in ("lasso", "group_lasso"):
             with torch.no_grad():
                 return self.layers[0].weight.norm(dim=0)
@@ -496,7 +547,7 @@ class _Engine:
 
         opt = self._make_optimizer()
         step, last = 0, None
-        remaining = self.k
+        remaining = self.n_sequential
         phase = 0
         while step < total:
             batches = [None] if full_batch else list(
@@ -513,7 +564,7 @@ class _Engine:
 
                 def closure():
                     opt.zero_grad(set_to_none=True)
-                    loss = self.loss_fn(self._forward(xb, self._mask(step < warm)), yb)
+                    loss = self._loss(xb, yb, step < warm)
                     pen = self._penalty()
                     if pen is not None:
                         loss = loss + pen
@@ -534,4 +585,10 @@ class _Engine:
         elif reference:
             # the last phase trained with k features; its remaining attention ranks the rest
             last = self._criterion().cpu().double().numpy() * (1 - self.selected.cpu().numpy())
+        if len(self.order) < self.k:
+            # past the sequential cap the last scores pick the rest, in their order (stable:
+            # the lower column index wins a tie); the selected already score 0 there
+            taken = set(self.order)
+            rest = [int(j) for j in np.argsort(-last, kind="stable") if int(j) not in taken]
+            self.order += rest[:self.k - len(self.order)]
         return self.order, self.history, last
