@@ -52,7 +52,7 @@ _VALIDATION_FRACTION = 0.2
 _MIN_CHECK_ROWS = 5
 # The default network and ensemble, chosen by cross-validation inside the selection rows
 # of the benchmark tables (docs/neural.md, "How the default was chosen").
-AUTO_ROWS_PER_FEATURE = 50
+AUTO_ROWS_PER_FEATURE = 25
 AUTO_HIDDEN_UNITS = 64
 ENSEMBLE_SIZE = 1
 
@@ -108,10 +108,13 @@ class SequentialAttentionSelector(BaseRanker):
         k, the number of features selected in order ("auto": half of them).
     variant : {"attention", "lasso", "group_lasso", "omp"}, default="attention"
     task : {"auto", "classification", "regression"}, default="auto"
-    hidden_layer_sizes : tuple of int, default=(64,)
-        ReLU hidden layers; ``()`` gives a linear (or logistic) model. With a
-        few thousand rows or fewer the MLP tends to overfit the attention;
-        the logistic model then picks better features (see docs/neural.md).
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        ReLU hidden layers; ``()`` gives a linear (or logistic) model. "auto"
+        (:func:`auto_hidden_layer_sizes`) is one hidden layer of 64 units when
+        there are at least 25 rows per feature, else ``()``: with fewer rows
+        the MLP overfits the attention and the logistic model picks better
+        features (chosen by cross-validation, see docs/neural.md). The value
+        used is ``hidden_layer_sizes_``.
     features_per_step : int, default=1
         Features selected at the end of each phase.
     epochs : int, default=100
@@ -143,6 +146,18 @@ class SequentialAttentionSelector(BaseRanker):
         attention logits); "adam" optimizer only.
     reference_schedule : bool, default=False
         Select at the start of each phase as the reference code does ("attention" only).
+    ensemble_size : int, default=1
+        Networks trained side by side ("attention" only): each has its own
+        initial weights and attention logits, all see the same batches and
+        the same selected set, and each phase selects the arg-max of their
+        mean attention. Costs about ``ensemble_size`` times the time.
+    max_sequential : int, default=64
+        The most features selected one phase at a time. When k is larger
+        (wide tables with ``n_features_to_select="auto"``) the remaining
+        ``k - max_sequential`` are the unselected features with the largest
+        scores of the last selection step, in that order (the lower column
+        index first on a tie), so the run has at most this many phases
+        ("group_lasso" selects all k at once and ignores it).
     random_state : int, RandomState or None, default=None
     n_threads : int or None, default=None
         torch intra-op threads during ``fit`` (None: the cores available, or
@@ -152,7 +167,12 @@ class SequentialAttentionSelector(BaseRanker):
     Attributes
     ----------
     selection_order_ : ndarray of shape (k,)
-        Feature indices in the order they were selected.
+        Feature indices in the order they were selected (past
+        ``max_sequential``: in the order of the last step's scores).
+    hidden_layer_sizes_ : tuple of int
+        The hidden layers the network had ("auto" resolved).
+    n_selection_steps_ : int
+        The number of selection phases.
     attention_history_ : ndarray of shape (n_steps, n_features)
         The scores each selection step saw (attention weights, column norms or
         gradient norms; 0 for already selected features).
