@@ -50,11 +50,10 @@ _ROW_CHUNK = 8192
 # for its loss to mean anything.
 _VALIDATION_FRACTION = 0.2
 _MIN_CHECK_ROWS = 5
-# The default network and ensemble, chosen by cross-validation inside the selection rows
-# of the benchmark tables (docs/neural.md, "How the default was chosen").
+# The default network, chosen by cross-validation inside the selection rows of the
+# benchmark tables (docs/neural.md, "How the default was chosen").
 AUTO_ROWS_PER_FEATURE = 25
 AUTO_HIDDEN_UNITS = 64
-ENSEMBLE_SIZE = 1
 
 
 def auto_hidden_layer_sizes(n_samples, n_features):
@@ -235,7 +234,7 @@ class SequentialAttentionSelector(BaseRanker):
                  hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size=256,
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
-                 ensemble_size=ENSEMBLE_SIZE, max_sequential=64, random_state=None, n_threads=None,
+                 ensemble_size=1, max_sequential=64, random_state=None, n_threads=None,
                  device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
