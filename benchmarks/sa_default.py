@@ -7,11 +7,14 @@ tissue_gene_expression / pd_speech splits. The test rows of those parts are
 never read. Inside the selection rows, a stratified 3-fold CV: each candidate
 configuration selects k features on two folds, and a logistic regression
 (the benchmark's fixed predictor) on those features is scored on the third.
-Two further tables with many rows per feature (scikit-learn's digits and a
-synthetic table whose label is an interaction of two features, which no
-linear model can rank) test the other side of the network-size rule.
+Further tables with more rows per feature test the other side of the
+network-size rule: scikit-learn's digits (scored the same way) and synthetic
+tables of 1,000 / 2,000 / 4,000 x 20 whose label is an interaction of two
+features (``xor1k``, ``xor2k``, ``xor``; scored by an MLP, since no linear
+predictor can use those two features).
 
-Run: ``python -m benchmarks.sa_default [--tables mnist,tissue,pd,digits,xor] [--seeds 0,1]``.
+Run: ``python -m benchmarks.sa_default [--tables mnist,tissue,pd,digits,xor] [--seeds 0,1]
+[--candidates "logistic;MLP (64,)"]``.
 Writes benchmarks/results/sa_default.txt (``--output`` to change).
 """
 

@@ -272,9 +272,11 @@ def test_auto_network_is_logistic_when_rows_are_few_per_feature():
     assert SequentialAttentionSelector(n_features_to_select=2, **FAST).fit(X, y).hidden_layer_sizes_ == (16,)
 
 
-def test_past_the_cap_the_final_attention_ranks_the_rest():
+@pytest.mark.parametrize("variant", ["attention", "omp", "lasso"])
+def test_past_the_cap_the_final_scores_rank_the_rest(variant):
     X, y, truth = _nonlinear("classification", n=200, d=15)
-    est = SequentialAttentionSelector(n_features_to_select=7, max_sequential=3, **FAST).fit(X, y)
+    est = SequentialAttentionSelector(n_features_to_select=7, max_sequential=3, variant=variant,
+                                      **FAST).fit(X, y)
     assert est.n_selection_steps_ == 3 and est.attention_history_.shape == (3, 15)
     order = est.selection_order_
     assert len(order) == 7 == est.get_support().sum() and len(set(order.tolist())) == 7
@@ -285,8 +287,8 @@ def test_past_the_cap_the_final_attention_ranks_the_rest():
     assert est.ranking_[order].tolist() == list(range(1, 8))
     assert len(truth & set(order.tolist())) >= 3
     # under the cap nothing changes
-    a = SequentialAttentionSelector(n_features_to_select=3, max_sequential=3, **FAST).fit(X, y)
-    b = SequentialAttentionSelector(n_features_to_select=3, max_sequential=64, **FAST).fit(X, y)
+    a, b = (SequentialAttentionSelector(n_features_to_select=3, max_sequential=cap, variant=variant,
+                                        **FAST).fit(X, y) for cap in (3, 64))
     np.testing.assert_array_equal(a.scores_, b.scores_)
 
 
