@@ -2,12 +2,13 @@
 
 Yasuda, Bateni, Chen, Fahrbach, Mirrokni, "Sequential Attention for Feature
 Selection", ICLR 2023 (reference code: google-research/sequential_attention,
-TensorFlow). One training run of a small MLP is cut into a warm-up and one
-phase per selection step; the variants differ in how a phase scores the
-unselected features:
+TensorFlow). One training run of a small network (an MLP, or a logistic /
+linear model when rows are few per feature) is cut into a warm-up and one
+phase per selection step (at most ``max_sequential`` of them); the variants
+differ in how a phase scores the unselected features:
 
 * ``"attention"`` (Sequential Attention): trainable logits ``w`` give the mask
-  ``m = selected + softmax(w over the unselected)``; the input of the MLP is
+  ``m = selected + softmax(w over the unselected)``; the input of the network is
   ``standardise(x) * m``; the largest attention weight is selected, then ``w``
   is reset.
 * ``"lasso"`` (Sequential LASSO, Luo & Chen 2014): a group-norm penalty on the
@@ -88,9 +89,10 @@ class SequentialAttentionSelector(BaseRanker):
 
     Sequential Attention (Yasuda et al., ICLR 2023) and the variants of the
     paper that share its engine: Sequential LASSO, Group LASSO and OMP (see
-    ``variant``). The network is ``standardise(x) * mask -> MLP`` trained with
-    cross-entropy (classification) or squared error on the standardised
-    target (regression). The inputs are standardised with the statistics of
+    ``variant``). The network is ``standardise(x) * mask -> MLP`` (or no
+    hidden layer: see ``hidden_layer_sizes``) trained with cross-entropy
+    (classification) or squared error on the standardised target
+    (regression). The inputs are standardised with the statistics of
     all rows (the BatchNorm of the reference with full-batch statistics).
 
     The training steps are split into a warm-up (``warmup``, all features on)
