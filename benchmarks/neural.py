@@ -310,8 +310,8 @@ def part_wide(out, shapes=((40, 600), (40, 3000)), repeats=3):
                 warnings.simplefilter("ignore", UserWarning)  # 40 rows: the held-out check may warn
                 sel = SequentialAttentionSelector(random_state=0, n_threads=THREADS).fit(X, y)
             best = min(best, time.perf_counter() - t)
-        found = len({0, 1, 2} & set(sel.selection_order_[:sel.n_selection_steps_].tolist()))
-        out(f"{f'{n} x {d}':<14}{len(sel.selection_order_):>6}{sel.n_selection_steps_:>8}"
+        found = len({0, 1, 2} & set(sel.selection_order_.tolist()))
+        out(f"{f'{n} x {d}':<14}{int(sel.get_support().sum()):>6}{sel.n_selection_steps_:>8}"
             f"{str(sel.hidden_layer_sizes_):>10}{best:>9.2f}{f'{found}/3':>15}")
     out("")
 

@@ -4,7 +4,7 @@ Yasuda, Bateni, Chen, Fahrbach, Mirrokni, "Sequential Attention for Feature
 Selection", ICLR 2023 (reference code: google-research/sequential_attention,
 TensorFlow). One training run of a small network (an MLP, or a logistic /
 linear model when rows are few per feature) is cut into a warm-up and one
-phase per selection step (at most ``max_sequential`` of them); the variants
+phase per selection step (at most ``sequential_cap`` of them); the variants
 differ in how a phase scores the unselected features:
 
 * ``"attention"`` (Sequential Attention): trainable logits ``w`` give the mask
@@ -55,6 +55,8 @@ _MIN_CHECK_ROWS = 5
 # benchmark tables (docs/neural.md, "How the default was chosen").
 AUTO_ROWS_PER_FEATURE = 25
 AUTO_HIDDEN_UNITS = 64
+# sequential_cap="auto" of the attention variant: features chosen one phase at a time
+_AUTO_ATTENTION_CAP = 64
 
 
 def auto_hidden_layer_sizes(n_samples, n_features):
@@ -152,13 +154,16 @@ class SequentialAttentionSelector(BaseRanker):
         initial weights and attention logits, all see the same batches and
         the same selected set, and each phase selects the arg-max of their
         mean attention. Costs about ``ensemble_size`` times the time.
-    max_sequential : int, default=64
-        The most features selected one phase at a time. When k is larger
-        (wide tables with ``n_features_to_select="auto"``) the remaining
-        ``k - max_sequential`` are the unselected features with the largest
-        scores of the last selection step, in that order (the lower column
-        index first on a tie), so the run has at most this many phases
-        ("group_lasso" selects all k at once and ignores it).
+    sequential_cap : int, None or "auto", default="auto"
+        Most features chosen one phase at a time. When k is larger (wide
+        tables with ``n_features_to_select="auto"``), the first
+        ``sequential_cap`` are chosen greedily and the other
+        ``k - sequential_cap`` kept are the unselected features with the
+        largest scores of the last selection step (attention; column norms
+        for "lasso", gradient norms for "omp"; the lower column index first
+        on a tie), so the run has at most this many phases. "auto": 64 for
+        "attention", no cap for the other variants; None: no cap;
+        "group_lasso" selects all k at once and ignores it.
     random_state : int, RandomState or None, default=None
     n_threads : int or None, default=None
         torch intra-op threads during ``fit`` (None: the cores available, or
@@ -167,9 +172,9 @@ class SequentialAttentionSelector(BaseRanker):
 
     Attributes
     ----------
-    selection_order_ : ndarray of shape (k,)
-        Feature indices in the order they were selected (past
-        ``max_sequential``: in the order of the last step's scores).
+    selection_order_ : ndarray of shape (min(k, cap),)
+        Feature indices in the order they were selected (with a cap below k
+        the rest of the kept set follows from ``scores_``).
     hidden_layer_sizes_ : tuple of int
         The hidden layers the network had ("auto" resolved).
     n_selection_steps_ : int
@@ -220,7 +225,7 @@ class SequentialAttentionSelector(BaseRanker):
         "variant": [StrOptions(set(VARIANTS))],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "ensemble_size": [Interval(Integral, 1, None, closed="left")],
-        "max_sequential": [Interval(Integral, 1, None, closed="left")],
+        "sequential_cap": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [POSITIVE],
         "attention_learning_rate": [POSITIVE, StrOptions({"auto"})],
@@ -236,7 +241,7 @@ class SequentialAttentionSelector(BaseRanker):
                  hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size=256,
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
-                 ensemble_size=1, max_sequential=64, random_state=None, n_threads=None,
+                 ensemble_size=1, sequential_cap="auto", random_state=None, n_threads=None,
                  device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
@@ -254,7 +259,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.weight_decay = weight_decay
         self.reference_schedule = reference_schedule
         self.ensemble_size = ensemble_size
-        self.max_sequential = max_sequential
+        self.sequential_cap = sequential_cap
         self.random_state = random_state
         self.n_threads = n_threads
         self.device = device
@@ -304,9 +309,15 @@ class SequentialAttentionSelector(BaseRanker):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the base class warns once, later
             k = resolve_n_features(self.n_features_to_select, d, None)
-        n_sequential = k if self.variant == "group_lasso" else min(k, self.max_sequential)
-        per_step = min(self.features_per_step, n_sequential)
-        n_steps = math.ceil(n_sequential / per_step)
+        cap = self.sequential_cap
+        if cap == "auto":
+            cap = _AUTO_ATTENTION_CAP if self.variant == "attention" else None
+        if self.variant == "group_lasso":
+            cap = None
+        # past the cap, scores_ (the last step's scores) completes the kept set
+        k = k if cap is None else min(k, cap)
+        per_step = min(self.features_per_step, k)
+        n_steps = math.ceil(k / per_step)
 
         mu, sd = X.mean(axis=0), X.std(axis=0)
         sd[sd == 0] = 1.0
@@ -330,8 +341,7 @@ class SequentialAttentionSelector(BaseRanker):
 
             n_members = self.ensemble_size if self.variant == "attention" else 1
             members = [self._build(torch, d, n_out, sizes, gen, device) for _ in range(n_members)]
-            engine = _Engine(self, torch, members, xs, yt, loss_fn, gen, device, k, n_sequential,
-                             per_step, n_steps)
+            engine = _Engine(self, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps)
             order, history, last = engine.run()
 
             self._heldout_check(torch, xs, y, order, seed, device, sizes, n_out, engine.total)
@@ -421,13 +431,12 @@ def _mlp(torch, layers, h):
 class _Engine:
     """One training run with the phase schedule; returns (order, history, last step's scores)."""
 
-    def __init__(self, est, torch, members, xs, yt, loss_fn, gen, device, k, n_sequential, per_step, n_steps):
+    def __init__(self, est, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps):
         # ``members``: one network, or for an attention ensemble several trained side by
         # side on the same batches, each with its own logits (a row of ``self.logits``)
         self.est, self.torch, self.members, self.layers = est, torch, members, members[0]
         self.xs, self.yt, self.loss_fn, self.gen = xs, yt, loss_fn, gen
         self.device, self.k, self.per_step, self.n_steps = device, k, per_step, n_steps
-        self.n_sequential = n_sequential
         self.d = xs.shape[1]
         self.variant = est.variant
         self.selected = torch.zeros(self.d, device=device)
@@ -568,7 +577,7 @@ class _Engine:
 
         opt = self._make_optimizer()
         step, last = 0, None
-        remaining = self.n_sequential
+        remaining = self.k
         phase = 0
         while step < total:
             batches = [None] if full_batch else list(
@@ -606,10 +615,4 @@ class _Engine:
         elif reference:
             # the last phase trained with k features; its remaining attention ranks the rest
             last = self._criterion().cpu().double().numpy() * (1 - self.selected.cpu().numpy())
-        if len(self.order) < self.k:
-            # past the sequential cap the last scores pick the rest, in their order (stable:
-            # the lower column index wins a tie); the selected already score 0 there
-            taken = set(self.order)
-            rest = [int(j) for j in np.argsort(-last, kind="stable") if int(j) not in taken]
-            self.order += rest[:self.k - len(self.order)]
         return self.order, self.history, last
