@@ -356,3 +356,17 @@ def test_identical_ensemble_members_train_as_one_network(monkeypatch):
     assert len(built) >= 2
     np.testing.assert_allclose(pair.attention_history_, single.attention_history_, rtol=1e-5, atol=1e-7)
     np.testing.assert_array_equal(pair.selection_order_, single.selection_order_)
+
+
+def test_cap_and_ensemble_keep_column_order_invariance():
+    import pandas as pd
+
+    X, y, _ = _nonlinear("classification", n=120, d=8)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(8)])
+    params = dict(FAST, n_features_to_select=5, sequential_cap=2, ensemble_size=2, epochs=10)
+    first = SequentialAttentionSelector(**params).fit(frame, y)
+    shuffled = list(np.random.RandomState(3).permutation(frame.columns))
+    other = SequentialAttentionSelector(**params).fit(frame[shuffled], y)
+    pos = [shuffled.index(c) for c in frame.columns]
+    np.testing.assert_array_equal(other.scores_[pos], first.scores_)
+    np.testing.assert_array_equal(other.get_support()[pos], first.get_support())
