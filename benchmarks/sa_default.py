@@ -48,6 +48,9 @@ CANDIDATES = {
     "logistic, phases 20 steps": {"hidden_layer_sizes": (), "min_phase_steps": 20},
     "logistic, lr 0.03": {"hidden_layer_sizes": (), "learning_rate": 0.03},
     "logistic, warm-up 0.3": {"hidden_layer_sizes": (), "warmup": 0.3},
+    # on tissue / pd_speech "auto" gives the logits 0.05 (2 / 40-step phases)
+    "logistic, attention step 0.1": {"hidden_layer_sizes": (), "attention_learning_rate": 0.1},
+    "logistic, attention step 0.025": {"hidden_layer_sizes": (), "attention_learning_rate": 0.025},
 }
 
 
