@@ -5,10 +5,12 @@ Parts, all in one run so that the ratios compare like with like:
 * ``tall``: a 1,000,000 x 100 mixed table (70 numeric columns, 20 string
   categoricals of cardinality 3..10,000, 10 integer codes; 12 informative
   columns) written as Parquet; ``featkit rank FILE --target y -o out.json``
-  with the fast set (``NEW_DEFAULTS``), end to end in a fresh process, beside a plain script
-  that reads the same file with pandas and fits LightGBM (200 trees, gain
-  importance). Peak memory (max RSS of each process) against the table's
-  in-memory size.
+  with the registry's defaults (no ``--method``), end to end in a fresh process,
+  beside a plain script that reads the same file with pandas and fits LightGBM
+  (200 trees, gain importance). Wall and CPU seconds (user + system: what the
+  other jobs of a shared machine do not inflate), peak memory (max RSS of each
+  process) against the table's in-memory size, the plan's sampling notes, and
+  how many of the informative columns each puts in its top 12.
 * ``wide``: 40 x 3,000 (every installed registered method alone, and their
   sum), 20 x 5,000 and 4,000 x 1,600 with the fast set, and the old default
   set on the same files (with a time limit).
