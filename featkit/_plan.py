@@ -15,7 +15,7 @@ import statistics
 import time
 from dataclasses import asdict, dataclass, field, replace
 
-from ._cost import TableShape, available_cores, rows_within
+from ._cost import TableShape, available_cores, cost_model_of, rows_within
 
 __all__ = ["PlannedMethod", "RankingPlan", "plan_methods", "plan_ranking", "resolve_n_jobs"]
 
@@ -265,6 +265,8 @@ def plan_methods(specs, shape: TableShape, *, time_budget=None, full=False, n_jo
             inner, sized, methods = planned(workers)
     plan.workers, plan.inner_jobs, plan.methods = workers, inner, methods
     by_name = {s.name: s for s in specs}
+    if not full:
+        _cap_settled(plan, by_name, sized)
     if time_budget is not None:
         _fit_budget(plan, by_name, sized)
     elif not full:
@@ -272,7 +274,23 @@ def plan_methods(specs, shape: TableShape, *, time_budget=None, full=False, n_jo
     return plan
 
 
+def _cap_settled(plan, specs, shape):
+    """A method whose ranking is settled well before the table's rows (its cost
+    model's ``settled_rows``) is planned on a seeded sample of that many rows."""
+    for m in plan.methods:
+        settled = cost_model_of(specs[m.name]).settled_rows
+        if settled is None or m.total_rows <= settled:
+            continue
+        cost = specs[m.name].estimate_cost(replace(shape, n_rows=settled))
+        m.rows, m.seconds, m.bytes = int(settled), cost.seconds, cost.bytes
+        m.action = "sample"
+        m.reason = (f"its ranking is settled by {settled:,} rows; estimated "
+                    f"{_seconds(m.full_seconds)} on every row; full=True / --full fits every row")
+
+
 def _shrink(method, spec, shape, seconds, reason, *, may_skip=True):
+    # a method already capped at its settled rows shrinks from there
+    shape = replace(shape, n_rows=method.rows or shape.n_rows)
     smallest = min(MIN_SAMPLE_ROWS, shape.n_rows)
     rows = rows_within(spec, shape, seconds, min_rows=smallest)
     if rows == 0 and not may_skip:  # no budget to keep: the smallest sample still runs
@@ -290,13 +308,13 @@ def _shrink(method, spec, shape, seconds, reason, *, may_skip=True):
 def _fit_budget(plan, specs, shape):
     remaining = plan.time_budget - plan.elapsed - RESERVE_SECONDS
     capacity = max(remaining, 0.0) * plan.workers
-    order = sorted(plan.methods, key=lambda m: m.full_seconds)
+    order = sorted(plan.methods, key=lambda m: m.seconds)
     for i, m in enumerate(order):
         # One method runs on one worker: its share is never more than the time left.
         share = min(capacity / (len(order) - i), max(remaining, 0.0))
-        if m.full_seconds > share:
+        if m.seconds > share:
             _shrink(m, specs[m.name], shape, share,
-                    f"estimated {_seconds(m.full_seconds)} on every row, over its "
+                    f"estimated {_seconds(m.seconds)} on {_rows_text(m)}, over its "
                     f"{_seconds(share)} share of the {_seconds(plan.time_budget)} budget")
         capacity -= m.seconds
     if order and not any(m.rows for m in order):
@@ -312,16 +330,22 @@ def _fit_budget(plan, specs, shape):
                            "runs anyway")
 
 
+def _rows_text(m):
+    return "every row" if m.rows >= m.total_rows else f"{m.rows:,} rows"
+
+
 def _sample_outliers(plan, specs, shape):
+    # estimates as planned so far: a method capped at its settled rows counts at that size
+    planned = {m.name: m.seconds for m in plan.methods}
     for m in plan.methods:
-        others = [o.full_seconds for o in plan.methods if o is not m]
+        others = [s for name, s in planned.items() if name != m.name]
         if not others:
             continue
         median = statistics.median(others)
-        if m.full_seconds > OUTLIER_RATIO * median and m.full_seconds > OUTLIER_SECONDS:
+        if m.seconds > OUTLIER_RATIO * median and m.seconds > OUTLIER_SECONDS:
             bound = max(SAMPLED_RATIO * median, SAMPLED_SECONDS)
             _shrink(m, specs[m.name], shape, bound,
-                    f"estimated {_seconds(m.full_seconds)} on every row, far beyond the other "
+                    f"estimated {_seconds(m.seconds)} on {_rows_text(m)}, far beyond the other "
                     f"methods (median {_seconds(median)}); full=True / --full fits every row",
                     may_skip=False)
 

@@ -248,3 +248,33 @@ def test_l1_fits_on_a_capped_stratified_row_sample():
     assert set(np.argsort(-capped.scores_)[:3]) == set(np.argsort(-full.scores_)[:3]) == {0, 1, 2}
     again = L1Ranker(max_rows=1000, random_state=0).fit(X, y)
     np.testing.assert_array_equal(capped.scores_, again.scores_)
+
+
+# ------------------------------------------------------------- tall tables (#13)
+def test_f_test_in_row_blocks_gives_sklearns_statistics(monkeypatch):
+    from sklearn.feature_selection import f_classif, f_regression
+
+    import featkit.selection._univariate as univariate
+    from featkit.selection import FTestRanker
+
+    X, y = make_classification(n_samples=1_000, n_features=6, n_informative=3, n_classes=3,
+                               random_state=0)
+    monkeypatch.setattr(univariate, "_BLOCK_ROWS", 128)  # 8 blocks, the last one short
+    np.testing.assert_allclose(FTestRanker().fit(X, y).scores_, f_classif(X, y)[0], rtol=1e-9)
+    target = X[:, 0] + 0.1 * np.random.RandomState(0).normal(size=1_000)
+    ranker = FTestRanker(task="regression").fit(X, target)
+    np.testing.assert_allclose(ranker.scores_, f_regression(X, target)[0], rtol=1e-9)
+
+
+def test_lightgbm_uses_one_thread_when_the_machine_has_no_core_to_spare(monkeypatch):
+    import featkit._cost as cost
+    import featkit.selection._boosting as boosting
+
+    monkeypatch.setattr(cost, "available_cores", lambda: 2)
+    monkeypatch.setattr(boosting.os, "getloadavg", lambda: (5.0, 5.0, 5.0))
+    assert boosting.lightgbm_threads(10**8) == 1
+    monkeypatch.setattr(boosting.os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert boosting.lightgbm_threads(10**8) == -1
+    assert boosting.lightgbm_threads(1_000) == 1  # a small table never pays for threads
+    monkeypatch.setattr(cost, "available_cores", lambda: 1)
+    assert boosting.lightgbm_threads(10**8) == 1

@@ -334,3 +334,33 @@ def test_a_quick_run_prints_no_plan(tmp_path, frame):
     frame.to_csv(table, index=False)
     result = CliRunner().invoke(app, ["rank", str(table), "-t", "y", "-m", "f_test"])
     assert result.exit_code == 0 and "Plan:" not in result.stderr
+
+
+def test_a_method_whose_ranking_is_settled_is_planned_on_that_many_rows():
+    from featkit._cost import cost_model_of
+
+    spec = get_method("gradient_boosting")
+    settled = cost_model_of(spec).settled_rows
+    assert settled is not None
+    shape = TableShape(5 * settled, 100, 20)
+    plan = plan_methods([get_method("f_test"), spec], shape)
+    gb = plan["gradient_boosting"]
+    assert gb.action == "sample" and gb.rows == settled and gb.total_rows == 5 * settled
+    assert gb.seconds < gb.full_seconds
+    note = next(n for n in plan.notes() if n.startswith("gradient_boosting"))
+    assert f"{settled:,} of {5 * settled:,} rows" in note and "settled" in note
+    assert plan["f_test"].action == "full"
+    assert plan_methods([spec], shape, full=True)["gradient_boosting"].action == "full"
+    # a table no taller than that: every row
+    assert plan_methods([spec], TableShape(settled, 100))["gradient_boosting"].action == "full"
+    # a budget shrinks it from its settled rows, never back up to every row
+    tight = plan_methods([get_method("f_test"), spec], shape, time_budget=gb.seconds / 2)
+    assert 0 < tight["gradient_boosting"].rows < settled
+
+
+def test_a_method_s_own_row_cap_bounds_its_estimated_time_not_its_memory():
+    l1 = get_method("l1")
+    cap = METHOD_COSTS["l1"].row_cap
+    at_cap, tall = (estimate_cost(l1, TableShape(n, 100)) for n in (cap, 20 * cap))
+    assert tall.seconds == pytest.approx(at_cap.seconds)
+    assert tall.bytes > at_cap.bytes

@@ -20,6 +20,9 @@ from ..stats._reduction import (
 )
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, StrOptions
 
+# Rows per block of the F test's moments (a 100-column float64 block is 50 MB).
+_BLOCK_ROWS = 65_536
+
 
 class FTestRanker(BaseRanker):
     """Rank features by the ANOVA F statistic (classification) or the F statistic
@@ -84,7 +87,12 @@ class FTestRanker(BaseRanker):
 
     def _fit_scores(self, X, y):
         n_classes = int(np.max(y)) + 1 if self.task_ == "classification" else None
-        return self._scores_from_reduction(reduce_blocks(self._reduction_kernel(n_classes), [(X, y)]))
+        # The moments add up block by block: a tall table is read in row blocks so
+        # that the kernel's float64 sorted and centred copies are a block's, not
+        # three more copies of the whole table.
+        blocks = ((X[start:start + _BLOCK_ROWS], y[start:start + _BLOCK_ROWS])
+                  for start in range(0, max(X.shape[0], 1), _BLOCK_ROWS))
+        return self._scores_from_reduction(reduce_blocks(self._reduction_kernel(n_classes), blocks))
 
     def _auto_support_size(self):
         p = np.nan_to_num(self.pvalues_, nan=1.0)
