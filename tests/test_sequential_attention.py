@@ -252,3 +252,50 @@ def test_a_degenerate_selector_is_left_out_of_the_consensus():
     assert note and "constant predictor" in note
     assert any("sequential_attention gave degenerate scores" in n and "left out" in n
                for n in result.notes)
+
+
+@pytest.mark.parametrize("variant", ["lasso", "omp"])
+def test_sequential_cap_chooses_the_first_ones_then_the_last_step_scores(variant):
+    """Past the cap the kept set is completed by the last selection step's scores, best first."""
+    X, y, _ = _nonlinear("classification", n=120)
+    capped = SequentialAttentionSelector(n_features_to_select=7, variant=variant, sequential_cap=3,
+                                         **FAST).fit(X, y)
+    assert capped.selection_order_.shape == (3,) and capped.attention_history_.shape[0] == 3
+    # the greedy part is the run that selects only three
+    three = SequentialAttentionSelector(n_features_to_select=3, variant=variant, **FAST).fit(X, y)
+    np.testing.assert_array_equal(capped.selection_order_, three.selection_order_)
+    last = capped.attention_history_[-1]
+    rest = [j for j in np.argsort(-last, kind="stable") if j not in capped.selection_order_][:4]
+    assert set(np.flatnonzero(capped.get_support())) == set(capped.selection_order_) | set(rest)
+    order = np.argsort(capped.ranking_, kind="stable")
+    assert order[:3].tolist() == capped.selection_order_.tolist() and set(order[3:7]) == set(rest)
+
+
+def test_linear_omp_capped_follows_sklearn_omp_up_to_the_cap():
+    X, rng = _unit_norm_design(80, 25, 3)
+    y = X[:, :8] @ rng.uniform(1, 3, 8) + 0.05 * rng.normal(size=80)
+    ours = SequentialAttentionSelector(n_features_to_select=8, variant="omp", hidden_layer_sizes=(),
+                                       optimizer="lbfgs", epochs=30, sequential_cap=4, random_state=0,
+                                       n_threads=1).fit(X, y)
+    assert ours.selection_order_.tolist() == _sklearn_omp_order(X, y, 4)
+
+
+def test_auto_cap_only_for_lasso_and_omp(monkeypatch):
+    import featkit.selection._sequential_attention as mod
+
+    monkeypatch.setattr(mod, "_AUTO_SEQUENTIAL_CAP", 2)
+    X, y, _ = _nonlinear("regression", n=100)
+    for variant, chosen in [("lasso", 2), ("omp", 2), ("attention", 4), ("group_lasso", 4)]:
+        est = SequentialAttentionSelector(n_features_to_select=4, variant=variant, **FAST).fit(X, y)
+        assert est.selection_order_.shape == (chosen,), variant
+        assert est.get_support().sum() == 4
+
+
+def test_group_lasso_training_does_not_depend_on_k():
+    """group_lasso picks all k at the end of one run; a larger k must not lengthen the run."""
+    X, y, _ = _nonlinear("classification", n=120)
+    kw = dict(FAST, epochs=5)
+    few = SequentialAttentionSelector(n_features_to_select=2, variant="group_lasso", **kw).fit(X, y)
+    many = SequentialAttentionSelector(n_features_to_select=9, variant="group_lasso", **kw).fit(X, y)
+    np.testing.assert_array_equal(few.attention_history_, many.attention_history_)
+    assert many.selection_order_[:2].tolist() == few.selection_order_.tolist()

@@ -50,6 +50,8 @@ _ROW_CHUNK = 8192
 # for its loss to mean anything.
 _VALIDATION_FRACTION = 0.2
 _MIN_CHECK_ROWS = 5
+# sequential_cap="auto" of the lasso and omp variants: features chosen one phase at a time
+_AUTO_SEQUENTIAL_CAP = 32
 
 
 def _masked_softmax(torch, logits, candidates):
@@ -119,6 +121,15 @@ class SequentialAttentionSelector(BaseRanker):
         attention logits); "adam" optimizer only.
     reference_schedule : bool, default=False
         Select at the start of each phase as the reference code does ("attention" only).
+    sequential_cap : int, None or "auto", default="auto"
+        Most features chosen one phase at a time. When k is larger, the
+        first ``sequential_cap`` are chosen greedily and the other
+        ``k - sequential_cap`` kept are the best of the last selection step's
+        scores (the trained model's column norms for "lasso", its gradient
+        norms for "omp"), so that a wide table (k in the thousands, each phase
+        at least ``min_phase_steps`` steps) trains for seconds, not hours.
+        "auto": 32 for "lasso" and "omp", no cap for "attention";
+        "group_lasso" selects all k at once and ignores it.
     random_state : int, RandomState or None, default=None
     n_threads : int or None, default=None
         torch intra-op threads during ``fit`` (None: the cores available, or
@@ -128,7 +139,9 @@ class SequentialAttentionSelector(BaseRanker):
     Attributes
     ----------
     selection_order_ : ndarray of shape (k,)
-        Feature indices in the order they were selected.
+        Feature indices in the order they were selected (at most
+        ``sequential_cap`` of them; with a cap below k the rest of the kept
+        set follows from ``scores_``).
     attention_history_ : ndarray of shape (n_steps, n_features)
         The scores each selection step saw (attention weights, column norms or
         gradient norms; 0 for already selected features).
@@ -182,6 +195,7 @@ class SequentialAttentionSelector(BaseRanker):
         "penalty": [NON_NEGATIVE],
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
         "reference_schedule": ["boolean"],
+        "sequential_cap": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         **TORCH_PARAMETER_CONSTRAINTS,
     }
 
@@ -189,7 +203,7 @@ class SequentialAttentionSelector(BaseRanker):
                  hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
-                 random_state=None, n_threads=None, device="cpu"):
+                 sequential_cap="auto", random_state=None, n_threads=None, device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
         self.task = task
@@ -205,6 +219,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.reference_schedule = reference_schedule
+        self.sequential_cap = sequential_cap
         self.random_state = random_state
         self.n_threads = n_threads
         self.device = device
@@ -252,8 +267,15 @@ class SequentialAttentionSelector(BaseRanker):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the base class warns once, later
             k = resolve_n_features(self.n_features_to_select, d, None)
+        cap = self.sequential_cap
+        if cap == "auto":
+            cap = _AUTO_SEQUENTIAL_CAP if self.variant in ("lasso", "omp") else None
+        if self.variant == "group_lasso":
+            cap = None
+        k = k if cap is None else min(k, cap)
         per_step = min(self.features_per_step, k)
-        n_steps = math.ceil(k / per_step)
+        # group_lasso picks all k at the end of one run: it has no phases to give steps to
+        n_steps = 1 if self.variant == "group_lasso" else math.ceil(k / per_step)
 
         mu, sd = X.mean(axis=0), X.std(axis=0)
         sd[sd == 0] = 1.0
