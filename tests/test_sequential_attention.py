@@ -254,21 +254,122 @@ def test_a_degenerate_selector_is_left_out_of_the_consensus():
                for n in result.notes)
 
 
-@pytest.mark.parametrize("variant", ["lasso", "omp"])
-def test_sequential_cap_chooses_the_first_ones_then_the_last_step_scores(variant):
-    """Past the cap the kept set is completed by the last selection step's scores, best first."""
+# ------------------------------------------------------ default network, ensemble, cap
+def test_auto_network_is_logistic_when_rows_are_few_per_feature():
+    from featkit.selection._sequential_attention import AUTO_ROWS_PER_FEATURE, auto_hidden_layer_sizes
+
+    X, y, truth = _nonlinear("classification", n=200)
+    wide = SequentialAttentionSelector(n_features_to_select=4, epochs=40, random_state=0, n_threads=1).fit(X, y)
+    assert wide.hidden_layer_sizes_ == ()
+    assert len(truth & set(wide.selection_order_.tolist())) >= 3
+    d = 3
+    assert auto_hidden_layer_sizes(AUTO_ROWS_PER_FEATURE * d - 1, d) == ()
+    assert auto_hidden_layer_sizes(AUTO_ROWS_PER_FEATURE * d, d) == (64,)
+    tall = SequentialAttentionSelector(n_features_to_select=1, epochs=2, random_state=0, n_threads=1).fit(
+        np.random.RandomState(0).normal(size=(AUTO_ROWS_PER_FEATURE * d, d)), np.arange(AUTO_ROWS_PER_FEATURE * d) % 2)
+    assert tall.hidden_layer_sizes_ == (64,)
+    # an explicit network is kept as given
+    assert SequentialAttentionSelector(n_features_to_select=2, **FAST).fit(X, y).hidden_layer_sizes_ == (16,)
+
+
+@pytest.mark.parametrize("variant", ["attention", "omp", "lasso"])
+def test_past_the_cap_the_final_scores_rank_the_rest(variant):
+    X, y, truth = _nonlinear("classification", n=200, d=15)
+    est = SequentialAttentionSelector(n_features_to_select=7, sequential_cap=3, variant=variant,
+                                      **FAST).fit(X, y)
+    assert est.n_selection_steps_ == 3 and est.attention_history_.shape == (3, 15)
+    order = est.selection_order_
+    assert order.shape == (3,) and est.get_support().sum() == 7
+    # the rest of the kept set: the unselected features with the largest last-step scores
+    last = est.attention_history_[-1].copy()
+    last[order] = -np.inf
+    rest = np.argsort(-last, kind="stable")[:4]
+    assert set(np.flatnonzero(est.get_support())) == set(order.tolist()) | set(rest.tolist())
+    ranked = np.argsort(est.ranking_, kind="stable")
+    assert ranked[:3].tolist() == order.tolist() and set(ranked[3:7].tolist()) == set(rest.tolist())
+    assert len(truth & set(np.flatnonzero(est.get_support()).tolist())) >= 3
+    # under the cap nothing changes
+    a, b = (SequentialAttentionSelector(n_features_to_select=3, sequential_cap=cap, variant=variant,
+                                        **FAST).fit(X, y) for cap in (3, None))
+    np.testing.assert_array_equal(a.scores_, b.scores_)
+
+
+def test_the_default_cap_bounds_the_attention_phases_on_a_wide_table():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 300))
+    y = (X[:, 7] - X[:, 100] > 0).astype(int)
+    est = SequentialAttentionSelector(random_state=0, n_threads=1).fit(X, y)  # k = "auto": 150
+    assert est.n_selection_steps_ == 64 and est.attention_history_.shape == (64, 300)
+    assert est.selection_order_.shape == (64,) and est.get_support().sum() == 150
+
+
+def test_an_ensemble_selects_by_its_mean_attention():
+    X, y, truth = _nonlinear("classification", n=200)
+    one = SequentialAttentionSelector(n_features_to_select=4, **FAST).fit(X, y)
+    three = SequentialAttentionSelector(n_features_to_select=4, ensemble_size=3, **FAST).fit(X, y)
+    again = SequentialAttentionSelector(n_features_to_select=4, ensemble_size=3, **FAST).fit(X, y)
+    np.testing.assert_array_equal(three.attention_history_, again.attention_history_)
+    assert not np.array_equal(one.attention_history_, three.attention_history_)
+    # the mean of softmax distributions is a distribution over the unselected features
+    np.testing.assert_allclose(three.attention_history_.sum(axis=1), 1.0, rtol=1e-5)
+    assert len(truth & set(three.selection_order_.tolist())) >= 3
+    # the other variants have no attention to average: the parameter leaves them alone
+    omp = [SequentialAttentionSelector(n_features_to_select=3, variant="omp", ensemble_size=e, **FAST).fit(X, y)
+           for e in (1, 3)]
+    np.testing.assert_array_equal(omp[0].scores_, omp[1].scores_)
+
+
+def test_identical_ensemble_members_train_as_one_network(monkeypatch):
+    # The members' losses are summed, so each member's gradient is its own loss's and it
+    # follows the trajectory it would follow alone: members that start identical stay
+    # identical, and their mean attention is the single network's, step for step.
+    import copy
+
+    from featkit.selection import _sequential_attention as sa
+
     X, y, _ = _nonlinear("classification", n=120)
-    capped = SequentialAttentionSelector(n_features_to_select=7, variant=variant, sequential_cap=3,
-                                         **FAST).fit(X, y)
-    assert capped.selection_order_.shape == (3,) and capped.attention_history_.shape[0] == 3
-    # the greedy part is the run that selects only three
-    three = SequentialAttentionSelector(n_features_to_select=3, variant=variant, **FAST).fit(X, y)
-    np.testing.assert_array_equal(capped.selection_order_, three.selection_order_)
-    last = capped.attention_history_[-1]
-    rest = [j for j in np.argsort(-last, kind="stable") if j not in capped.selection_order_][:4]
-    assert set(np.flatnonzero(capped.get_support())) == set(capped.selection_order_) | set(rest)
-    order = np.argsort(capped.ranking_, kind="stable")
-    assert order[:3].tolist() == capped.selection_order_.tolist() and set(order[3:7]) == set(rest)
+    params = {**FAST, "n_features_to_select": 3}
+    single = SequentialAttentionSelector(**params).fit(X, y)
+
+    real_build, real_fresh = SequentialAttentionSelector._build, sa._Engine._fresh_logits
+    built = []
+
+    def build_once(self, torch, d, *args):
+        # the members (d inputs) are copies of the first; the held-out check's network is not
+        if built and d == built[0][0].in_features:
+            built.append(copy.deepcopy(built[0]))
+            return built[-1]
+        net = real_build(self, torch, d, *args)
+        built.extend([] if built else [net])
+        return net
+
+    def same_rows(self):
+        # one draw from the stream (as a single network makes), repeated for every member
+        members, self.members = self.members, self.members[:1]
+        row = real_fresh(self)
+        self.members = members
+        return row.repeat(len(members), 1)
+
+    monkeypatch.setattr(SequentialAttentionSelector, "_build", build_once)
+    monkeypatch.setattr(sa._Engine, "_fresh_logits", same_rows)
+    pair = SequentialAttentionSelector(ensemble_size=2, **params).fit(X, y)
+    assert len(built) >= 2
+    np.testing.assert_allclose(pair.attention_history_, single.attention_history_, rtol=1e-5, atol=1e-7)
+    np.testing.assert_array_equal(pair.selection_order_, single.selection_order_)
+
+
+def test_cap_and_ensemble_keep_column_order_invariance():
+    import pandas as pd
+
+    X, y, _ = _nonlinear("classification", n=120, d=8)
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(8)])
+    params = dict(FAST, n_features_to_select=5, sequential_cap=2, ensemble_size=2, epochs=10)
+    first = SequentialAttentionSelector(**params).fit(frame, y)
+    shuffled = list(np.random.RandomState(3).permutation(frame.columns))
+    other = SequentialAttentionSelector(**params).fit(frame[shuffled], y)
+    pos = [shuffled.index(c) for c in frame.columns]
+    np.testing.assert_array_equal(other.scores_[pos], first.scores_)
+    np.testing.assert_array_equal(other.get_support()[pos], first.get_support())
 
 
 def test_linear_omp_capped_follows_sklearn_omp_up_to_the_cap():
@@ -280,15 +381,16 @@ def test_linear_omp_capped_follows_sklearn_omp_up_to_the_cap():
     assert ours.selection_order_.tolist() == _sklearn_omp_order(X, y, 4)
 
 
-def test_auto_cap_only_for_lasso_and_omp(monkeypatch):
+def test_auto_cap_of_each_variant(monkeypatch):
     import featkit.selection._sequential_attention as mod
 
-    monkeypatch.setattr(mod, "_AUTO_SEQUENTIAL_CAP", 2)
+    monkeypatch.setattr(mod, "_AUTO_GREEDY_CAP", 2)
+    monkeypatch.setattr(mod, "_AUTO_ATTENTION_CAP", 3)
     X, y, _ = _nonlinear("regression", n=100)
-    for variant, chosen in [("lasso", 2), ("omp", 2), ("attention", 4), ("group_lasso", 4)]:
-        est = SequentialAttentionSelector(n_features_to_select=4, variant=variant, **FAST).fit(X, y)
+    for variant, chosen in [("lasso", 2), ("omp", 2), ("attention", 3), ("group_lasso", 5)]:
+        est = SequentialAttentionSelector(n_features_to_select=5, variant=variant, **FAST).fit(X, y)
         assert est.selection_order_.shape == (chosen,), variant
-        assert est.get_support().sum() == 4
+        assert est.get_support().sum() == 5
 
 
 def test_group_lasso_training_does_not_depend_on_k():

@@ -2,12 +2,13 @@
 
 Yasuda, Bateni, Chen, Fahrbach, Mirrokni, "Sequential Attention for Feature
 Selection", ICLR 2023 (reference code: google-research/sequential_attention,
-TensorFlow). One training run of a small MLP is cut into a warm-up and one
-phase per selection step; the variants differ in how a phase scores the
-unselected features:
+TensorFlow). One training run of a small network (an MLP, or a logistic /
+linear model when rows are few per feature) is cut into a warm-up and one
+phase per selection step (at most ``sequential_cap`` of them); the variants
+differ in how a phase scores the unselected features:
 
 * ``"attention"`` (Sequential Attention): trainable logits ``w`` give the mask
-  ``m = selected + softmax(w over the unselected)``; the input of the MLP is
+  ``m = selected + softmax(w over the unselected)``; the input of the network is
   ``standardise(x) * m``; the largest attention weight is selected, then ``w``
   is reset.
 * ``"lasso"`` (Sequential LASSO, Luo & Chen 2014): a group-norm penalty on the
@@ -50,16 +51,42 @@ _ROW_CHUNK = 8192
 # for its loss to mean anything.
 _VALIDATION_FRACTION = 0.2
 _MIN_CHECK_ROWS = 5
-# sequential_cap="auto" of the lasso and omp variants: features chosen one phase at a time
-_AUTO_SEQUENTIAL_CAP = 32
+# The default network, chosen by cross-validation inside the selection rows of the
+# benchmark tables (docs/neural.md, "How the default was chosen").
+AUTO_ROWS_PER_FEATURE = 25
+AUTO_HIDDEN_UNITS = 64
+# sequential_cap="auto" of the attention variant: features chosen one phase at a time
+_AUTO_ATTENTION_CAP = 64
+# ... and of the lasso and omp variants (their phases are as long, 40 steps at least, and a
+# wide table's "auto" k is in the thousands: 32 keeps 40 x 3,000 to seconds)
+_AUTO_GREEDY_CAP = 32
+
+
+def auto_hidden_layer_sizes(n_samples, n_features):
+    """The network of ``hidden_layer_sizes="auto"``: ReLU layers only with rows enough.
+
+    A hidden layer of ``AUTO_HIDDEN_UNITS`` units when there are at least
+    ``AUTO_ROWS_PER_FEATURE`` rows per feature, else none (a linear or logistic
+    model). How the rule was chosen: docs/neural.md.
+
+    Examples
+    --------
+    >>> auto_hidden_layer_sizes(2500, 784)
+    ()
+    >>> auto_hidden_layer_sizes(100_000, 20)
+    (64,)
+    """
+    if n_samples >= AUTO_ROWS_PER_FEATURE * n_features:
+        return (AUTO_HIDDEN_UNITS,)
+    return ()
 
 
 def _masked_softmax(torch, logits, candidates):
-    """Softmax of ``logits`` over the entries where ``candidates`` is 1 (0 elsewhere)."""
-    shifted = logits - logits.max()
+    """Softmax of each row of ``logits`` over the entries where ``candidates`` is 1 (0 elsewhere)."""
+    shifted = logits - logits.max(dim=-1, keepdim=True).values
     e = torch.exp(shifted) * candidates
     # all candidates gone (every feature selected): zeros, without a host sync
-    return e / e.sum().clamp_min(torch.finfo(e.dtype).tiny)
+    return e / e.sum(dim=-1, keepdim=True).clamp_min(torch.finfo(e.dtype).tiny)
 
 
 class SequentialAttentionSelector(BaseRanker):
@@ -67,9 +94,10 @@ class SequentialAttentionSelector(BaseRanker):
 
     Sequential Attention (Yasuda et al., ICLR 2023) and the variants of the
     paper that share its engine: Sequential LASSO, Group LASSO and OMP (see
-    ``variant``). The network is ``standardise(x) * mask -> MLP`` trained with
-    cross-entropy (classification) or squared error on the standardised
-    target (regression). The inputs are standardised with the statistics of
+    ``variant``). The network is ``standardise(x) * mask -> MLP`` (or no
+    hidden layer: see ``hidden_layer_sizes``) trained with cross-entropy
+    (classification) or squared error on the standardised target
+    (regression). The inputs are standardised with the statistics of
     all rows (the BatchNorm of the reference with full-batch statistics).
 
     The training steps are split into a warm-up (``warmup``, all features on)
@@ -86,10 +114,13 @@ class SequentialAttentionSelector(BaseRanker):
         k, the number of features selected in order ("auto": half of them).
     variant : {"attention", "lasso", "group_lasso", "omp"}, default="attention"
     task : {"auto", "classification", "regression"}, default="auto"
-    hidden_layer_sizes : tuple of int, default=(64,)
-        ReLU hidden layers; ``()`` gives a linear (or logistic) model. With a
-        few thousand rows or fewer the MLP tends to overfit the attention;
-        the logistic model then picks better features (see docs/neural.md).
+    hidden_layer_sizes : "auto" or tuple of int, default="auto"
+        ReLU hidden layers; ``()`` gives a linear (or logistic) model. "auto"
+        (:func:`auto_hidden_layer_sizes`) is one hidden layer of 64 units when
+        there are at least 25 rows per feature, else ``()``: with fewer rows
+        the MLP overfits the attention and the logistic model picks better
+        features (chosen by cross-validation, see docs/neural.md). The value
+        used is ``hidden_layer_sizes_``.
     features_per_step : int, default=1
         Features selected at the end of each phase.
     epochs : int, default=100
@@ -121,14 +152,20 @@ class SequentialAttentionSelector(BaseRanker):
         attention logits); "adam" optimizer only.
     reference_schedule : bool, default=False
         Select at the start of each phase as the reference code does ("attention" only).
+    ensemble_size : int, default=1
+        Networks trained side by side ("attention" only): each has its own
+        initial weights and attention logits, all see the same batches and
+        the same selected set, and each phase selects the arg-max of their
+        mean attention. Costs about ``ensemble_size`` times the time.
     sequential_cap : int, None or "auto", default="auto"
-        Most features chosen one phase at a time. When k is larger, the
-        first ``sequential_cap`` are chosen greedily and the other
-        ``k - sequential_cap`` kept are the best of the last selection step's
-        scores (the trained model's column norms for "lasso", its gradient
-        norms for "omp"), so that a wide table (k in the thousands, each phase
-        at least ``min_phase_steps`` steps) trains for seconds, not hours.
-        "auto": 32 for "lasso" and "omp", no cap for "attention";
+        Most features chosen one phase at a time. When k is larger (wide
+        tables with ``n_features_to_select="auto"``), the first
+        ``sequential_cap`` are chosen greedily and the other
+        ``k - sequential_cap`` kept are the unselected features with the
+        largest scores of the last selection step (attention; column norms
+        for "lasso", gradient norms for "omp"; the lower column index first
+        on a tie), so the run has at most this many phases. "auto": 64 for
+        "attention", 32 for "lasso" and "omp"; None: no cap;
         "group_lasso" selects all k at once and ignores it.
     random_state : int, RandomState or None, default=None
     n_threads : int or None, default=None
@@ -138,10 +175,13 @@ class SequentialAttentionSelector(BaseRanker):
 
     Attributes
     ----------
-    selection_order_ : ndarray of shape (k,)
-        Feature indices in the order they were selected (at most
-        ``sequential_cap`` of them; with a cap below k the rest of the kept
-        set follows from ``scores_``).
+    selection_order_ : ndarray of shape (min(k, cap),)
+        Feature indices in the order they were selected (with a cap below k
+        the rest of the kept set follows from ``scores_``).
+    hidden_layer_sizes_ : tuple of int
+        The hidden layers the network had ("auto" resolved).
+    n_selection_steps_ : int
+        The number of selection phases.
     attention_history_ : ndarray of shape (n_steps, n_features)
         The scores each selection step saw (attention weights, column norms or
         gradient norms; 0 for already selected features).
@@ -186,7 +226,9 @@ class SequentialAttentionSelector(BaseRanker):
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
         "variant": [StrOptions(set(VARIANTS))],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "ensemble_size": [Interval(Integral, 1, None, closed="left")],
+        "sequential_cap": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [POSITIVE],
         "attention_learning_rate": [POSITIVE, StrOptions({"auto"})],
@@ -195,15 +237,15 @@ class SequentialAttentionSelector(BaseRanker):
         "penalty": [NON_NEGATIVE],
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
         "reference_schedule": ["boolean"],
-        "sequential_cap": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         **TORCH_PARAMETER_CONSTRAINTS,
     }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
-                 hidden_layer_sizes=(64,), features_per_step=1, epochs=100, batch_size=256,
+                 hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size=256,
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
-                 sequential_cap="auto", random_state=None, n_threads=None, device="cpu"):
+                 ensemble_size=1, sequential_cap="auto", random_state=None, n_threads=None,
+                 device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
         self.task = task
@@ -219,17 +261,20 @@ class SequentialAttentionSelector(BaseRanker):
         self.optimizer = optimizer
         self.weight_decay = weight_decay
         self.reference_schedule = reference_schedule
+        self.ensemble_size = ensemble_size
         self.sequential_cap = sequential_cap
         self.random_state = random_state
         self.n_threads = n_threads
         self.device = device
 
     # ------------------------------------------------------------ checking
-    def _layer_sizes(self):
-        """``hidden_layer_sizes`` as a tuple of positive ints (an int or a sequence, the
-        type being checked by the constraints; the entries are checked here, as
-        scikit-learn's MLP does)."""
+    def _layer_sizes(self, n, d):
+        """``hidden_layer_sizes`` as a tuple of positive ints ("auto" resolved from the
+        table's shape; an int or a sequence, the type being checked by the constraints;
+        the entries are checked here, as scikit-learn's MLP does)."""
         sizes = self.hidden_layer_sizes
+        if isinstance(sizes, str):
+            return auto_hidden_layer_sizes(n, d)
         if isinstance(sizes, numbers.Integral):
             sizes = (sizes,)
         try:
@@ -258,20 +303,22 @@ class SequentialAttentionSelector(BaseRanker):
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        sizes = self._layer_sizes()
+        n, d = X.shape
+        sizes = self._layer_sizes(n, d)
         torch = import_torch(f"{type(self).__name__}")
         F = torch.nn.functional
         seed = seed_from(self.random_state)
         device = torch_device(torch, self.device)
-        n, d = X.shape
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the base class warns once, later
             k = resolve_n_features(self.n_features_to_select, d, None)
         cap = self.sequential_cap
         if cap == "auto":
-            cap = _AUTO_SEQUENTIAL_CAP if self.variant in ("lasso", "omp") else None
+            cap = {"attention": _AUTO_ATTENTION_CAP, "lasso": _AUTO_GREEDY_CAP,
+                   "omp": _AUTO_GREEDY_CAP}.get(self.variant)
         if self.variant == "group_lasso":
             cap = None
+        # past the cap, scores_ (the last step's scores) completes the kept set
         k = k if cap is None else min(k, cap)
         per_step = min(self.features_per_step, k)
         # group_lasso picks all k at the end of one run: it has no phases to give steps to
@@ -297,8 +344,9 @@ class SequentialAttentionSelector(BaseRanker):
                 def loss_fn(out, target):
                     return F.mse_loss(out, target)
 
-            layers = self._build(torch, d, n_out, sizes, gen, device)
-            engine = _Engine(self, torch, layers, xs, yt, loss_fn, gen, device, k, per_step, n_steps)
+            n_members = self.ensemble_size if self.variant == "attention" else 1
+            members = [self._build(torch, d, n_out, sizes, gen, device) for _ in range(n_members)]
+            engine = _Engine(self, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps)
             order, history, last = engine.run()
 
             self._heldout_check(torch, xs, y, order, seed, device, sizes, n_out, engine.total)
@@ -306,6 +354,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.selection_order_ = order
         self.attention_history_ = np.asarray(history, dtype=np.float64).reshape(-1, d)
         self.n_selection_steps_ = n_steps
+        self.hidden_layer_sizes_ = sizes
         self.attention_learning_rate_ = float(engine.attention_lr) if self.variant == "attention" else None
         scores = np.asarray(last, dtype=np.float64)
         top = scores.max() if scores.size else 0.0
@@ -387,8 +436,10 @@ def _mlp(torch, layers, h):
 class _Engine:
     """One training run with the phase schedule; returns (order, history, last step's scores)."""
 
-    def __init__(self, est, torch, layers, xs, yt, loss_fn, gen, device, k, per_step, n_steps):
-        self.est, self.torch, self.layers = est, torch, layers
+    def __init__(self, est, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps):
+        # ``members``: one network, or for an attention ensemble several trained side by
+        # side on the same batches, each with its own logits (a row of ``self.logits``)
+        self.est, self.torch, self.members, self.layers = est, torch, members, members[0]
         self.xs, self.yt, self.loss_fn, self.gen = xs, yt, loss_fn, gen
         self.device, self.k, self.per_step, self.n_steps = device, k, per_step, n_steps
         self.d = xs.shape[1]
@@ -401,19 +452,21 @@ class _Engine:
 
     # the reference draws fresh logits from N(0, 1e-5^2) at the start and at every reset
     def _fresh_logits(self):
-        return (self.torch.randn(self.d, generator=self.gen) * 1e-5).to(self.device)
+        shape = (len(self.members), self.d)
+        return (self.torch.randn(shape, generator=self.gen) * 1e-5).to(self.device)
+
+    def _net_params(self):
+        return [p for layers in self.members for layer in layers for p in layer.parameters()]
 
     def _params(self):
-        params = [p for layer in self.layers for p in layer.parameters()]
-        return params + ([self.logits] if self.logits is not None else [])
+        return self._net_params() + ([self.logits] if self.logits is not None else [])
 
     def _make_optimizer(self):
         torch, est = self.torch, self.est
         if est.optimizer == "lbfgs":
             return torch.optim.LBFGS(self._params(), lr=1.0, max_iter=20, history_size=20,
                                      line_search_fn="strong_wolfe")
-        net = [p for layer in self.layers for p in layer.parameters()]
-        groups = [{"params": net, "weight_decay": est.weight_decay}]
+        groups = [{"params": self._net_params(), "weight_decay": est.weight_decay}]
         if self.logits is not None:
             # the logits: their own step size, and never any weight decay
             groups.append({"params": [self.logits], "lr": self.attention_lr, "weight_decay": 0.0})
@@ -431,16 +484,26 @@ class _Engine:
             return self.selected
         return None
 
-    def _forward(self, x, mask, first_pre=False):
+    def _forward(self, x, mask, first_pre=False, layers=None):
+        layers = self.layers if layers is None else layers
         h = x if mask is None else x * mask
         pre = None
-        for i, layer in enumerate(self.layers):
+        for i, layer in enumerate(layers):
             h = layer(h)
             if i == 0:
                 pre = h
-            if i + 1 < len(self.layers):
+            if i + 1 < len(layers):
                 h = self.torch.relu(h)
         return (h, pre) if first_pre else h
+
+    def _loss(self, xb, yb, warm):
+        """The training loss: summed over the members, so each follows its own trajectory."""
+        mask = self._mask(warm)
+        if len(self.members) == 1:
+            return self.loss_fn(self._forward(xb, mask if mask is None or mask.dim() == 1 else mask[0]), yb)
+        masks = [None] * len(self.members) if mask is None else mask
+        return sum(self.loss_fn(self._forward(xb, m, layers=layers), yb)
+                   for m, layers in zip(masks, self.members))
 
     def _penalty(self):
         if self.variant not in ("lasso", "group_lasso") or self.est.penalty == 0:
@@ -455,7 +518,8 @@ class _Engine:
         torch = self.torch
         if self.variant == "attention":
             with torch.no_grad():
-                return _masked_softmax(torch, self.logits, 1.0 - self.selected)
+                # an ensemble selects by its mean attention
+                return _masked_softmax(torch, self.logits, 1.0 - self.selected).mean(dim=0)
         if self.variant in ("lasso", "group_lasso"):
             with torch.no_grad():
                 return self.layers[0].weight.norm(dim=0)
@@ -535,7 +599,7 @@ class _Engine:
 
                 def closure():
                     opt.zero_grad(set_to_none=True)
-                    loss = self.loss_fn(self._forward(xb, self._mask(step < warm)), yb)
+                    loss = self._loss(xb, yb, step < warm)
                     pen = self._penalty()
                     if pen is not None:
                         loss = loss + pen
