@@ -1,15 +1,13 @@
 """The Dask engine (issue #14): a Parquet folder several times one worker's memory, ranked and reduced.
 
 One run, side by side on the same folder of Parquet parts (numeric float32
-columns and a few string categoricals, a binary target ``y`` driven by a known
-informative subset):
+columns and a few categoricals, as integer codes or with ``--categoricals strings``
+as text, a binary target ``y`` driven by a known informative subset):
 
-* ``featkit rank FOLDER -t y -m f_test,variance,outrank --engine dask`` with
-  ``--workers 1`` and ``--workers 2`` (a ``LocalCluster`` whose workers have
+* ``featkit rank FOLDER -t y -m f_test,variance,outrank,gradient_boosting --engine dask``
+  with ``--workers 1`` and ``--workers 2`` (a ``LocalCluster`` whose workers have
   ``--memory-limit``);
-* the single-process streaming path ``featkit rank FILE -t y -m outrank --stream``
-  (FILE: the same parts in one Parquet file, because ``--stream`` does not read a
-  folder yet);
+* the single-process streaming path ``featkit rank FOLDER -t y -m outrank --stream``;
 * the in-memory run of the same three methods (only when the table is small
   enough to load here, i.e. ``--quick``, or with ``--in-memory``);
 * ``featkit reduce FOLDER -k 5 -o out.parquet --engine dask`` against ``--stream``.
@@ -43,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 RESULTS = Path(__file__).parent / "results" / "distributed.txt"
-METHODS = ("f_test", "variance", "outrank")
+METHODS = ("f_test", "variance", "outrank", "gradient_boosting")
 N_NUMERIC = 48
 N_CATEGORICAL = 4
 ROWS_PER_PART = 50_000
@@ -53,8 +51,8 @@ MiB = 1 << 20
 
 
 # ------------------------------------------------------------------ the data
-def make_part(n_rows: int, seed: int):
-    """One part as a pandas DataFrame: ``x00..`` float32, ``c0..`` strings, ``y`` in {0, 1}."""
+def make_part(n_rows: int, seed: int, categoricals: str = "codes"):
+    """One part as a pandas DataFrame: ``x00..`` float32, ``c0..`` int32 codes (or strings), ``y`` in {0, 1}."""
     import pandas as pd
 
     rng = np.random.default_rng(seed)
@@ -70,14 +68,16 @@ def make_part(n_rows: int, seed: int):
         if j < 2:
             # Level effects fixed by the column, not the part: every part shares one truth.
             logit += np.random.default_rng(1000 + j).normal(0, 1.0, card)[codes]
-        # Strings, not integer codes: today they send every method to the gathered sample on
-        # Dask, and integer codes hit a partition mismatch there (docs/distributed.md, Benchmark).
-        cols[f"c{j}"] = np.array([f"v{k}" for k in range(card)], dtype=object)[codes]
+        # Strings send the reduction methods to the gathered sample on Dask until categoricals
+        # are encoded on the cluster (docs/distributed.md, Benchmark): codes are the default.
+        cols[f"c{j}"] = (codes.astype(np.int32) if categoricals == "codes"
+                         else np.array([f"v{k}" for k in range(card)], dtype=object)[codes])
     y = (rng.random(n_rows) < 1 / (1 + np.exp(-logit))).astype(np.int8)
     return pd.DataFrame({"y": y, **cols})
 
 
-def write_parts(folder, n_parts: int, rows_per_part: int = ROWS_PER_PART, seed: int = 0) -> int:
+def write_parts(folder, n_parts: int, rows_per_part: int = ROWS_PER_PART, seed: int = 0,
+                categoricals: str = "codes") -> int:
     """Write ``n_parts`` Parquet parts into ``folder``; returns the table's in-memory bytes.
 
     The bytes are pandas' ``memory_usage(deep=True)`` of each part, summed: the
@@ -87,35 +87,15 @@ def write_parts(folder, n_parts: int, rows_per_part: int = ROWS_PER_PART, seed: 
     folder.mkdir(parents=True, exist_ok=True)
     total = 0
     for i in range(n_parts):
-        part = make_part(rows_per_part, seed * 100_003 + i)
+        part = make_part(rows_per_part, seed * 100_003 + i, categoricals)
         total += int(part.memory_usage(deep=True).sum())
         part.to_parquet(folder / f"part-{i:04d}.parquet", index=False)
     return total
 
 
-def concat_parts(folder, path) -> Path:
-    """The parts of ``folder`` as one Parquet file, written part by part (bounded memory).
-
-    ``featkit rank --stream`` reads one file in batches; it does not take a folder yet.
-    """
-    import pyarrow.parquet as pq
-
-    writer = None
-    try:
-        for part in sorted(Path(folder).glob("*.parquet")):
-            table = pq.read_table(part)
-            if writer is None:
-                writer = pq.ParquetWriter(path, table.schema)
-            writer.write_table(table)
-    finally:
-        if writer is not None:
-            writer.close()
-    return Path(path)
-
-
-def parts_for(target_bytes: int, rows_per_part: int = ROWS_PER_PART) -> int:
+def parts_for(target_bytes: int, rows_per_part: int = ROWS_PER_PART, categoricals: str = "codes") -> int:
     """How many parts make about ``target_bytes`` in memory (measured on a small part)."""
-    probe = make_part(2_000, seed=0)
+    probe = make_part(2_000, seed=0, categoricals=categoricals)
     per_row = probe.memory_usage(deep=True).sum() / len(probe)
     return max(2, math.ceil(target_bytes / (per_row * rows_per_part)))
 
@@ -214,6 +194,8 @@ def main(argv=None) -> int:
     ap.add_argument("--memory-limit", default=None, help="per worker (default 600MiB, quick 512MiB)")
     ap.add_argument("--in-memory", action="store_true",
                     help="also rank in memory when the table is larger than --quick's")
+    ap.add_argument("--categoricals", choices=("codes", "strings"), default="codes",
+                    help="categorical columns as int32 codes (default) or as text")
     ap.add_argument("--timeout", type=float, default=None, help="seconds per command")
     ap.add_argument("--output", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
@@ -237,13 +219,14 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory(prefix="featkit-dbench-") as tmp:
         tmp = Path(tmp)
         folder = tmp / "parts"
-        n_parts = parts_for(data_bytes)
+        n_parts = parts_for(data_bytes, categoricals=args.categoricals)
         t = time.perf_counter()
-        size = write_parts(folder, n_parts)
+        size = write_parts(folder, n_parts, categoricals=args.categoricals)
         disk = sum(f.stat().st_size for f in folder.iterdir())
         limit_bytes = parse_size(limit)
         say(f"data: {n_parts} Parquet parts x {ROWS_PER_PART:,} rows = {n_parts * ROWS_PER_PART:,} rows x "
-            f"{N_NUMERIC} float32 + {N_CATEGORICAL} string columns (cardinality 5..1000) + y; {size / MiB:,.0f} MiB in memory "
+            f"{N_NUMERIC} float32 + {N_CATEGORICAL} categorical columns as "
+            f"{'int32 codes' if args.categoricals == 'codes' else 'strings'} (cardinality 5..1000) + y; {size / MiB:,.0f} MiB in memory "
             f"({size / limit_bytes:.1f}x one worker's {limit}), {disk / MiB:,.0f} MiB on disk "
             f"(written in {time.perf_counter() - t:.0f} s); informative: {', '.join(INFORMATIVE)}")
         say()
@@ -268,9 +251,8 @@ def main(argv=None) -> int:
             record(f"rank dask {workers} worker{'s' if workers > 1 else ''}",
                    rank + ["-m", ",".join(METHODS), "--engine", "dask", "--workers", str(workers),
                            "--memory-limit", limit, "-o", str(out)], out)
-        single = concat_parts(folder, tmp / "all.parquet")
         out = tmp / "stream.json"
-        record("rank --stream (outrank)", [*exe, "rank", str(single), "-t", "y", "--quiet", "-m", "outrank",
+        record("rank --stream (outrank)", [*exe, "rank", str(folder), "-t", "y", "--quiet", "-m", "outrank",
                                            "--stream", "-o", str(out)], out)
         if in_memory:
             out = tmp / "memory.json"
@@ -307,11 +289,12 @@ def main(argv=None) -> int:
         st = by.get("rank --stream (outrank)")
         if d1 and d2 and d1["rc"] == 0 and d2["rc"] == 0:
             say(f"  rank: 2 workers / 1 worker wall time {d2['wall'] / d1['wall']:.2f}x; "
-                f"dask (2 workers, three methods) / --stream (outrank only) {d2['wall'] / st['wall']:.2f}x"
+                f"dask (2 workers, {len(METHODS)} methods) / --stream (outrank only) {d2['wall'] / st['wall']:.2f}x"
                 if st and st["rc"] == 0 else
                 f"  rank: 2 workers / 1 worker wall time {d2['wall'] / d1['wall']:.2f}x")
         say()
-        say(f"rerun: python -m benchmarks distributed{' --quick' if args.quick else ''}")
+        say(f"rerun: python -m benchmarks distributed{' --quick' if args.quick else ''}"
+            f"{' --categoricals strings' if args.categoricals == 'strings' else ''}")
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text("\n".join(lines) + "\n")
     print(f"wrote {args.output}")

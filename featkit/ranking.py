@@ -456,9 +456,11 @@ def should_stream(path, methods, *, threshold_bytes=1 << 30, force=False) -> boo
         return False
     if force:
         return True
+    from .io._parts import table_bytes
+
     try:
-        return Path(path).stat().st_size > threshold_bytes
-    except OSError:
+        return table_bytes(path) > threshold_bytes
+    except (OSError, InputError):
         return False  # the normal path reports the missing file
 
 
@@ -492,14 +494,14 @@ def rank_file_streaming(path, target=None, *, methods, drop=(), batch_size=16384
     """
     from .base import degenerate_reason, ranking_from_scores
     from .findings import align_findings, findings_from_mapping
-    from .io._read import existing_file
+    from .io._parts import existing_table
     from .io._types import ColumnInfo
     from .results import MethodResult, RankingResult
 
     started = _dt.datetime.now(_dt.timezone.utc)
     t_start = time.perf_counter()
     specs, notes = resolve_methods(methods, supervised=target is not None)
-    path = existing_file(path)  # names a broken link or a pipe, not just "no such file"
+    path = Path(existing_table(path))  # names a broken link or a pipe; a folder / glob of parts is kept
     cannot = [s.name for s in specs if not s.streaming]
     if cannot:
         raise InputError(f"Method{'s' if len(cannot) > 1 else ''} {', '.join(cannot)} cannot stream a file.")

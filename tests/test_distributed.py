@@ -143,49 +143,7 @@ def test_method_without_distributed_form_is_refused(client, frames):
         MutualInfoRanker().fit(ddf[FEATURES], ddf["y"])
 
 
-def _slow_partial(kernel, block):
-    import time
-
-    time.sleep(0.3)
-    return kernel.partial(block)
-
-
-def test_worker_killed_mid_run_is_retried(client, frames):
-    import functools
-    import threading
-
-    from featkit.distributed import reduce_partitions
-    from featkit.distributed._driver import frame_blocks
-
-    _, ddf = frames
-    expected = reduce_blocks(ColumnMoments(), [(X,)])
-    parts = frame_blocks(ddf[FEATURES].repartition(npartitions=12))
-    to_args = functools.partial(_values_args)
-    kill = threading.Timer(0.8, lambda: client.run(_exit_process, workers=[sorted(
-        client.scheduler_info()["workers"])[0]], wait=False))
-    kill.start()
-    state = reduce_partitions(_SlowMoments(), parts, to_args)
-    kill.join()
-    for got, want in zip(state, expected):
-        np.testing.assert_allclose(got, want, rtol=1e-10)
-
-
-def _values_args(part):
-    return (part.to_numpy(dtype=np.float64),)
-
-
-def _exit_process():
-    import os
-
-    os._exit(1)
-
-
-class _SlowMoments(ColumnMoments):
-    def partial(self, X, y=None):
-        import time
-
-        time.sleep(0.3)
-        return super().partial(X)
+# a worker killed mid-task: tests/test_distributed_kill.py
 
 
 def test_cli_dask_engine_and_dead_scheduler(client, frames, tmp_path):

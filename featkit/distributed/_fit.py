@@ -19,7 +19,7 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 # ``_scores_from_reduction`` is one name here (e.g. "mutual_info_binned").
 # PFA's reduction is exact too, but its k-means sees the features in name order here
 # (content fingerprints are not computed on a cluster), so its scores may differ from memory.
-DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank")
+DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank", "gradient_boosting")
 
 _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
 
@@ -104,6 +104,8 @@ def fit_ranker(est, X, y=None):
     est
     """
     name = type(est).__name__
+    if getattr(est, "_fit_dask", None) is not None:  # trains on the cluster itself (lightgbm.dask)
+        return est._fit_dask(X, y)
     if hasattr(est, "_fit_from_row_batches"):
         return _fit_row_batches(est, X, y)
     if not hasattr(est, "_reduction_kernel"):

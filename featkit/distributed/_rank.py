@@ -65,6 +65,8 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
             continue
         result.methods[name] = _method_result(name, est, time.perf_counter() - start)
         exact.append(name)
+        if getattr(est, "distributed_note_", None):
+            result.notes.append(f"{name}: {est.distributed_note_}.")
     result.n_rows = n_rows
     if sampled:
         score, rank, notes = _consensus(result.methods, result.aggregation,

@@ -10,7 +10,7 @@ from ..stats import DistinctCounter
 from ..stats._contingency import binned_codes
 from ..utils._sampling import RowSubsample
 from ._batches import _rebatch, column_names, iter_tables
-from ._read import existing_file
+from ._parts import existing_table
 
 __all__ = ["CodeBatches"]
 
@@ -98,7 +98,7 @@ class CodeBatches:
 
     def __init__(self, path, target, *, drop=(), batch_size=16384, subsample=None, random_state=None,
                  n_bins="auto", short_tail=0, progress=None):
-        self.path = existing_file(path)
+        self.path = existing_table(path)  # a file, or a folder / glob of parts read in name order
         names = column_names(self.path)
         if target is None:
             raise InputError("A target column is needed (--target).")

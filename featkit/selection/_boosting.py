@@ -223,6 +223,12 @@ class GradientBoostingRanker(BaseRanker):
                               seed=seed, n_jobs=self.n_jobs, n_cells=X.shape[0] * X.shape[1],
                               n_rows=X.shape[0], max_features=self.max_features)
 
+    def _fit_dask(self, X, y):
+        # a Dask collection trains on the cluster through lightgbm.dask
+        from ..distributed._boosting import fit_boosting
+
+        return fit_boosting(self, X, y)
+
     def _fit_scores(self, X, y):
         self.estimator_ = self._model(_seed(self.random_state), X).fit(X, y)
         gain = split_gain(self.estimator_, X.shape[1])
@@ -318,6 +324,7 @@ class BoostingPermutationRanker(GradientBoostingRanker):
     (143, True)
     """
 
+    _fit_dask = None  # permutation importance has no distributed form: refused on Dask
     _parameter_constraints = {
         **GradientBoostingRanker._parameter_constraints,
         "n_repeats": [Interval(Integral, 1, None, closed="left")],
