@@ -23,6 +23,10 @@ DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank")
 
 _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
 
+# rankers whose own ``fit`` reads a text column as category codes (NaN where missing);
+# every other ranker's reads it through featkit.io's numeric (target) encoding
+_CODES_INPUT = ("OutRank", "BinnedMutualInfoRanker")
+
 
 def _feature_names(X):
     if hasattr(X, "columns"):
@@ -104,6 +108,7 @@ def fit_ranker(est, X, y=None):
     est
     """
     name = type(est).__name__
+    X, y = _encoded(est, X, y)
     if hasattr(est, "_fit_from_row_batches"):
         return _fit_row_batches(est, X, y)
     if not hasattr(est, "_reduction_kernel"):
@@ -122,6 +127,24 @@ def fit_ranker(est, X, y=None):
     state = reduce_partitions(est._reduction_kernel(n_classes), _pairs(X, y), to_args)
     est._set_scores(est._scores_from_reduction(state))
     return est
+
+
+def _encoded(est, X, y):
+    """Text / categorical columns encoded on the cluster as ``est``'s in-memory ``fit`` encodes them."""
+    from ._encode import DaskEncoder, needs_encoding
+
+    if not hasattr(X, "columns") or not needs_encoding(X):
+        return X, y
+    if type(est).__name__ in _CODES_INPUT:
+        encoder = DaskEncoder(X, y)
+        return encoder.split(encoder.codes(missing="nan"))
+    task = getattr(est, "task", "auto")
+    seed = getattr(est, "random_state", 0)
+    encoder = DaskEncoder(X, y if est._requires_target else None,
+                          task=task if task in ("classification", "regression") else None,
+                          random_state=seed if isinstance(seed, (int, np.integer)) and seed >= 0 else 0)
+    X_enc, y_enc = encoder.split(encoder.numeric(impute=not est._allow_nan))
+    return X_enc, (y_enc if est._requires_target else y)
 
 
 def _set_feature_names(est, X):

@@ -15,7 +15,9 @@ call the same methods, so the answer depends on the data only.
 
 Exact kernels (:class:`ColumnMoments`, :class:`ScatterMoments`,
 :class:`ClassMoments`, :class:`CrossMoments`, :class:`ContingencyCounts`)
-give the whole-table result up to floating-point rounding for any split.
+give the whole-table result up to floating-point rounding for any split;
+:class:`DistinctValues` and :class:`KeyedSums` (the vocabularies and the
+per-category sums of a categorical encoding) are exact too.
 :class:`QuantileSketch` is exact while a column holds at most ``capacity``
 values and a uniform sample beyond that (its bound is in its docstring).
 """
@@ -31,6 +33,8 @@ __all__ = [
     "ColumnMoments",
     "ContingencyCounts",
     "CrossMoments",
+    "DistinctValues",
+    "KeyedSums",
     "QuantileSketch",
     "ScatterMoments",
     "reduce_blocks",
@@ -246,6 +250,94 @@ class ContingencyCounts:
 
     def combine(self, states):
         return sum(states[1:], states[0].copy())
+
+    def finalize(self, state):
+        return state
+
+
+class DistinctValues:
+    """The distinct values of each column, sorted, up to ``limit`` per column.
+
+    ``partial(columns)`` takes a list of 1-d arrays (one per column, missing
+    values already left out); ``finalize`` returns, per column, the sorted
+    array of its distinct values, or None for a column with more than
+    ``limit`` of them (its state stops growing there, so no state exceeds
+    ``limit`` values per column).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = DistinctValues(limit=3)
+    >>> a = k.partial([np.array(["b", "a"], dtype=object), np.array(["x", "y"], dtype=object)])
+    >>> b = k.partial([np.array(["a", "c"], dtype=object), np.array(["z", "w"], dtype=object)])
+    >>> [None if v is None else v.tolist() for v in k.finalize(k.combine([a, b]))]
+    [['a', 'b', 'c'], None]
+    """
+
+    def __init__(self, limit: int = 100_000):
+        self.limit = int(limit)
+
+    def _capped(self, values):
+        return None if values is None or values.shape[0] > self.limit else values
+
+    def partial(self, columns):
+        return [self._capped(np.unique(np.asarray(col))) for col in columns]
+
+    def combine(self, states):
+        states = list(states)
+        out = []
+        for j in range(len(states[0])):
+            parts = [s[j] for s in states]
+            out.append(None if any(p is None for p in parts) else self._capped(np.unique(np.concatenate(parts))))
+        return out
+
+    def finalize(self, state):
+        return state
+
+
+class KeyedSums:
+    """Per column, the count of rows and the sums of ``m`` weights for every key ``0..n_keys[j]-1``.
+
+    ``partial(keys, weights=None)`` with ``keys`` (n, c) int64 (-1: the row
+    does not count for that column) and ``weights`` (n, m) float64 or None;
+    ``finalize`` returns a list of ``(counts (n_keys[j],), sums (n_keys[j], m))``
+    (``sums`` is None without weights). Counts and sums add, so any split is
+    exact up to the rounding of the sums. A target encoding's per (fold,
+    category) statistics are this with ``key = fold * k + code``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = KeyedSums([2])
+    >>> keys, w = np.array([[0], [1], [1], [-1]]), np.array([[1.0], [2.0], [3.0], [9.0]])
+    >>> counts, sums = k.finalize(k.combine([k.partial(keys[:2], w[:2]), k.partial(keys[2:], w[2:])]))[0]
+    >>> counts.tolist(), sums[:, 0].tolist()
+    ([1, 2], [1.0, 5.0])
+    """
+
+    def __init__(self, n_keys):
+        self.n_keys = [int(k) for k in n_keys]
+
+    def partial(self, keys, weights=None):
+        keys = np.asarray(keys, dtype=np.int64)
+        out = []
+        for j, k in enumerate(self.n_keys):
+            valid = keys[:, j] >= 0
+            key = keys[valid, j]
+            counts = np.bincount(key, minlength=k).astype(np.int64)
+            sums = None
+            if weights is not None:
+                w = np.asarray(weights, dtype=np.float64)[valid]
+                sums = np.stack([np.bincount(key, weights=w[:, t], minlength=k) for t in range(w.shape[1])],
+                                axis=1)
+            out.append((counts, sums))
+        return out
+
+    def combine(self, states):
+        states = list(states)
+        return [(sum(s[j][0] for s in states),
+                 None if states[0][j][1] is None else sum(s[j][1] for s in states))
+                for j in range(len(self.n_keys))]
 
     def finalize(self, state):
         return state

@@ -1,0 +1,139 @@
+"""Text and categorical columns on Dask: encoded on the cluster exactly as featkit.io encodes them in memory."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from featkit.stats._reduction import DistinctValues, KeyedSums, reduce_blocks
+
+
+def _table(n=3000, seed=1):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 3, n)
+    return pd.DataFrame({
+        "a": rng.normal(size=n) + y,
+        "b": rng.normal(size=n),
+        "c": np.where(rng.random(n) < 0.6, np.array(["p", "q", "r"])[y], rng.choice(["p", "q", "r", "s"], n)),
+        "d": pd.Series(rng.choice(["u", "v", None], n), dtype=object),
+        "e": rng.choice([f"k{i}" for i in range(40)], n),  # 5 folds x 40 codes: keys past int8
+        "y": y,
+        "r": rng.normal(size=n) + (np.asarray(rng.choice([f"k{i}" for i in range(40)], n) == "k3") * 2.0),
+    })
+
+
+def test_distinct_and_keyed_sums_any_split_equal_whole():
+    rng = np.random.default_rng(0)
+    words = rng.choice(np.array(["x", "yy", "z", "w"], dtype=object), 500)
+    keys = rng.integers(-1, 6, (500, 2))
+    weights = rng.normal(size=(500, 3))
+    distinct, keyed = DistinctValues(), KeyedSums([6, 6])
+    whole_d = reduce_blocks(distinct, [([words],)])
+    whole_k = reduce_blocks(keyed, [(keys, weights)])
+    for cuts in ([0, 1, 500], [0, 200, 201, 500], list(range(0, 501, 100))):
+        spans = list(zip(cuts[:-1], cuts[1:]))
+        assert reduce_blocks(distinct, [([words[a:b]],) for a, b in spans])[0].tolist() == ["w", "x", "yy", "z"]
+        got = reduce_blocks(keyed, [(keys[a:b], weights[a:b]) for a, b in spans])
+        for (c1, s1), (c2, s2) in zip(got, whole_k):
+            np.testing.assert_array_equal(c1, c2)
+            np.testing.assert_allclose(s1, s2, rtol=1e-12, atol=1e-12)
+    assert whole_d[0].tolist() == ["w", "x", "yy", "z"]
+    assert DistinctValues(limit=3).finalize(DistinctValues(limit=3).partial([words]))[0] is None
+
+
+distributed = pytest.importorskip("distributed")
+dd = pytest.importorskip("dask.dataframe")
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def frames():
+    df = _table()
+    return df, dd.from_pandas(df, npartitions=5)
+
+
+FEATURES = list("abcde")
+
+
+@pytest.mark.parametrize("target,impute", [("y", False), ("y", True), ("r", True), (None, False)])
+def test_numeric_encoding_equals_encode_numeric(client, frames, target, impute):
+    from featkit.distributed._encode import DaskEncoder
+    from featkit.io import encode_numeric
+
+    df, ddf = frames
+    binary = df["y"].where(df["y"] < 2, 1) if target == "y" and impute else None
+    y_mem = None if target is None else (binary if binary is not None else df[target])
+    y_dask = None if target is None else (ddf["y"].where(ddf["y"] < 2, 1) if binary is not None else ddf[target])
+    want = encode_numeric(df[FEATURES], None, y_mem, None, impute=impute, random_state=3)
+    enc = DaskEncoder(ddf[FEATURES], y_dask, random_state=3)
+    got = enc.split(enc.numeric(impute=impute))[0].compute().to_numpy()
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-14)
+
+
+def test_codes_equal_encode_discrete_values(client, frames):
+    from featkit.distributed._encode import DaskEncoder
+    from featkit.io._encode import encode_discrete_values
+
+    df, ddf = frames
+    got = DaskEncoder(ddf[FEATURES]).codes().compute().to_numpy()
+    np.testing.assert_array_equal(got, encode_discrete_values(df[FEATURES]))
+
+
+def test_rank_features_with_text_columns_runs_on_every_row(client, frames):
+    from featkit.ranking import rank_features
+
+    df, ddf = frames
+    methods = ["f_test", "variance", "outrank"]
+    table = df.drop(columns="r")
+    mem = rank_features(table, "y", methods=methods)
+    dist = rank_features(ddf.drop(columns="r"), "y", methods=methods, sample=500)
+    for name in methods:
+        np.testing.assert_allclose(dist.methods[name].scores, mem.methods[name].scores, rtol=1e-6)
+        np.testing.assert_array_equal(dist.methods[name].ranking, mem.methods[name].ranking)
+    assert dist.top(5) == mem.top(5)
+    assert not any("sample" in note for note in dist.notes), dist.notes
+    assert any("f_test, variance, outrank computed on all 3000 rows" in note for note in dist.notes)
+
+
+@pytest.mark.parametrize("make", ["FTestRanker", "VarianceRanker", "OutRank"])
+def test_fit_on_dask_frame_with_text_equals_in_memory(client, frames, make):
+    import featkit.selection as sel
+
+    df, ddf = frames
+    est = getattr(sel, make)()
+    mem = type(est)(**est.get_params()).fit(df[FEATURES], df["y"])
+    dist = est.fit(ddf[FEATURES], ddf["y"])
+    np.testing.assert_allclose(dist.scores_, mem.scores_, rtol=1e-6)
+    np.testing.assert_array_equal(dist.ranking_, mem.ranking_)
+
+
+def test_too_many_categories_is_one_line_and_stays_on_the_sample(client, frames, monkeypatch):
+    import featkit.distributed._encode as enc
+    from featkit.exceptions import InputError
+    from featkit.ranking import rank_features
+    from featkit.selection import FTestRanker
+
+    _, ddf = frames
+    monkeypatch.setattr(enc, "VOCABULARY_LIMIT", 10)
+    with pytest.raises(InputError, match="e have more than 10 categories"):
+        FTestRanker().fit(ddf[FEATURES], ddf["y"])
+    result = rank_features(ddf.drop(columns="r"), "y", methods=["f_test"], sample=500)
+    assert any("f_test stays on the sample" in note and "more than 10 categories" in note for note in result.notes)
+
+
+def test_read_dask_reads_gzip_csv_parts(tmp_path, frames):
+    from featkit.distributed import read_dask
+
+    df, _ = frames
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    for i, lo in enumerate(range(0, 3000, 1000)):
+        df.iloc[lo:lo + 1000].to_csv(folder / f"p{i}.csv.gz", index=False)
+    got = read_dask(folder).compute()
+    assert got.shape == df.shape and got["y"].tolist() == df["y"].tolist()
+    assert read_dask(str(folder / "p*.csv.gz")).npartitions == 3
