@@ -19,7 +19,8 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 # ``_scores_from_reduction`` is one name here (e.g. "mutual_info_binned").
 # PFA's reduction is exact too, but its k-means sees the features in name order here
 # (content fingerprints are not computed on a cluster), so its scores may differ from memory.
-DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank")
+DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank",
+                       "mutual_info_binned")
 
 _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
 
@@ -111,6 +112,11 @@ def fit_ranker(est, X, y=None):
     X, y = _encoded(est, X, y)
     if hasattr(est, "_fit_from_row_batches"):
         return _fit_row_batches(est, X, y)
+    driver = _multi_pass_driver(name)
+    if driver is not None:
+        _set_feature_names(est, X)
+        est._set_scores(driver(est, X, y))
+        return est
     if not hasattr(est, "_reduction_kernel"):
         raise InputError(f"{name} has no distributed form; fit it on an in-memory sample "
                          "(featkit.distributed.row_sample) or rank with rank_features(ddf, ...), which samples.")
@@ -127,6 +133,15 @@ def fit_ranker(est, X, y=None):
     state = reduce_partitions(est._reduction_kernel(n_classes), _pairs(X, y), to_args)
     est._set_scores(est._scores_from_reduction(state))
     return est
+
+
+def _multi_pass_driver(name):
+    """The driver of a ranker whose statistics take more than one pass over the rows (None: one kernel)."""
+    if name == "BinnedMutualInfoRanker":
+        from ._binned import fit_binned_mutual_info
+
+        return fit_binned_mutual_info
+    return None
 
 
 def _encoded(est, X, y):
