@@ -20,7 +20,9 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 # PFA's reduction is exact too, but its k-means sees the features in name order here
 # (content fingerprints are not computed on a cluster), so its scores may differ from memory.
 DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank",
-                       "mutual_info_binned")
+                       "mutual_info_binned",
+                       "inffs_s",
+                       "ecfs")
 
 _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
 
@@ -141,6 +143,10 @@ def _multi_pass_driver(name):
         from ._binned import fit_binned_mutual_info
 
         return fit_binned_mutual_info
+    if name in ("InfFS", "ECFS"):
+        from ._graph import fit_graph_ranker
+
+        return fit_graph_ranker
     return None
 
 

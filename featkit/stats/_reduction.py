@@ -30,12 +30,15 @@ from ._moments import blocked_moments, merge_moments
 
 __all__ = [
     "ClassMoments",
+    "ClassRange",
     "ColumnMoments",
     "ContingencyCounts",
     "CrossMoments",
     "DistinctValues",
     "KeyedSums",
+    "MuteinfCounts",
     "QuantileSketch",
+    "Stacked",
     "ScatterMoments",
     "reduce_blocks",
 ]
@@ -341,6 +344,87 @@ class KeyedSums:
 
     def finalize(self, state):
         return state
+
+
+class ClassRange:
+    """Per class code ``0..n_classes-1`` (or, with one class, over all rows): column minima and maxima.
+
+    ``finalize`` returns ``(mins (k, d), maxs (k, d))``; a class without rows
+    has ``+inf`` / ``-inf``. Exact for any split.
+    """
+
+    def __init__(self, n_classes: int = 1):
+        self.n_classes = int(n_classes)
+
+    def partial(self, X, y=None):
+        X = np.asarray(X, dtype=np.float64)
+        k, d = self.n_classes, X.shape[1]
+        mins, maxs = np.full((k, d), np.inf), np.full((k, d), -np.inf)
+        codes = np.zeros(X.shape[0], dtype=np.int64) if k == 1 else np.asarray(y, dtype=np.int64).reshape(-1)
+        for c in range(k):
+            rows = X[codes == c]
+            if rows.shape[0]:
+                mins[c], maxs[c] = rows.min(axis=0), rows.max(axis=0)
+        return mins, maxs
+
+    def combine(self, states):
+        states = list(states)
+        return (np.minimum.reduce([s[0] for s in states]), np.maximum.reduce([s[1] for s in states]))
+
+    def finalize(self, state):
+        return state
+
+
+class MuteinfCounts:
+    """The histogram counts of the reference's ``muteinf`` at fixed edges (the whole table's range).
+
+    ``partial(X, y_rows)`` with ``y_rows`` the target's rows of the joint table;
+    ``finalize`` returns ``(a_counts (d, nbins), joint (rows, d, nbins))``, for
+    :func:`featkit.stats._information.muteinf_from_counts`. Counts add.
+    """
+
+    def __init__(self, rows: int, nbins: int, mn, mx):
+        self.rows, self.nbins = int(rows), int(nbins)
+        self.mn, self.mx = np.asarray(mn, dtype=np.float64), np.asarray(mx, dtype=np.float64)
+
+    def partial(self, X, y):
+        from ._information import muteinf_counts
+
+        return muteinf_counts(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64).reshape(-1),
+                              self.rows, self.nbins, self.mn, self.mx)
+
+    def combine(self, states):
+        states = list(states)
+        return sum(s[0] for s in states[1:]) + states[0][0], sum(s[1] for s in states[1:]) + states[0][1]
+
+    def finalize(self, state):
+        return state
+
+
+class Stacked:
+    """Several kernels over the same blocks in one pass: ``partial(*args)`` gives each kernel the same arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = Stacked([ColumnMoments(), ClassRange()])
+    >>> (count, mean, m2), (mins, maxs) = reduce_blocks(k, [(np.array([[1.0], [3.0]]),), (np.array([[5.0]]),)])
+    >>> mean.tolist(), mins.tolist(), maxs.tolist()
+    ([3.0], [[1.0]], [[5.0]])
+    """
+
+    def __init__(self, kernels):
+        self.kernels = list(kernels)
+
+    def partial(self, *args):
+        return tuple(k.partial(*args) for k in self.kernels)
+
+    def combine(self, states):
+        states = list(states)
+        return tuple(k.combine([s[i] for s in states]) for i, k in enumerate(self.kernels))
+
+    def finalize(self, state):
+        return tuple(k.finalize(s) for k, s in zip(self.kernels, state))
 
 
 class QuantileSketch:

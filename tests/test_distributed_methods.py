@@ -1,4 +1,4 @@
-"""Text and categorical columns on Dask: encoded on the cluster exactly as featkit.io encodes them in memory."""
+"""Dask fits beyond one kernel: text columns encoded on the cluster, binned MI, InfFS_S / ECFS -- equal to in-memory."""
 
 import numpy as np
 import pandas as pd
@@ -174,3 +174,46 @@ def test_rank_features_binned_mi_with_text_on_every_row(client, frames):
     np.testing.assert_allclose(dist.methods["mutual_info_binned"].scores, mem.methods["mutual_info_binned"].scores,
                                rtol=1e-9)
     assert any("mutual_info_binned computed on all 3000 rows" in note for note in dist.notes)
+
+
+def _graph_table():
+    rng = np.random.default_rng(4)
+    n = 2000
+    df = pd.DataFrame(rng.normal(size=(n, 6)) * [1, 2, 3, 1, 1, 5], columns=list("abcdef"))
+    df["y"], df["y3"] = rng.integers(0, 2, n), rng.integers(0, 3, n)
+    df["a"] += df["y"]
+    df["b"] += 0.5 * df["y3"]
+    df["r"] = df["c"] * 0.3 + rng.normal(size=n)
+    df["g"] = df["y3"] * 2.0  # a perfect predictor of y3: +inf
+    return df
+
+
+@pytest.mark.parametrize("make,params,target", [
+    ("InfFS", dict(supervised=True), "y"), ("InfFS", dict(supervised=True), "y3"),
+    ("InfFS", dict(supervised=True, variant="2016"), "y"), ("InfFS", dict(supervised=True, standardize=True), "r"),
+    ("ECFS", {}, "y"), ("ECFS", dict(standardize=True), "y3"), ("ECFS", {}, "r")])
+def test_supervised_graph_rankers_on_dask_equal_in_memory(client, make, params, target):
+    import featkit.selection as sel
+
+    df = _graph_table()
+    features = list("abcdefg")
+    ddf = dd.from_pandas(df, npartitions=3)
+    mem = getattr(sel, make)(**params).fit(df[features], df[target])
+    dist = getattr(sel, make)(**params).fit(ddf[features], ddf[target])
+    np.testing.assert_allclose(dist.scores_, mem.scores_, rtol=1e-6)
+    np.testing.assert_allclose(dist.reference_scores_, mem.reference_scores_, rtol=1e-6)
+    np.testing.assert_array_equal(dist.ranking_, mem.ranking_)
+    assert np.isinf(dist.scores_[6]) == (target == "y3")
+
+
+def test_unsupervised_inffs_on_dask_is_refused_and_sampled(client, frames):
+    from featkit.exceptions import InputError
+    from featkit.ranking import rank_features
+    from featkit.selection import InfFS
+
+    df, ddf = frames
+    with pytest.raises(InputError, match="supervised=False. has no distributed form"):
+        InfFS().fit(ddf[["a", "b"]])
+    result = rank_features(ddf.drop(columns="r"), "y", methods=["inffs_s", "ecfs", "inffs"], sample=500)
+    assert any("inffs_s, ecfs computed on all 3000 rows" in note for note in result.notes), result.notes
+    assert any("inffs fitted on a seeded sample of 500 of 3000 rows" in note for note in result.notes)
