@@ -206,14 +206,64 @@ def test_supervised_graph_rankers_on_dask_equal_in_memory(client, make, params, 
     assert np.isinf(dist.scores_[6]) == (target == "y3")
 
 
-def test_unsupervised_inffs_on_dask_is_refused_and_sampled(client, frames):
-    from featkit.exceptions import InputError
+def test_rank_features_graph_methods_on_every_row(client, frames):
     from featkit.ranking import rank_features
-    from featkit.selection import InfFS
 
     df, ddf = frames
-    with pytest.raises(InputError, match="supervised=False. has no distributed form"):
-        InfFS().fit(ddf[["a", "b"]])
-    result = rank_features(ddf.drop(columns="r"), "y", methods=["inffs_s", "ecfs", "inffs"], sample=500)
-    assert any("inffs_s, ecfs computed on all 3000 rows" in note for note in result.notes), result.notes
-    assert any("inffs fitted on a seeded sample of 500 of 3000 rows" in note for note in result.notes)
+    methods = ["inffs_s", "ecfs", "inffs"]
+    mem = rank_features(df.drop(columns="r"), "y", methods=methods)
+    dist = rank_features(ddf.drop(columns="r"), "y", methods=methods, sample=500)
+    for name in methods:
+        # InfFS_U ranks the rows: a 3-class target encoding's cells, summed in another order on the
+        # cluster, differ in the last bits and two nearly equal cells can swap ranks (2e-6 here)
+        np.testing.assert_allclose(dist.methods[name].scores, mem.methods[name].scores,
+                                   rtol=1e-5 if name == "inffs" else 1e-6)
+    np.testing.assert_array_equal(dist.methods["inffs"].ranking, mem.methods["inffs"].ranking)
+    assert any("inffs_s, ecfs, inffs computed on all 3000 rows" in note for note in dist.notes), dist.notes
+    assert not any("sample" in note for note in dist.notes)
+
+
+def _unsupervised_table(n=3000, seed=5):
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(n, 4))
+    X = np.column_stack([base, base[:, :3] @ rng.normal(size=(3, 4)) + 0.5 * rng.normal(size=(n, 4)),
+                         rng.integers(0, 5, n), rng.exponential(size=(n, 3)) * [1, 4, 9],
+                         np.round(rng.normal(size=n), 1), np.full(n, 2.0)])
+    return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_unsupervised_inffs_exact_ranks_equal_in_memory(client, standardize):
+    from featkit.selection import InfFS
+
+    df = _unsupervised_table()
+    mem = InfFS(standardize=standardize).fit(df)
+    dist = InfFS(standardize=standardize).fit(dd.from_pandas(df, npartitions=4))
+    np.testing.assert_allclose(dist.scores_, mem.scores_, rtol=1e-6)
+    np.testing.assert_array_equal(dist.ranking_, mem.ranking_)
+    assert "exact Dask ranks" in dist.solver_
+
+
+def test_unsupervised_inffs_rank_sketch_within_its_bound(client, monkeypatch):
+    """Past the sketch's capacity: every |Spearman| within the documented bound, the same top-10."""
+    import featkit.distributed._graph as graph
+    from featkit.selection import InfFS
+    from featkit.stats import spearman_correlation
+
+    df = _unsupervised_table()
+    ddf = dd.from_pandas(df, npartitions=4)
+    R, exact, _, eps = graph.sketched_spearman(graph.frame_blocks(ddf), capacity=1000)
+    assert not exact and eps == pytest.approx(np.sqrt(np.log(2e3) / 2000))
+    true = np.abs(spearman_correlation(df.to_numpy()))
+    np.fill_diagonal(true, np.where(df.std().to_numpy() > 0, 1.0, 0.0))
+    ranks = df.rank().to_numpy() / len(df)
+    s = ranks.std(axis=0)
+    varies = s > 0
+    bound = np.array([[graph.spearman_error_bound(a, b, eps) for b in s] for a in s])
+    err = np.abs(R - true)
+    assert np.all(err[np.ix_(varies, varies)] <= bound[np.ix_(varies, varies)])
+    assert err.max() < 0.02  # the bound is a worst case; the sketch does far better
+    monkeypatch.setattr(graph, "SPEARMAN_SKETCH_CAPACITY", 1000)
+    dist, mem = InfFS().fit(ddf), InfFS().fit(df)
+    assert "rank sketch" in dist.solver_
+    assert set(np.argsort(-dist.scores_)[:10]) == set(np.argsort(-mem.scores_)[:10])

@@ -21,6 +21,7 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 # (content fingerprints are not computed on a cluster), so its scores may differ from memory.
 DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank",
                        "mutual_info_binned",
+                       "inffs",
                        "inffs_s",
                        "ecfs")
 

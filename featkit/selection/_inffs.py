@@ -503,13 +503,14 @@ class InfFS(DeviceInputMixin, BaseRanker):
             perfect = perfect_predictor_columns(X, y, task)
         return self._graph_scores(Xd, _SigmaTerm(Xd, xp), relevance, perfect, xp)
 
-    def _graph_scores(self, Xd, sig, relevance, perfect, xp):
+    def _graph_scores(self, Xd, sig, relevance, perfect, xp, correlation=None):
         """The weights from the statistics: ``relevance`` is ``(mi, fi)`` (2020) or ``(f,)``
-        (2016) when supervised; ``Xd`` (the rows) is read by the unsupervised graph only.
+        (2016) when supervised; ``Xd`` (the rows) is read by the unsupervised graph only,
+        unless ``correlation`` (an operator ``|R| @ v`` with a ``mode``) is given.
         The Dask driver (:mod:`featkit.distributed._graph`) calls this with reduced statistics."""
         alpha = self._resolve_alpha()
         self.alpha_ = alpha
-        d = relevance[0].shape[0] if Xd is None else Xd.shape[1]
+        d = Xd.shape[1] if Xd is not None else (relevance[0].shape[0] if relevance else correlation.d)
         device = None if Xd is None else Xd.device
         ones = xp.ones((d,), dtype=xp.float64, device=device)
 
@@ -539,8 +540,10 @@ class InfFS(DeviceInputMixin, BaseRanker):
                 symmetric = True
             corr_mode = None
         else:
-            Z, constant = unit_columns(average_ranks(Xd, xp=xp), xp=xp)
-            R = _AbsCorrelation(Z, constant, xp, self.memory_budget)
+            R = correlation
+            if R is None:
+                Z, constant = unit_columns(average_ranks(Xd, xp=xp), xp=xp)
+                R = _AbsCorrelation(Z, constant, xp, self.memory_budget)
             corr_mode = R.mode
             w_sig, w_corr = (alpha, 1 - alpha) if self.variant == "2020" else (1 - alpha, alpha)
 
