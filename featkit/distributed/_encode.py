@@ -52,9 +52,15 @@ def needs_encoding(ddf, columns=None) -> bool:
 
 
 def _text(series):
-    """The present values of a column as the in-memory encoder reads them: ``str(v)``."""
-    present = series[series.notna()]
-    return np.asarray(present.astype(object).map(str).to_numpy(), dtype=object)
+    """The distinct present values of a column as the in-memory encoder reads them: ``str(v)``.
+
+    Distinct values first, text after: a partition's rows are never turned into
+    Python strings one by one (a worker's memory holds the partition, not a copy of it).
+    """
+    import pandas as pd
+
+    uniques = pd.unique(series.dropna())
+    return np.asarray(pd.Series(uniques, dtype=object).map(str).to_numpy(), dtype=object)
 
 
 def _distinct_args(names, part):
@@ -62,11 +68,12 @@ def _distinct_args(names, part):
 
 
 def _codes(series, vocabulary):
-    """Codes into ``vocabulary`` (a pandas Index), -1 where missing."""
-    codes = np.full(len(series), -1, dtype=np.int64)
-    present = series.notna().to_numpy()
-    codes[present] = vocabulary.get_indexer(series[present].astype(object).map(str))
-    return codes
+    """Codes into ``vocabulary`` (a pandas Index), -1 where missing (one lookup per distinct value)."""
+    import pandas as pd
+
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    lookup = vocabulary.get_indexer(pd.Series(np.asarray(uniques, dtype=object), dtype=object).map(str))
+    return np.where(codes >= 0, lookup[np.maximum(codes, 0)] if lookup.size else -1, -1).astype(np.int64)
 
 
 def _numeric(series, kind):
