@@ -191,6 +191,7 @@ class DaskEncoder:
         self.random_state = 0 if random_state is None else int(random_state)
         self._vocabularies = None
         self._folds = None
+        self._sums = None  # the (fold, category) counts and sums, shared by both numeric encodings
 
     # ------------------------------------------------------------ the passes
     def vocabularies(self):
@@ -262,9 +263,11 @@ class DaskEncoder:
             folds, n_targets, n_folds = None, 0, 1
             n_rows = int(partition_lengths(self.joint).sum())
             pieces = [dask.delayed(_zero_folds, pure=True)(p) for p in self.joint.to_delayed()]
-        kernel = KeyedSums([n_folds * vocab[n].size for n in names])
-        state = reduce_partitions(kernel, pieces, functools.partial(_keyed_args, names, [vocab[n] for n in names],
-                                                                    n_folds, n_targets))
+        if self._sums is None:
+            kernel = KeyedSums([n_folds * vocab[n].size for n in names])
+            self._sums = reduce_partitions(kernel, pieces, functools.partial(
+                _keyed_args, names, [vocab[n] for n in names], n_folds, n_targets))
+        state = self._sums
         values, fill = {}, {}
         for name, (counts, sums) in zip(names, state):
             k = vocab[name].size
@@ -286,11 +289,13 @@ class DaskEncoder:
                 fill[name] = _weighted_median(table, counts)
         return self._map({"mode": "numeric", "values": values, "fill": fill}, folds=folds)
 
-    def _numbers_missing(self):
+    @functools.cached_property
+    def _missing_numbers(self):
         numbers = [n for n in self.features if n not in self.categorical]
-        if not numbers:
-            return False
-        return bool(compute(self.joint[numbers].isna().any().any()))
+        return bool(numbers) and bool(compute(self.joint[numbers].isna().any().any()))
+
+    def _numbers_missing(self):
+        return self._missing_numbers
 
     def _map(self, plan, folds):
         """A Dask DataFrame of the encoded partitions (float64 features, the target passed through)."""
