@@ -267,3 +267,16 @@ def test_unsupervised_inffs_rank_sketch_within_its_bound(client, monkeypatch):
     dist, mem = InfFS().fit(ddf), InfFS().fit(df)
     assert "rank sketch" in dist.solver_
     assert set(np.argsort(-dist.scores_)[:10]) == set(np.argsort(-mem.scores_)[:10])
+
+
+def test_batch_results_go_to_the_client_not_through_one_worker(client, frames):
+    """OutRank's per-batch results of a big table outgrow a worker: no task may gather them all."""
+    from featkit.selection import OutRank
+
+    df, ddf = frames
+    with distributed.get_task_stream(client) as stream:
+        dist = OutRank(batch_size=700).fit(ddf[["a", "b", "c"]], ddf["y"])
+    mem = OutRank(batch_size=700).fit(df[["a", "b", "c"]], df["y"])
+    np.testing.assert_allclose(dist.scores_, mem.scores_, rtol=1e-12)
+    names = {str(t["key"]) for t in stream.data}
+    assert names and not any("list-" in k for k in names), sorted(names)[:5]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._driver import aligned_blocks, compute, import_dask
+from ._driver import aligned_blocks, compute, compute_all, import_dask
 
 __all__ = ["map_row_batches", "partition_lengths"]
 
@@ -81,4 +81,4 @@ def map_row_batches(X, y, bounds, func, args=(), positions=None):
     for lo, hi in bounds:
         pieces = [(xs[p], ys[p], sel) for p, sel in _pieces(starts, positions, lo, hi)]
         tasks.append(dask.delayed(_gather_and_apply, pure=True)(func, args, pieces))
-    return compute(dask.delayed(list)(tasks))
+    return compute_all(tasks)

@@ -24,7 +24,7 @@ from ..stats._contingency import AUTO_BINS, quantile_codes
 from ..stats._reduction import DistinctValues, KeyedSums, mutual_info_from_counts
 from ..utils._task import check_target, infer_task
 from ._batches import partition_lengths
-from ._driver import aligned_blocks, compute, import_dask, reduce_partitions
+from ._driver import aligned_blocks, compute_all, import_dask, reduce_partitions
 from ._encode import VOCABULARY_LIMIT
 
 __all__ = ["fit_binned_mutual_info"]
@@ -47,7 +47,7 @@ def _probe(xs, lengths, positions):
         lo, hi = np.searchsorted(positions, [starts[p], starts[p + 1]])
         if hi > lo:
             pieces.append(dask.delayed(_take, pure=True)(x, positions[lo:hi] - starts[p]))
-    return np.concatenate(compute(dask.delayed(list)(pieces)), axis=0)
+    return np.concatenate(compute_all(pieces), axis=0)
 
 
 def _column_rule(probe, n_bins):
@@ -123,7 +123,7 @@ def fit_binned_mutual_info(est, X, y):
     lengths = partition_lengths(source)
     n = int(lengths.sum())
     y_all = np.concatenate([np.asarray(b.to_numpy() if hasattr(b, "to_numpy") else b).reshape(-1)
-                            for b in compute(dask.delayed(list)(ys))])
+                            for b in compute_all(ys)])
     if y_all.shape[0] != n:
         raise InputError("X and y have different numbers of rows; take both from one Dask DataFrame.")
     y_codes = _target_codes(est, y_all)

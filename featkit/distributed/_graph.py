@@ -31,7 +31,7 @@ from ..stats._reduction import (
 )
 from ..utils._task import check_target, infer_task
 from ._batches import partition_lengths
-from ._driver import aligned_blocks, compute, frame_blocks, import_dask, reduce_partitions
+from ._driver import aligned_blocks, compute_all, frame_blocks, import_dask, reduce_partitions
 
 __all__ = ["SPEARMAN_SKETCH_CAPACITY", "fit_graph_ranker", "sketched_spearman", "spearman_error_bound"]
 
@@ -122,7 +122,7 @@ def fit_graph_ranker(est, X, y):
     lengths = partition_lengths(source)
     n = int(lengths.sum())
     y_all = np.concatenate([np.asarray(b.to_numpy() if hasattr(b, "to_numpy") else b).reshape(-1)
-                            for b in compute(dask.delayed(list)(ys))])
+                            for b in compute_all(ys)])
     if y_all.shape[0] != n or n < 2:
         raise InputError("X and y must have the same number of rows (at least 2); take both from one Dask DataFrame.")
     task = est.task_ = infer_task(y_all, getattr(est, "task", "auto"))
