@@ -73,16 +73,26 @@ def compute_all(objs) -> list:
 
     Not ``compute(delayed(list)(objs))``: that list is a task, which gathers every
     result onto one worker first (OutRank's per-batch results of a 2.7 M-row table
-    were 0.97 GiB: more than a worker's limit, and Dask refused the task).
+    were 0.97 GiB: more than a worker's limit, and Dask refused the task). Each
+    result is fetched as soon as it is ready and its future let go, so the workers
+    do not hold the finished results until the last one is done.
     """
     objs = list(objs)
     try:
-        from distributed import default_client
+        from distributed import as_completed, default_client
 
         client = default_client()
     except (ImportError, ValueError):
         return list(import_dask().compute(*objs))
-    return client.gather(client.compute(objs, retries=3))
+    futures = client.compute(objs, retries=3)
+    position = {id(f): i for i, f in enumerate(futures)}
+    out = [None] * len(futures)
+    for future in as_completed(futures):
+        i = position[id(future)]
+        out[i] = future.result()
+        futures[i] = None  # the last reference: the worker may free the result
+        future.release()
+    return out
 
 
 def frame_blocks(ddf):
