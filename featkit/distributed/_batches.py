@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._driver import aligned_blocks, compute, import_dask
+from ._driver import aligned_blocks, compute, compute_all, import_dask
 
 __all__ = ["map_row_batches", "partition_lengths"]
 
@@ -81,27 +81,4 @@ def map_row_batches(X, y, bounds, func, args=(), positions=None):
     for lo, hi in bounds:
         pieces = [(xs[p], ys[p], sel) for p, sel in _pieces(starts, positions, lo, hi)]
         tasks.append(dask.delayed(_gather_and_apply, pure=True)(func, args, pieces))
-    return _gather_each(tasks)
-
-
-def _gather_each(tasks):
-    """The tasks' results in order, each fetched to the client as soon as it is done.
-
-    A task listing them all, or results left on the workers until the end, would
-    hold every batch's result on the workers at once (OutRank's per-batch distinct
-    values: ~8 bytes a cell), past a small worker's memory limit.
-    """
-    dask = import_dask()
-    try:
-        from distributed import as_completed, default_client
-
-        client = default_client()
-    except (ImportError, ValueError):
-        return list(dask.compute(*tasks))
-    futures = client.compute(tasks, retries=3)
-    where = {f.key: i for i, f in enumerate(futures)}
-    out = [None] * len(futures)
-    for future in as_completed(futures):
-        out[where[future.key]] = future.result()
-        future.release()  # the worker may drop it now
-    return out
+    return compute_all(tasks)

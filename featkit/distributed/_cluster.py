@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import glob
-import os
 
 from ..exceptions import InputError
 from ._driver import import_dask
@@ -47,28 +45,21 @@ def dask_client(scheduler=None, workers=2, *, timeout=5, memory_limit="auto"):
         yield client
 
 
-def _parts(path) -> list[str]:
-    path = os.fspath(path)
-    if os.path.isdir(path):
-        files = sorted(f for f in glob.glob(os.path.join(path, "*"))
-                       if f.lower().endswith((".parquet", ".pq", ".csv", ".tsv")))
-    else:
-        files = sorted(glob.glob(path)) if any(c in path for c in "*?[") else [path]
-    if not files or not all(os.path.isfile(f) for f in files):
-        raise InputError(f"No Parquet or CSV parts found at {path}.")
-    return files
-
-
 def read_dask(path):
     """A Dask DataFrame over a file, a glob or a folder of Parquet / CSV parts (one kind)."""
     import dask.dataframe as dd
 
-    files = _parts(path)
-    kinds = {os.path.splitext(f)[1].lower() for f in files}
-    if kinds <= {".parquet", ".pq"}:
+    from ..io._parts import existing_table, expand_paths
+
+    # one listing of parts for every engine: featkit.io decides what a folder or glob holds
+    files = [str(f) for f in expand_paths(existing_table(path))]
+    name = files[0].lower()
+    if name.endswith((".parquet", ".pq")):
         return dd.read_parquet(files)
-    if kinds <= {".csv"}:
-        return dd.read_csv(files)
-    if kinds <= {".tsv"}:
-        return dd.read_csv(files, sep="\t")
-    raise InputError(f"Mixed kinds of parts at {path}: {', '.join(sorted(kinds))}; use one.")
+    # a gzip part cannot be split into blocks: one partition per file
+    gz = {"compression": "gzip", "blocksize": None} if name.endswith(".gz") else {}
+    if name.endswith((".csv", ".csv.gz")):
+        return dd.read_csv(files, **gz)
+    if name.endswith((".tsv", ".tsv.gz")):
+        return dd.read_csv(files, sep="\t", **gz)
+    raise InputError(f"The Dask engine reads Parquet or CSV / TSV parts, not {files[0]!r}.")

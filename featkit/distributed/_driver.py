@@ -6,7 +6,7 @@ import numpy as np
 
 from ..exceptions import InputError
 
-__all__ = ["import_dask", "reduce_partitions", "row_sample", "frame_blocks"]
+__all__ = ["import_dask", "reduce_partitions", "row_sample", "frame_blocks", "compute_all"]
 
 # states are combined in groups of this many, so no task holds more than a few states
 SPLIT_EVERY = 8
@@ -66,6 +66,33 @@ def compute(obj):
     except (ImportError, ValueError):
         return obj.compute()
     return client.compute(obj, retries=3).result()
+
+
+def compute_all(objs) -> list:
+    """Compute many delayed objects and bring each result to the client as it is.
+
+    Not ``compute(delayed(list)(objs))``: that list is a task, which gathers every
+    result onto one worker first (OutRank's per-batch results of a 2.7 M-row table
+    were 0.97 GiB: more than a worker's limit, and Dask refused the task). Each
+    result is fetched as soon as it is ready and its future let go, so the workers
+    do not hold the finished results until the last one is done.
+    """
+    objs = list(objs)
+    try:
+        from distributed import as_completed, default_client
+
+        client = default_client()
+    except (ImportError, ValueError):
+        return list(import_dask().compute(*objs))
+    futures = client.compute(objs, retries=3)
+    position = {id(f): i for i, f in enumerate(futures)}
+    out = [None] * len(futures)
+    for future in as_completed(futures):
+        i = position[id(future)]
+        out[i] = future.result()
+        futures[i] = None  # the last reference: the worker may free the result
+        future.release()
+    return out
 
 
 def frame_blocks(ddf):
@@ -147,5 +174,5 @@ def row_sample(ddf, n_rows: int, random_state=0):
         lo, hi = np.searchsorted(chosen, [starts[i], starts[i + 1]])
         if hi > lo:
             pieces.append(dask.delayed(_take_rows, pure=True)(part, chosen[lo:hi] - starts[i]))
-    frames = compute(dask.delayed(list)(pieces))
+    frames = compute_all(pieces)
     return pd.concat(frames, ignore_index=True), total

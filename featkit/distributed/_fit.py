@@ -19,9 +19,18 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
 # ``_scores_from_reduction`` is one name here (e.g. "mutual_info_binned").
 # PFA's reduction is exact too, but its k-means sees the features in name order here
 # (content fingerprints are not computed on a cluster), so its scores may differ from memory.
-DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank", "gradient_boosting")
+DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank",
+                       "mutual_info_binned",
+                       "inffs",
+                       "inffs_s",
+                       "ecfs",
+                       "gradient_boosting")
 
 _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to decide the task
+
+# rankers whose own ``fit`` reads a text column as category codes (NaN where missing);
+# every other ranker's reads it through featkit.io's numeric (target) encoding
+_CODES_INPUT = ("OutRank", "BinnedMutualInfoRanker")
 
 
 def _feature_names(X):
@@ -106,8 +115,14 @@ def fit_ranker(est, X, y=None):
     name = type(est).__name__
     if getattr(est, "_fit_dask", None) is not None:  # trains on the cluster itself (lightgbm.dask)
         return est._fit_dask(X, y)
+    X, y = _encoded(est, X, y)
     if hasattr(est, "_fit_from_row_batches"):
         return _fit_row_batches(est, X, y)
+    driver = _multi_pass_driver(name)
+    if driver is not None:
+        _set_feature_names(est, X)
+        est._set_scores(driver(est, X, y))
+        return est
     if not hasattr(est, "_reduction_kernel"):
         raise InputError(f"{name} has no distributed form; fit it on an in-memory sample "
                          "(featkit.distributed.row_sample) or rank with rank_features(ddf, ...), which samples.")
@@ -124,6 +139,37 @@ def fit_ranker(est, X, y=None):
     state = reduce_partitions(est._reduction_kernel(n_classes), _pairs(X, y), to_args)
     est._set_scores(est._scores_from_reduction(state))
     return est
+
+
+def _multi_pass_driver(name):
+    """The driver of a ranker whose statistics take more than one pass over the rows (None: one kernel)."""
+    if name == "BinnedMutualInfoRanker":
+        from ._binned import fit_binned_mutual_info
+
+        return fit_binned_mutual_info
+    if name in ("InfFS", "ECFS"):
+        from ._graph import fit_graph_ranker
+
+        return fit_graph_ranker
+    return None
+
+
+def _encoded(est, X, y):
+    """Text / categorical columns encoded on the cluster as ``est``'s in-memory ``fit`` encodes them."""
+    from ._encode import DaskEncoder, needs_encoding
+
+    if not hasattr(X, "columns") or not needs_encoding(X):
+        return X, y
+    if type(est).__name__ in _CODES_INPUT:
+        encoder = DaskEncoder(X, y)
+        return encoder.split(encoder.codes(missing="nan"))
+    task = getattr(est, "task", "auto")
+    seed = getattr(est, "random_state", 0)
+    encoder = DaskEncoder(X, y if est._requires_target else None,
+                          task=task if task in ("classification", "regression") else None,
+                          random_state=seed if isinstance(seed, (int, np.integer)) and seed >= 0 else 0)
+    X_enc, y_enc = encoder.split(encoder.numeric(impute=not est._allow_nan))
+    return X_enc, (y_enc if est._requires_target else y)
 
 
 def _set_feature_names(est, X):

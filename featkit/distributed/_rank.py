@@ -50,15 +50,17 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
     result = rank_features(frame, target, **kwargs)
     sampled = n_rows > frame.shape[0]
     exact, kept_sampled = [], []
+    encodings = _Encodings(ddf, target, result, seed)
     for name, method in list(result.methods.items()):
         if not sampled or name not in DISTRIBUTED_METHODS:
             kept_sampled.append(name)
             continue
-        est = _make_estimator(get_method(name), result.task, seed, kwargs.get("n_jobs"),
-                              (kwargs.get("params") or {}).get(name))
+        spec = get_method(name)
+        est = _make_estimator(spec, result.task, seed, kwargs.get("n_jobs"), (kwargs.get("params") or {}).get(name))
         start = time.perf_counter()
         try:
-            est.fit(ddf[result.features], ddf[target] if est._requires_target else None)
+            X, y = encodings.get(spec)
+            est.fit(X, y if est._requires_target else None)
         except InputError as exc:
             result.notes.append(f"{name} stays on the sample: {exc}")
             kept_sampled.append(name)
@@ -82,3 +84,35 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
         result.notes.append(f"Dask engine: the whole table ({n_rows} rows) fits in the sample; "
                             "every method ran on all rows.")
     return result
+
+
+class _Encodings:
+    """The table's features encoded on the cluster as ``featkit rank`` encodes them in memory,
+    one Dask frame per input kind, built when a method first asks for it."""
+
+    def __init__(self, ddf, target, result, seed):
+        self.ddf, self.target, self.result, self.seed = ddf, target, result, seed
+        self._encoder = None
+        self._frames = {}
+
+    def get(self, spec):
+        from ._encode import DaskEncoder, needs_encoding
+
+        X = self.ddf[self.result.features]
+        y = self.ddf[self.target] if self.target is not None else None
+        if not needs_encoding(X, self.result.columns):
+            return X, y
+        kind = "categorical" if spec.input == "categorical" else ("nan" if spec.allow_nan else "imputed")
+        if kind not in self._frames:
+            try:
+                if self._encoder is None:
+                    self._encoder = DaskEncoder(X, y, columns=self.result.columns, task=self.result.task,
+                                                random_state=self.seed)
+                enc = self._encoder
+                frame = enc.codes() if kind == "categorical" else enc.numeric(impute=kind == "imputed")
+                self._frames[kind] = enc.split(frame)
+            except InputError as exc:  # one failed pass is not run again for every method
+                self._frames[kind] = exc
+        if isinstance(self._frames[kind], InputError):
+            raise self._frames[kind]
+        return self._frames[kind]

@@ -94,9 +94,14 @@ class BinnedMutualInfoRanker(BaseRanker):
         -------
         self
         """
+        from ..utils._dask import is_dask_collection
         from ..utils._input import as_pandas_frame
         from ._outrank import _codes_for_text_columns
 
+        if is_dask_collection(X):  # the distributed branch: featkit.distributed._binned
+            from ..distributed import fit_ranker
+
+            return fit_ranker(self, X, y)
         y_arr = np.asarray(y) if y is not None else None
         if y_arr is not None and y_arr.dtype == object:
             y = y_arr.astype(str)  # a label of text and numbers mixed: its values are categories

@@ -126,15 +126,21 @@ class ECFS(DeviceInputMixin, BaseRanker):
         self.device = device
 
     def _fit_scores(self, X, y):
-        alpha = float(self.alpha)
-        Xd, xp, device = prepare_input(self, X)
-        n, d = Xd.shape
+        Xd, xp, _ = prepare_input(self, X)
         task = self.task_
         yd = target_like(Xd, y, xp)
         if task == "classification":
             warn_constant_columns(Xd, xp, type(self).__name__)
         n_classes = int(np.max(np.asarray(y))) + 1 if task == "classification" else None
         mi, fi = supervised_relevance(Xd, yd, task, n_classes, xp)
+        return self._centrality_scores(mi, fi, _SigmaTerm(Xd, xp), perfect_predictor_columns(X, y, task), xp,
+                                       Xd.device)
+
+    def _centrality_scores(self, mi, fi, sig, perfect, xp, device=None):
+        """The centralities from the statistics (the Dask driver, :mod:`featkit.distributed._graph`,
+        calls this with reduced ones)."""
+        alpha = float(self.alpha)
+        d = mi.shape[0]
         v = xp.abs(fi + mi) / 2
         v = xp.where(xp.isfinite(v), v, xp.zeros_like(v))
         self.relevance_ = to_numpy(v).astype(np.float64)
@@ -143,26 +149,25 @@ class ECFS(DeviceInputMixin, BaseRanker):
         m = float(vmin * vmin)
         span = float(vmax * vmax) - m
         span_ok = span > 0
-        sig = _SigmaTerm(Xd, xp)
 
         def matvec(u):
             k1 = (v * xp.sum(v * u) - m * xp.sum(u)) / span if span_ok else xp.zeros_like(u)
             return alpha * k1 + (1 - alpha) * (sig @ u)
 
-        ones = xp.ones((d,), dtype=xp.float64, device=Xd.device)
+        ones = xp.ones((d,), dtype=xp.float64, device=device)
         if float(xp.max(xp.abs(matvec(ones)))) == 0.0:
             self.eigenvalue_ = 0.0
             scores = np.full(d, 1.0 / np.sqrt(d))
         else:
-            lam, u = leading_eigenvector(matvec, d, xp=xp, dtype=xp.float64, device=Xd.device)
+            lam, u = leading_eigenvector(matvec, d, xp=xp, dtype=xp.float64, device=device)
             self.eigenvalue_ = float(lam)
             scores = np.abs(to_numpy(u).astype(np.float64))
         self.affinity_ = None
         if d <= _AFFINITY_REPORT_MAX:
             eye = np.eye(d)
             self.affinity_ = np.stack(
-                [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)], axis=1
+                [to_numpy(matvec(xp.asarray(eye[:, j], device=device))) for j in range(d)], axis=1
             )
         # the reference's centralities, kept because +inf below hides them for a perfect predictor
         self.reference_scores_ = scores
-        return np.where(perfect_predictor_columns(X, y, task), np.inf, scores)
+        return np.where(perfect, np.inf, scores)

@@ -71,8 +71,10 @@ class _SigmaTerm:
     in the reference).
     """
 
-    def __init__(self, X, xp):
-        s = xp.std(X, axis=0, correction=1) if X.shape[0] > 1 else xp.zeros(X.shape[1], dtype=X.dtype)
+    def __init__(self, X, xp, std=None):
+        if std is None:
+            std = xp.std(X, axis=0, correction=1) if X.shape[0] > 1 else xp.zeros(X.shape[1], dtype=X.dtype)
+        s = std
         s = xp.where(xp.isfinite(s), s, xp.zeros_like(s))
         t = s - xp.min(s)  # max(s_i,s_j) - m == max(t_i, t_j) exactly (rounding is monotone)
         self.span = float(xp.max(t))
@@ -484,13 +486,8 @@ class InfFS(DeviceInputMixin, BaseRanker):
 
     # ------------------------------------------------------------- fitting
     def _fit_scores(self, X, y):
-        alpha = self._resolve_alpha()
-        self.alpha_ = alpha
-        Xd, xp, device = prepare_input(self, X)
-        n, d = Xd.shape
-        sig = _SigmaTerm(Xd, xp)
-        ones = xp.ones((d,), dtype=xp.float64, device=Xd.device)
-
+        Xd, xp, _ = prepare_input(self, X)
+        relevance = perfect = None
         if self.supervised:
             task = self.task_
             yd = target_like(Xd, y, xp)
@@ -498,7 +495,28 @@ class InfFS(DeviceInputMixin, BaseRanker):
                 warn_constant_columns(Xd, xp, type(self).__name__)
             n_classes = int(np.max(np.asarray(y))) + 1 if task == "classification" else None
             if self.variant == "2020":
-                mi, fi = supervised_relevance(Xd, yd, task, n_classes, xp)
+                relevance = supervised_relevance(Xd, yd, task, n_classes, xp)
+            elif task == "regression":
+                relevance = (regression_fisher_ratio(Xd, yd, xp=xp),)
+            else:
+                relevance = (fisher_ratio(Xd, yd, n_classes, xp=xp),)
+            perfect = perfect_predictor_columns(X, y, task)
+        return self._graph_scores(Xd, _SigmaTerm(Xd, xp), relevance, perfect, xp)
+
+    def _graph_scores(self, Xd, sig, relevance, perfect, xp, correlation=None):
+        """The weights from the statistics: ``relevance`` is ``(mi, fi)`` (2020) or ``(f,)``
+        (2016) when supervised; ``Xd`` (the rows) is read by the unsupervised graph only,
+        unless ``correlation`` (an operator ``|R| @ v`` with a ``mode``) is given.
+        The Dask driver (:mod:`featkit.distributed._graph`) calls this with reduced statistics."""
+        alpha = self._resolve_alpha()
+        self.alpha_ = alpha
+        d = Xd.shape[1] if Xd is not None else (relevance[0].shape[0] if relevance else correlation.d)
+        device = None if Xd is None else Xd.device
+        ones = xp.ones((d,), dtype=xp.float64, device=device)
+
+        if self.supervised:
+            if self.variant == "2020":
+                mi, fi = relevance
                 mi, fi = _scaled(mi, xp), _scaled(fi, xp)
                 a1, a2, a3 = alpha
                 cm, cf, cs = (a1 + a2) / 2, (a1 + a3) / 2, (a2 + a3) / 2
@@ -508,10 +526,7 @@ class InfFS(DeviceInputMixin, BaseRanker):
 
                 symmetric = False
             else:
-                if task == "regression":
-                    f = regression_fisher_ratio(Xd, yd, xp=xp)
-                else:
-                    f = fisher_ratio(Xd, yd, n_classes, xp=xp)
+                f = relevance[0]
                 f = xp.where(xp.isfinite(f), f, xp.zeros_like(f))
                 fmin, fmax = xp.min(f), xp.max(f)
                 m = float(fmin * fmin)
@@ -525,8 +540,10 @@ class InfFS(DeviceInputMixin, BaseRanker):
                 symmetric = True
             corr_mode = None
         else:
-            Z, constant = unit_columns(average_ranks(Xd, xp=xp), xp=xp)
-            R = _AbsCorrelation(Z, constant, xp, self.memory_budget)
+            R = correlation
+            if R is None:
+                Z, constant = unit_columns(average_ranks(Xd, xp=xp), xp=xp)
+                R = _AbsCorrelation(Z, constant, xp, self.memory_budget)
             corr_mode = R.mode
             w_sig, w_corr = (alpha, 1 - alpha) if self.variant == "2020" else (1 - alpha, alpha)
 
@@ -544,13 +561,13 @@ class InfFS(DeviceInputMixin, BaseRanker):
         self.affinity_ = None
         if d <= _AFFINITY_REPORT_MAX:
             eye = np.eye(d)
-            cols = [to_numpy(matvec(xp.asarray(eye[:, j], device=Xd.device))) for j in range(d)]
+            cols = [to_numpy(matvec(xp.asarray(eye[:, j], device=device))) for j in range(d)]
             self.affinity_ = np.stack(cols, axis=1)
         self.auto_subset_size_ = matlab_hist_cut(w) if self.variant == "2020" else None
         # the reference's weights, kept because +inf below hides them for a perfect predictor
         self.reference_scores_ = w
         if self.supervised:
-            w = np.where(perfect_predictor_columns(X, y, self.task_), np.inf, w)
+            w = np.where(perfect, np.inf, w)
         return w
 
     def _solve_2020(self, matvec, d, xp, ones, symmetric):

@@ -60,6 +60,13 @@ def fisher_ratio(X, codes, n_classes=None, *, xp=None):
     if n_classes is None:
         n_classes = int(xp.max(codes)) + 1
     means, var = _class_moments(X, codes, n_classes, xp)
+    return fisher_ratio_from_class_moments(means, var, xp=xp)
+
+
+def fisher_ratio_from_class_moments(means, var, *, xp=None):
+    """:func:`fisher_ratio` from the (k, d) class means and sample variances (ddof=1)."""
+    xp = xp or get_namespace(means)
+    n_classes = means.shape[0]
     if n_classes == 2:
         between = (means[1, :] - means[0, :]) ** 2
         within = var[0, :] + var[1, :]
@@ -96,6 +103,12 @@ def regression_fisher_ratio(X, y, *, xp=None):
     sxx = xp.sum(Xc * Xc, axis=0)
     syy = xp.sum(yc * yc)
     sxy = xp.permute_dims(Xc, (1, 0)) @ yc
+    return regression_fisher_ratio_from_moments(sxx, syy, sxy, xp=xp)
+
+
+def regression_fisher_ratio_from_moments(sxx, syy, sxy, *, xp=None):
+    """:func:`regression_fisher_ratio` from the centred sums of squares and co-moment."""
+    xp = xp or get_namespace(sxx)
     ok = (sxx > 0) & (syy > 0)
     safe = xp.where(ok, sxx * syy, xp.ones_like(sxx))
     r2 = xp.where(ok, (sxy * sxy) / safe, xp.zeros_like(sxx))

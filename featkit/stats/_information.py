@@ -73,9 +73,11 @@ def _loop_bins(X, nbins, xp):
     return xp.sum(xp.astype(lower[None, 1:, :] <= X[:, None, :], xp.int64), axis=1)
 
 
-def _edges_numpy(X, nbins):
-    """(nbins+1, d) shifted MATLAB ``hist`` edges and (nbins-1, d) loop edges, NumPy."""
-    mn, mx = X.min(axis=0), X.max(axis=0)
+def _edges_numpy(X, nbins, mn=None, mx=None):
+    """(nbins+1, d) shifted MATLAB ``hist`` edges and (nbins-1, d) loop edges, NumPy
+    (from the columns' own range unless ``mn`` / ``mx`` give the whole table's)."""
+    if mn is None:
+        mn, mx = X.min(axis=0), X.max(axis=0)
     const = mn == mx
     lo = np.where(const, (mn - float(nbins // 2)) - 0.5, mn)
     hi = np.where(const, (mx + float(-(-nbins // 2))) - 0.5, mx)
@@ -92,11 +94,23 @@ def _edges_numpy(X, nbins):
 
 def _muteinf_numpy(X, y_rows, rows, pY, nbins):
     """Same numbers as the generic path, with gathers and bincount (fast on the CPU)."""
+    a_counts, joint = muteinf_counts(X, y_rows, rows, nbins)
+    return muteinf_from_counts(a_counts, joint, pY, X.shape[0])
+
+
+def muteinf_counts(X, y_rows, rows, nbins, mn=None, mx=None):
+    """The histogram counts of :func:`muteinf` for a block of rows (NumPy).
+
+    ``mn`` / ``mx``: the whole table's column minima and maxima, which fix the
+    edges (default: the block's own). Returns ``(a_counts (d, nbins), joint
+    (rows, d, nbins))``; counts of blocks cut at the same edges add.
+    """
     n, d = X.shape
-    shifted, lower = _edges_numpy(X, nbins)
+    shifted, lower = _edges_numpy(X, nbins, mn, mx)
     # bin estimates from arithmetic, made exact by comparing with the three
     # nearest true edges (rounding moves an estimate by at most one bin)
-    mn = X.min(axis=0)
+    if mn is None:
+        mn, mx = X.min(axis=0), X.max(axis=0)
     lo_h = shifted[0]
     span = shifted[-1] - shifted[0]
     width = np.where(span > 0, span / nbins, 1.0)
@@ -107,7 +121,7 @@ def _muteinf_numpy(X, y_rows, rows, pY, nbins):
     a_idx = est - 1
     for k in range(3):
         a_idx += np.take_along_axis(pad_a, est + k, axis=0) <= X
-    rx = np.abs(X.max(axis=0) - mn) / float(nbins)
+    rx = np.abs(mx - mn) / float(nbins)
     pad_j = np.concatenate([np.full((1, d), -np.inf), lower, np.full((2, d), np.inf)], axis=0)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         est = np.floor((X - mn[None, :]) / np.where(rx > 0, rx, 1.0)[None, :])
@@ -121,7 +135,13 @@ def _muteinf_numpy(X, y_rows, rows, pY, nbins):
     offsets = np.arange(d, dtype=np.int64)[:, None] * nbins
     a_counts = np.bincount((a_idx + offsets).ravel(), minlength=d * nbins).reshape(d, nbins)
     flat = (y_rows[None, :] * (d * nbins) + offsets + j_idx).ravel()
-    joint = np.bincount(flat, minlength=rows * d * nbins).reshape(rows, d, nbins).astype(np.float64)
+    joint = np.bincount(flat, minlength=rows * d * nbins).reshape(rows, d, nbins)
+    return a_counts, joint
+
+
+def muteinf_from_counts(a_counts, joint, pY, n):
+    """:func:`muteinf` from the counts of :func:`muteinf_counts` over all ``n`` rows."""
+    joint = np.array(joint, dtype=np.float64)  # a copy: its empty cells are floored below
     pA = a_counts / float(n)
     pA[pA == 0] = _EMPTY_MARGINAL
     joint[joint == 0] = _EMPTY_JOINT_COUNT

@@ -15,7 +15,9 @@ call the same methods, so the answer depends on the data only.
 
 Exact kernels (:class:`ColumnMoments`, :class:`ScatterMoments`,
 :class:`ClassMoments`, :class:`CrossMoments`, :class:`ContingencyCounts`)
-give the whole-table result up to floating-point rounding for any split.
+give the whole-table result up to floating-point rounding for any split;
+:class:`DistinctValues` and :class:`KeyedSums` (the vocabularies and the
+per-category sums of a categorical encoding) are exact too.
 :class:`QuantileSketch` is exact while a column holds at most ``capacity``
 values and a uniform sample beyond that (its bound is in its docstring).
 """
@@ -28,10 +30,15 @@ from ._moments import blocked_moments, merge_moments
 
 __all__ = [
     "ClassMoments",
+    "ClassRange",
     "ColumnMoments",
     "ContingencyCounts",
     "CrossMoments",
+    "DistinctValues",
+    "KeyedSums",
+    "MuteinfCounts",
     "QuantileSketch",
+    "Stacked",
     "ScatterMoments",
     "reduce_blocks",
 ]
@@ -251,6 +258,175 @@ class ContingencyCounts:
         return state
 
 
+class DistinctValues:
+    """The distinct values of each column, sorted, up to ``limit`` per column.
+
+    ``partial(columns)`` takes a list of 1-d arrays (one per column, missing
+    values already left out); ``finalize`` returns, per column, the sorted
+    array of its distinct values, or None for a column with more than
+    ``limit`` of them (its state stops growing there, so no state exceeds
+    ``limit`` values per column).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = DistinctValues(limit=3)
+    >>> a = k.partial([np.array(["b", "a"], dtype=object), np.array(["x", "y"], dtype=object)])
+    >>> b = k.partial([np.array(["a", "c"], dtype=object), np.array(["z", "w"], dtype=object)])
+    >>> [None if v is None else v.tolist() for v in k.finalize(k.combine([a, b]))]
+    [['a', 'b', 'c'], None]
+    """
+
+    def __init__(self, limit: int = 100_000):
+        self.limit = int(limit)
+
+    def _capped(self, values):
+        return None if values is None or values.shape[0] > self.limit else values
+
+    def partial(self, columns):
+        return [self._capped(np.unique(np.asarray(col))) for col in columns]
+
+    def combine(self, states):
+        states = list(states)
+        out = []
+        for j in range(len(states[0])):
+            parts = [s[j] for s in states]
+            out.append(None if any(p is None for p in parts) else self._capped(np.unique(np.concatenate(parts))))
+        return out
+
+    def finalize(self, state):
+        return state
+
+
+class KeyedSums:
+    """Per column, the count of rows and the sums of ``m`` weights for every key ``0..n_keys[j]-1``.
+
+    ``partial(keys, weights=None)`` with ``keys`` (n, c) int64 (-1: the row
+    does not count for that column) and ``weights`` (n, m) float64 or None;
+    ``finalize`` returns a list of ``(counts (n_keys[j],), sums (n_keys[j], m))``
+    (``sums`` is None without weights). Counts and sums add, so any split is
+    exact up to the rounding of the sums. A target encoding's per (fold,
+    category) statistics are this with ``key = fold * k + code``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = KeyedSums([2])
+    >>> keys, w = np.array([[0], [1], [1], [-1]]), np.array([[1.0], [2.0], [3.0], [9.0]])
+    >>> counts, sums = k.finalize(k.combine([k.partial(keys[:2], w[:2]), k.partial(keys[2:], w[2:])]))[0]
+    >>> counts.tolist(), sums[:, 0].tolist()
+    ([1, 2], [1.0, 5.0])
+    """
+
+    def __init__(self, n_keys):
+        self.n_keys = [int(k) for k in n_keys]
+
+    def partial(self, keys, weights=None):
+        keys = np.asarray(keys, dtype=np.int64)
+        out = []
+        for j, k in enumerate(self.n_keys):
+            valid = keys[:, j] >= 0
+            key = keys[valid, j]
+            counts = np.bincount(key, minlength=k).astype(np.int64)
+            sums = None
+            if weights is not None:
+                w = np.asarray(weights, dtype=np.float64)[valid]
+                sums = np.stack([np.bincount(key, weights=w[:, t], minlength=k) for t in range(w.shape[1])],
+                                axis=1)
+            out.append((counts, sums))
+        return out
+
+    def combine(self, states):
+        states = list(states)
+        return [(sum(s[j][0] for s in states),
+                 None if states[0][j][1] is None else sum(s[j][1] for s in states))
+                for j in range(len(self.n_keys))]
+
+    def finalize(self, state):
+        return state
+
+
+class ClassRange:
+    """Per class code ``0..n_classes-1`` (or, with one class, over all rows): column minima and maxima.
+
+    ``finalize`` returns ``(mins (k, d), maxs (k, d))``; a class without rows
+    has ``+inf`` / ``-inf``. Exact for any split.
+    """
+
+    def __init__(self, n_classes: int = 1):
+        self.n_classes = int(n_classes)
+
+    def partial(self, X, y=None):
+        X = np.asarray(X, dtype=np.float64)
+        k, d = self.n_classes, X.shape[1]
+        mins, maxs = np.full((k, d), np.inf), np.full((k, d), -np.inf)
+        codes = np.zeros(X.shape[0], dtype=np.int64) if k == 1 else np.asarray(y, dtype=np.int64).reshape(-1)
+        for c in range(k):
+            rows = X[codes == c]
+            if rows.shape[0]:
+                mins[c], maxs[c] = rows.min(axis=0), rows.max(axis=0)
+        return mins, maxs
+
+    def combine(self, states):
+        states = list(states)
+        return (np.minimum.reduce([s[0] for s in states]), np.maximum.reduce([s[1] for s in states]))
+
+    def finalize(self, state):
+        return state
+
+
+class MuteinfCounts:
+    """The histogram counts of the reference's ``muteinf`` at fixed edges (the whole table's range).
+
+    ``partial(X, y_rows)`` with ``y_rows`` the target's rows of the joint table;
+    ``finalize`` returns ``(a_counts (d, nbins), joint (rows, d, nbins))``, for
+    :func:`featkit.stats._information.muteinf_from_counts`. Counts add.
+    """
+
+    def __init__(self, rows: int, nbins: int, mn, mx):
+        self.rows, self.nbins = int(rows), int(nbins)
+        self.mn, self.mx = np.asarray(mn, dtype=np.float64), np.asarray(mx, dtype=np.float64)
+
+    def partial(self, X, y):
+        from ._information import muteinf_counts
+
+        return muteinf_counts(np.asarray(X, dtype=np.float64), np.asarray(y, dtype=np.int64).reshape(-1),
+                              self.rows, self.nbins, self.mn, self.mx)
+
+    def combine(self, states):
+        states = list(states)
+        return sum(s[0] for s in states[1:]) + states[0][0], sum(s[1] for s in states[1:]) + states[0][1]
+
+    def finalize(self, state):
+        return state
+
+
+class Stacked:
+    """Several kernels over the same blocks in one pass: ``partial(*args)`` gives each kernel the same arguments.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> k = Stacked([ColumnMoments(), ClassRange()])
+    >>> (count, mean, m2), (mins, maxs) = reduce_blocks(k, [(np.array([[1.0], [3.0]]),), (np.array([[5.0]]),)])
+    >>> mean.tolist(), mins.tolist(), maxs.tolist()
+    ([3.0], [[1.0]], [[5.0]])
+    """
+
+    def __init__(self, kernels):
+        self.kernels = list(kernels)
+
+    def partial(self, *args):
+        return tuple(k.partial(*args) for k in self.kernels)
+
+    def combine(self, states):
+        states = list(states)
+        return tuple(k.combine([s[i] for s in states]) for i, k in enumerate(self.kernels))
+
+    def finalize(self, state):
+        return tuple(k.finalize(s) for k, s in zip(self.kernels, state))
+
+
 class QuantileSketch:
     """Mergeable per-column quantiles: exact up to ``capacity`` values, a uniform sample beyond.
 
@@ -335,6 +511,40 @@ def anova_f_from_class_moments(state):
     with np.errstate(divide="ignore", invalid="ignore"):
         f = (between / (k - 1)) / (within / (n - k))
     return f, special.fdtrc(k - 1, n - k, f)
+
+
+def mutual_info_from_counts(joint, correction="miller_madow"):
+    """Mutual information (nats) of one column with the target from their joint counts.
+
+    ``joint`` is the (k_column, k_target) table of counts (a :class:`KeyedSums`
+    or :class:`ContingencyCounts` state). The estimate of
+    :func:`featkit.stats._binned_mi.binned_mutual_info` -- the plug-in
+    ``H(F) + H(Y) - H(F, Y)`` less, with ``correction="miller_madow"``,
+    ``(m_FY - m_F - m_Y + 1) / (2 n)`` for ``m`` non-empty cells -- from the counts
+    instead of the rows, so any split of the rows gives it exactly.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> round(float(mutual_info_from_counts(np.array([[2, 0], [0, 2]]), None)), 6)
+    0.693147
+    """
+    joint = np.asarray(joint, dtype=np.float64)
+    n = joint.sum()
+    if n == 0:
+        return 0.0
+
+    def s_and_m(counts):
+        counts = counts[counts > 0]
+        return float(np.sum(counts * np.log(counts))), counts.size
+
+    s_f, m_f = s_and_m(joint.sum(axis=1))
+    s_y, m_y = s_and_m(joint.sum(axis=0))
+    s_fy, m_fy = s_and_m(joint.reshape(-1))
+    mi = np.log(n) - (s_f + s_y - s_fy) / n
+    if correction == "miller_madow":
+        mi -= (m_fy - m_f - m_y + 1) / (2.0 * n)
+    return mi
 
 
 def regression_f_from_cross_moments(state):
