@@ -59,7 +59,9 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
         est = _make_estimator(spec, result.task, seed, kwargs.get("n_jobs"), (kwargs.get("params") or {}).get(name))
         start = time.perf_counter()
         try:
-            X, y = encodings.get(spec)
+            # a ranker that trains on the cluster itself (lightgbm.dask) codes its categoricals as
+            # categories: it gets the raw columns, not the target encoding
+            X, y = encodings.raw() if getattr(est, "_fit_dask", None) is not None else encodings.get(spec)
             est.fit(X, y if est._requires_target else None)
         except InputError as exc:
             result.notes.append(f"{name} stays on the sample: {exc}")
@@ -94,6 +96,10 @@ class _Encodings:
         self.ddf, self.target, self.result, self.seed = ddf, target, result, seed
         self._encoder = None
         self._frames = {}
+
+    def raw(self):
+        y = self.ddf[self.target] if self.target is not None else None
+        return self.ddf[self.result.features], y
 
     def get(self, spec):
         from ._encode import DaskEncoder, needs_encoding
