@@ -235,7 +235,7 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
                                        chance_score(task, folds.y))[1]
             dropped.update({n: f"{why}; {r}" for n, r in reasons.items()})
         elif chosen != "mean rank":
-            dropped.update({n: f"{why}; its own inner score {evidence[n]['score']:.3f}"
+            dropped.update({n: f"{why}; its own {evidence[n]['score']:.3f}"
                             for n in names if n not in dropped and n != chosen})
     score = aggregate_rankings([rankings[n] for n in names], "cv_weighted",
                                weights=[weights[n] for n in names])
@@ -246,8 +246,8 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
 def _choice_text(chosen, candidates):
     c, m = candidates[chosen], candidates["mean rank"]
     what = chosen if chosen in ("evidence weights", "mean rank") else f"{chosen} alone"
-    return (f"the inner cross-validation chose {what} (score {c['score']:.3f} +- "
-            f"{c['error']:.3f}; equal vote {m['score']:.3f})")
+    return (f"inner cross-validation chose {what} ({c['score']:.3f} +- {c['error']:.3f}; "
+            f"equal vote {m['score']:.3f})")
 
 
 def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=0,
