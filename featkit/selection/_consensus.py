@@ -1,5 +1,6 @@
-"""Consensus across methods: rank aggregation over registered rankers, optionally weighted
-by each member's inner cross-validated evidence."""
+"""Consensus across methods: rank aggregation over registered rankers, by default a
+weighted mean rank whose weighting (the equal vote, evidence weights or one member) an
+inner cross-validation on the fit rows chooses."""
 
 from __future__ import annotations
 
