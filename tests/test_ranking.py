@@ -38,7 +38,8 @@ def frame():
 def test_consensus_is_the_mean_rank_of_the_methods(frame):
     # l1 keeps one feature (5 of 6 tied at 0, degenerate): included on request here
     result = rank_features(frame, "y", methods=["f_test", "l1", "random_forest"],
-                           params={"random_forest": FAST["random_forest"]}, include_degenerate=True)
+                           params={"random_forest": FAST["random_forest"]}, include_degenerate=True,
+                           aggregation="mean_rank")
     assert list(result.methods) == ["f_test", "l1", "random_forest"]
     assert result.features == ["strong", "weak", "noise1", "noise2", "noise3", "colour"]
     rankings = np.array([m.ranking for m in result.methods.values()])

@@ -33,7 +33,7 @@ def test_library_keeps_original_values_target_and_keep(table):
     # input order, original text values (not the target encoding the methods saw)
     assert list(sel.frame.columns) == ["x2", "x5", "colour", "row_id", "y"]
     pd.testing.assert_series_equal(sel.frame["colour"], frame["colour"])
-    assert sel.how == "fixed" and sel.ranked_by == "consensus (mean_rank)"
+    assert sel.how == "fixed" and sel.ranked_by == "consensus (cv_weighted)"
 
 
 def test_library_cv_choice_and_single_method(table):

@@ -217,7 +217,7 @@ def test_degenerate_method_is_flagged_and_left_out_of_the_consensus():
     flat["y"] = np.where(logit + rng.logistic(size=n) > 0, "yes", "no")
     methods = ["f_test", "l1", "random_forest"]
     params = {"random_forest": {"n_estimators": 20}}
-    result = rank_features(flat, "y", methods=methods, params=params)
+    result = rank_features(flat, "y", methods=methods, params=params, aggregation="mean_rank")
     flagged = {n for n, m in result.methods.items() if m.degenerate}
     assert flagged == {"l1"}
     assert result.methods["l1"].degenerate == "5 of 6 scores tied at 0"
@@ -229,7 +229,7 @@ def test_degenerate_method_is_flagged_and_left_out_of_the_consensus():
     back = RankingResult.from_dict(json.loads(json.dumps(result.to_dict())))
     assert {n for n, m in back.methods.items() if m.degenerate} == flagged
     included = rank_features(flat, "y", methods=methods, params=params,
-                             include_degenerate=True)
+                             include_degenerate=True, aggregation="mean_rank")
     np.testing.assert_allclose(included.consensus_score,
                                -np.mean([m.ranking for m in included.methods.values()], axis=0))
 

@@ -1,5 +1,6 @@
-"""Consensus across methods: rank aggregation over registered rankers, optionally weighted
-by each member's inner cross-validated evidence."""
+"""Consensus across methods: rank aggregation over registered rankers, by default a
+weighted mean rank whose weighting (the equal vote, evidence weights or one member) an
+inner cross-validation on the fit rows chooses."""
 
 from __future__ import annotations
 
@@ -113,8 +114,77 @@ def evidence_weights(evidence: dict, chance: float) -> tuple[dict, dict]:
     return {n: v / total for n, v in raw.items()}, dropped
 
 
-def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=0):
-    """Score of the ``"cv_weighted"`` consensus, with the weights and the evidence.
+def consensus_candidates(folds, inner: dict, evidence: dict, chance: float) -> dict:
+    """Inner cross-validated score of each candidate weighting of the members.
+
+    The candidates are the equal vote (``"mean rank"``), the evidence weights of
+    :func:`evidence_weights` (``"evidence weights"``) and each member alone.
+    Every candidate is scored on the held-out rows of each inner fold from the
+    members' rankings refitted on that fold's training rows; the evidence
+    weights of fold ``j`` come from the members' scores on the other folds
+    only, so no candidate is scored on rows that chose its weights.
+
+    Parameters
+    ----------
+    folds : featkit.evaluation._evidence.InnerFolds
+    inner : dict of str -> list of ndarray
+        Each member's ranking refitted in every fold of ``folds``.
+    evidence : dict of str -> dict
+        Each member's evidence in ``folds`` (``score`` None when its refit failed).
+    chance : float
+        The score of an uninformed model.
+
+    Returns
+    -------
+    dict of str -> dict
+        In order of preference on a tie: ``weights`` (over the members of
+        ``evidence``), ``score``, ``error``, ``folds``.
+    """
+    from ..evaluation._evidence import fold_summary
+
+    names = [n for n in evidence if evidence[n]["score"] is not None]
+    if not names:
+        return {}
+
+    def full(w):
+        return {n: float(w.get(n, 0.0)) for n in evidence}
+
+    def fold_scores(weights_of_fold):
+        out = []
+        for j in range(len(folds.splits)):
+            w = weights_of_fold(j)
+            order = -aggregate_rankings([inner[n][j] for n in names], "cv_weighted",
+                                        weights=[w[n] for n in names])
+            out.append(folds.score(order, j))
+        return out
+
+    equal = full({n: 1.0 / len(names) for n in names})
+    candidates = {"mean rank": {"weights": equal, **fold_summary(fold_scores(lambda j: equal))}}
+    if len(names) > 1 and len(folds.splits) > 1:
+        def held_out_weights(j):
+            others = {n: fold_summary([s for i, s in enumerate(evidence[n]["folds"]) if i != j])
+                      for n in names}
+            return full(evidence_weights(others, chance)[0])
+
+        by_evidence = full(evidence_weights({n: evidence[n] for n in names}, chance)[0])
+        candidates["evidence weights"] = {"weights": by_evidence,
+                                          **fold_summary(fold_scores(held_out_weights))}
+        for n in names:
+            candidates[n] = {"weights": full({n: 1.0}), "score": evidence[n]["score"],
+                             "error": evidence[n]["error"], "folds": evidence[n]["folds"]}
+    return candidates
+
+
+def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=0,
+                 max_rows=None) -> dict:
+    """The ``"cv_weighted"`` consensus: the member weighting the inner folds score best.
+
+    Every member is refitted on the training rows of ``cv`` inner folds (of a
+    sample of at most ``max_rows`` rows); the candidates of
+    :func:`consensus_candidates` (the equal vote, the evidence weights, each
+    member alone) are scored on the held-out rows, and the best mean score
+    wins (on a tie, the equal vote first). Members that could not be refitted
+    weigh 0.
 
     Parameters
     ----------
@@ -124,6 +194,68 @@ def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_
         ``refit[name](rows)``: the member's ranking fitted on those rows only.
     X, y, task, cv, random_state
         See :func:`featkit.evaluation._evidence.ranking_evidence`.
+    max_rows : int or None, default=None
+        Default :data:`featkit.evaluation._evidence.INNER_MAX_ROWS`.
+
+    Returns
+    -------
+    dict
+        ``score`` (ndarray, higher = better), ``weights``, ``dropped`` (member
+        -> why it weighs 0), ``evidence`` (member -> inner score),
+        ``candidates`` (candidate -> weights and inner score) and ``chosen``.
+    """
+    from ..evaluation._evidence import (INNER_MAX_ROWS, InnerFolds, chance_score,
+                                        member_evidence)
+
+    names = list(rankings)
+    try:
+        folds = InnerFolds(X, y, task=task, cv=cv, random_state=random_state,
+                           max_rows=INNER_MAX_ROWS if max_rows is None else max_rows)
+    except InputError:
+        raise
+    except ValueError as exc:  # fewer rows than folds
+        folds, failures = None, {n: str(exc) for n in names}
+        evidence = {n: {"score": None, "error": None, "folds": [], "error_message": str(exc)}
+                    for n in names}
+        candidates = {}
+    else:
+        inner, failures = folds.refit_all({n: refit[n] for n in names})
+        evidence = member_evidence(folds, inner, failures, names)
+        candidates = consensus_candidates(folds, inner, evidence, chance_score(task, folds.y))
+    dropped = {n: f"could not be refitted in the inner folds ({e['error_message']})"
+               for n, e in evidence.items() if e["score"] is None}
+    if not candidates:  # no member could be refitted: the equal vote of all
+        weights, chosen = {n: 1.0 / len(names) for n in names}, None
+        dropped = {}
+    else:
+        chosen = max(candidates, key=lambda c: candidates[c]["score"])  # first of equals wins
+        weights = candidates[chosen]["weights"]
+        why = _choice_text(chosen, candidates)
+        if chosen == "evidence weights":
+            reasons = evidence_weights({n: e for n, e in evidence.items() if n not in dropped},
+                                       chance_score(task, folds.y))[1]
+            dropped.update({n: f"{why}; {r}" for n, r in reasons.items()})
+        elif chosen != "mean rank":
+            dropped.update({n: f"{why}; its own {evidence[n]['score']:.3f}"
+                            for n in names if n not in dropped and n != chosen})
+    score = aggregate_rankings([rankings[n] for n in names], "cv_weighted",
+                               weights=[weights[n] for n in names])
+    return {"score": score, "weights": weights, "dropped": dropped, "evidence": evidence,
+            "candidates": candidates, "chosen": chosen}
+
+
+def _choice_text(chosen, candidates):
+    c, m = candidates[chosen], candidates["mean rank"]
+    what = chosen if chosen in ("evidence weights", "mean rank") else f"{chosen} alone"
+    return (f"inner cross-validation chose {what} ({c['score']:.3f} +- {c['error']:.3f}; "
+            f"equal vote {m['score']:.3f})")
+
+
+def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=0,
+                       max_rows=None):
+    """Score of the ``"cv_weighted"`` consensus, with the weights and the evidence.
+
+    See :func:`inner_choice`, which also returns the candidates' inner scores.
 
     Returns
     -------
@@ -132,14 +264,9 @@ def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_
     dropped : dict of str -> str
     evidence : dict of str -> dict
     """
-    from ..evaluation._evidence import chance_score, ranking_evidence
-
-    evidence = ranking_evidence(refit, X, y, task=task, cv=cv, random_state=random_state)
-    weights, dropped = evidence_weights(evidence, chance_score(task, y))
-    names = list(rankings)
-    score = aggregate_rankings([rankings[n] for n in names], "cv_weighted",
-                               weights=[weights[n] for n in names])
-    return score, weights, dropped, evidence
+    found = inner_choice(rankings, refit, X, y, task=task, cv=cv, random_state=random_state,
+                         max_rows=max_rows)
+    return found["score"], found["weights"], found["dropped"], found["evidence"]
 
 
 class ConsensusRanker(BaseRanker):
@@ -149,10 +276,11 @@ class ConsensusRanker(BaseRanker):
     ----------
     methods : sequence of str or of estimators, default=("f_test", "mutual_info", "random_forest", "l1")
         Registry names (see ``featkit methods``) or unfitted featkit rankers.
-    aggregation : {"cv_weighted", "mean_rank", "median_rank", "borda"}, default="mean_rank"
-        ``"cv_weighted"``: a mean rank weighted by each member's inner
-        cross-validated evidence (see :func:`evidence_weights`); members at
-        chance or clearly below the best weigh 0.
+    aggregation : {"cv_weighted", "mean_rank", "median_rank", "borda"}, default="cv_weighted"
+        ``"cv_weighted"``: a weighted mean rank whose weights are chosen by an
+        inner cross-validation on the rows given to ``fit`` (see
+        :func:`inner_choice`): the equal vote, the weights of
+        :func:`evidence_weights` or one member alone, whichever scores best.
     n_features_to_select : int, float or "auto", default="auto"
         "auto" keeps the features that at least half of the methods keep with
         their own "auto" cut.
@@ -166,7 +294,8 @@ class ConsensusRanker(BaseRanker):
         ``degenerate_``). By default they are left out, unless every member is
         degenerate.
     inner_cv : int, default=3
-        Folds of the inner cross-validation of ``"cv_weighted"``.
+        Folds of the inner cross-validation of ``"cv_weighted"`` (over a
+        seeded sample of at most 3,000 rows).
 
     Attributes
     ----------
@@ -186,6 +315,11 @@ class ConsensusRanker(BaseRanker):
         ``"cv_weighted"`` only: members that weigh 0, and why.
     evidence_ : dict of str -> dict
         ``"cv_weighted"`` only: each member's inner CV score and standard error.
+    candidates_ : dict of str -> dict
+        ``"cv_weighted"`` only: each candidate weighting and its inner CV score.
+    chosen_ : str or None
+        ``"cv_weighted"`` only: the candidate chosen (None when the inner folds
+        could not score any: the equal vote).
     estimators_ : dict of str -> fitted ranker
     ranking_, support_, n_features_in_, feature_names_in_
         See :class:`featkit.base.BaseRanker`.
@@ -216,7 +350,7 @@ class ConsensusRanker(BaseRanker):
     }
 
     def __init__(self, methods=("f_test", "mutual_info", "random_forest", "l1"),
-                 aggregation="mean_rank", n_features_to_select="auto", task="auto",
+                 aggregation="cv_weighted", n_features_to_select="auto", task="auto",
                  random_state=None, include_degenerate=False, inner_cv=3):
         self.methods = methods
         self.aggregation = aggregation
@@ -284,11 +418,14 @@ class ConsensusRanker(BaseRanker):
             return fit_on
 
         seed = self.random_state if isinstance(self.random_state, int) else 0
-        score, self.weights_, self.dropped_, self.evidence_ = weighted_consensus(
+        found = inner_choice(
             {n: self.rankings_[n] for n in self.used_}, {n: refit(n) for n in self.used_},
             np.asarray(X, dtype=np.float64), y_codes, task=task, cv=self.inner_cv,
             random_state=seed)
-        return score
+        self.weights_, self.dropped_ = found["weights"], found["dropped"]
+        self.evidence_, self.candidates_ = found["evidence"], found["candidates"]
+        self.chosen_ = found["chosen"]
+        return found["score"]
 
     def _auto_support_size(self):
         used = [self.estimators_[n] for n in self.used_]
