@@ -90,13 +90,14 @@ def test_rank_features_with_text_columns_runs_on_every_row(client, frames):
     df, ddf = frames
     methods = ["f_test", "variance", "outrank"]
     table = df.drop(columns="r")
-    mem = rank_features(table, "y", methods=methods)
-    dist = rank_features(ddf.drop(columns="r"), "y", methods=methods, sample=500)
+    # the equal vote: the default cv_weighted consensus chooses its weights on the 500-row sample
+    mem = rank_features(table, "y", methods=methods, aggregation="mean_rank")
+    dist = rank_features(ddf.drop(columns="r"), "y", methods=methods, sample=500, aggregation="mean_rank")
     for name in methods:
         np.testing.assert_allclose(dist.methods[name].scores, mem.methods[name].scores, rtol=1e-6)
         np.testing.assert_array_equal(dist.methods[name].ranking, mem.methods[name].ranking)
     assert dist.top(5) == mem.top(5)
-    assert not any("sample" in note for note in dist.notes), dist.notes
+    assert not any("fitted on a seeded sample" in note or "stays on the sample" in note for note in dist.notes), dist.notes
     assert any("f_test, variance, outrank computed on all 3000 rows" in note for note in dist.notes)
 
 
@@ -220,7 +221,7 @@ def test_rank_features_graph_methods_on_every_row(client, frames):
                                    rtol=1e-5 if name == "inffs" else 1e-6)
     np.testing.assert_array_equal(dist.methods["inffs"].ranking, mem.methods["inffs"].ranking)
     assert any("inffs_s, ecfs, inffs computed on all 3000 rows" in note for note in dist.notes), dist.notes
-    assert not any("sample" in note for note in dist.notes)
+    assert not any("fitted on a seeded sample" in note or "stays on the sample" in note for note in dist.notes)
 
 
 def _unsupervised_table(n=3000, seed=5):
@@ -280,3 +281,17 @@ def test_batch_results_go_to_the_client_not_through_one_worker(client, frames):
     np.testing.assert_allclose(dist.scores_, mem.scores_, rtol=1e-12)
     names = {str(t["key"]) for t in stream.data}
     assert names and not any("list-" in k for k in names), sorted(names)[:5]
+
+
+def test_cv_weighted_consensus_on_dask_keeps_the_samples_weights(client, frames):
+    from featkit.ranking import rank_features
+    from featkit.selection._consensus import aggregate_rankings
+
+    _, ddf = frames
+    methods = ["f_test", "variance", "outrank"]
+    dist = rank_features(ddf.drop(columns="r"), "y", methods=methods, sample=500)
+    weights = [dist.methods[m].weight for m in methods]
+    assert all(w is not None for w in weights) and sum(weights) > 0
+    want = aggregate_rankings([dist.methods[m].ranking for m in methods], "cv_weighted", weights=weights)
+    np.testing.assert_allclose(dist.consensus_score, want)
+    assert any("chosen by inner CV on the 500-row sample" in note for note in dist.notes), dist.notes

@@ -38,6 +38,8 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
     RankingResult
     """
     from .._engine import _consensus, _method_result
+    from ..base import ranking_from_scores
+    from ..selection._consensus import aggregate_rankings
     from ..ranking import _make_estimator, rank_features
     from ..registry import get_method
 
@@ -50,6 +52,9 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
     result = rank_features(frame, target, **kwargs)
     sampled = n_rows > frame.shape[0]
     exact, kept_sampled = [], []
+    # the cv_weighted consensus chose its weights by inner CV on the sample (at most a few
+    # thousand rows are used for that anyway); the members refitted on every row keep them
+    chosen = {name: (m.weight, m.weight_note) for name, m in result.methods.items()}
     encodings = _Encodings(ddf, target, result, seed)
     for name, method in list(result.methods.items()):
         if not sampled or name not in DISTRIBUTED_METHODS:
@@ -73,8 +78,18 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
             result.notes.append(f"{name}: {est.distributed_note_}.")
     result.n_rows = n_rows
     if sampled:
-        score, rank, notes = _consensus(result.methods, result.aggregation,
-                                        kwargs.get("include_degenerate", False))
+        weights = [chosen.get(name, (None, None))[0] for name in result.methods]
+        if result.aggregation == "cv_weighted" and all(w is not None for w in weights) and sum(weights) > 0:
+            for name, m in result.methods.items():
+                m.weight, m.weight_note = chosen[name]
+            score = aggregate_rankings([m.ranking for m in result.methods.values()], "cv_weighted",
+                                       weights=weights)
+            rank = ranking_from_scores(score)
+            result.notes.append("Dask engine: the consensus weights were chosen by inner CV on the "
+                                f"{frame.shape[0]}-row sample and applied to the rankings above.")
+        else:
+            score, rank, notes = _consensus(result.methods, result.aggregation,
+                                            kwargs.get("include_degenerate", False))
         result.consensus_score, result.consensus_rank = np.asarray(score), np.asarray(rank)
         if exact:
             result.notes.append(f"Dask engine: {', '.join(exact)} computed on all {n_rows} rows.")
