@@ -75,9 +75,11 @@ def _consensus(method_results: dict, aggregation: str, include_degenerate: bool 
                 else "kept in the consensus")
         notes.append(f"Method {m.name} gave degenerate scores ({m.degenerate}): {fate}.")
     if aggregation == "cv_weighted":
-        if evidence is None:
+        if evidence is None and len(used) > 1:  # one method is its own consensus: nothing to weigh
             notes.append("The consensus is the plain mean rank: weighing the methods by "
                          "cross-validated evidence needs a target and the table in memory.")
+            aggregation = "mean_rank"
+        elif evidence is None:
             aggregation = "mean_rank"
         else:
             score = _weigh(used, evidence, notes)

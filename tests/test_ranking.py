@@ -344,3 +344,18 @@ def test_cli_app_import_loads_neither_pandas_nor_sklearn():
             "print(','.join(m for m in ('pandas', 'sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_one_method_run_has_no_consensus_weighting_note():
+    import numpy as np
+    import pandas as pd
+
+    from featkit import rank_features
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(80, 3)), columns=["a", "b", "c"])
+    df["y"] = (df["a"] > 0).astype(int)
+    one = rank_features(df, "y", methods=["f_test"])
+    assert not any("plain mean rank" in n for n in one.notes), one.notes
+    unsupervised = rank_features(df.drop(columns="y"), None, methods=["variance", "inffs"])
+    assert any("plain mean rank" in n for n in unsupervised.notes), unsupervised.notes
