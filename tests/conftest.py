@@ -24,3 +24,22 @@ def correlated_table():
         return df
 
     return build
+
+
+def _local_client():
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def client():
+    """A Dask client on a 2-process LocalCluster, shared by one test module."""
+    yield from _local_client()
+
+
+@pytest.fixture
+def own_client():
+    """A Dask client on a LocalCluster of its own (a test that kills one of its workers)."""
+    yield from _local_client()

@@ -15,13 +15,6 @@ FEATURES = ["a", "b", "c", "kind", "n1", "n2", "n3"]
 
 
 @pytest.fixture(scope="module")
-def client():
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
-        yield c
-
-
-@pytest.fixture(scope="module")
 def table():
     """Clear signal in a, b, c and the text column ``kind`` (strengths far apart); n1..n3 noise."""
     rng = np.random.default_rng(11)

@@ -66,15 +66,7 @@ def _wait_for(condition, what):
         time.sleep(0.05)
 
 
-@pytest.fixture
-def client():
-    # its own cluster: the test kills one of its workers
-    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                                  dashboard_address=None) as cluster, distributed.Client(cluster) as c:
-        yield c
-
-
-def test_worker_killed_mid_task_is_retried_and_the_fit_is_unchanged(client, tmp_path):
+def test_worker_killed_mid_task_is_retried_and_the_fit_is_unchanged(own_client, tmp_path):
     from featkit.selection import FTestRanker
 
     rng = np.random.default_rng(5)
