@@ -122,7 +122,8 @@ def _releasing(jobs, encodings, data):
 
     def run(i, job):
         try:
-            return _run_job(job, data)
+            with encodings.lent(job["kind"]):  # data["matrices"] hands out the lent matrix
+                return _run_job(job, data)
         finally:
             if last[job["kind"]] == i:
                 encodings.release(job["kind"])

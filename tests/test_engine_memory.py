@@ -114,15 +114,77 @@ def test_a_serial_run_holds_only_the_encodings_still_to_be_used(monkeypatch):
 
     def spy(job, data=None):
         outcome = run_job(job, data)
-        held.append((job["spec"].name, set(data["matrices"]._cache)))  # before its release
+        cache = data["matrices"]._cache  # before its release
+        held.append((job["spec"].name, set(cache), len({id(v) for v in cache.values()})))
         return outcome
 
     monkeypatch.setattr(_fitting, "_run_job", spy)
     rank_features(_mixed(), "y", methods=["mutual_info_binned", "f_test", "gradient_boosting"])
-    # the codes go after their only method; the imputed matrix after f_test
-    assert held == [("mutual_info_binned", {"numeric_nan", "categorical"}),
-                    ("f_test", {"numeric_nan", "numeric_imputed"}),
-                    ("gradient_boosting", {"numeric_nan"})]
+    # the codes are lent over the numeric matrix for their only method, and go
+    # after it; the imputed matrix goes after f_test
+    assert held == [("mutual_info_binned", {"numeric_nan", "categorical"}, 1),
+                    ("f_test", {"numeric_nan", "numeric_imputed"}, 2),
+                    ("gradient_boosting", {"numeric_nan"}, 1)]
+
+
+@pytest.mark.parametrize("missing", [True, False])
+def test_lent_codes_are_the_old_encoding_and_the_numbers_come_back(missing):
+    prepared = prepare_features(_mixed(missing=missing), "y")
+    old = _old_encodings(prepared, 0)
+    enc = _Encodings(prepared, 0, needed=set(KINDS))
+    numeric = enc.get("numeric_nan")
+    with enc.lent("categorical") as codes:
+        assert _bitwise(codes, old["categorical"])
+        assert codes is numeric  # no second matrix
+    assert "categorical" not in enc._cache
+    assert _bitwise(enc.get("numeric_nan"), old["numeric_nan"])
+    assert _bitwise(enc.get("numeric_imputed"), old["numeric_imputed"])
+
+
+def test_lent_codes_are_written_back_when_the_fit_fails():
+    prepared = prepare_features(_mixed(), "y")
+    enc = _Encodings(prepared, 0, needed=set(KINDS))
+    before = enc.get("numeric_nan").copy()
+    with pytest.raises(RuntimeError), enc.lent("categorical"):
+        raise RuntimeError("the fit failed")
+    assert _bitwise(enc.get("numeric_nan"), before)
+
+
+def test_kept_codes_are_their_own_matrix():
+    prepared = prepare_features(_mixed(), "y")
+    old = _old_encodings(prepared, 0)
+    enc = _Encodings(prepared, 0, needed=set(KINDS), keep={"categorical"})
+    numeric = enc.get("numeric_nan")
+    with enc.lent("categorical") as codes:
+        assert not np.shares_memory(codes, numeric)
+    assert _bitwise(enc.get("categorical"), old["categorical"])
+    assert _bitwise(numeric, old["numeric_nan"])
+
+
+def test_codes_alone_are_encoded_once_without_a_copy():
+    prepared = prepare_features(_mixed(), "y")
+    old = _old_encodings(prepared, 0)
+    enc = _Encodings(prepared, 0, needed={"categorical"})
+    with enc.lent("categorical") as codes:
+        assert _bitwise(codes, old["categorical"])
+    assert set(enc._cache) == {"categorical"}
+
+
+@pytest.mark.parametrize("methods", [
+    ["f_test", "outrank", "mutual_info_binned", "outrank_3mr", "gradient_boosting", "l1"],
+    ["mutual_info_binned", "outrank", "f_test"],
+])
+def test_methods_on_lent_codes_score_as_on_the_old_encodings(methods):
+    frame = _mixed(n=300)
+    result = rank_features(frame, "y", methods=methods, random_state=5)
+    prepared = prepare_features(frame, "y")
+    old = _old_encodings(prepared, 5)
+    features = [str(c) for c in prepared.X.columns]
+    for name, method in result.methods.items():
+        spec = get_method(name)
+        est, _ = _fit_method(spec, old[_Encodings.kind_for(spec)], prepared.y, features,
+                             prepared.task, 5, None, None)
+        assert method.scores.tobytes() == np.asarray(est.scores_, np.float64).tobytes(), name
 
 
 def test_evaluation_keeps_what_it_reads(monkeypatch):
