@@ -144,9 +144,10 @@ METHOD_COSTS: dict[str, CostModel] = {
     "mutual_info": CostModel("nlogn_d", c=4e-7, fixed=0.1, per_feature=2e-3),
     "mutual_info_binned": CostModel("nd", c=5e-8, fixed=0.1, copies=1.5),
     "random_forest": CostModel("nlogn_d", c=8e-7, fixed=1.0, threads=True, copies=3.0),
-    # the forest, then every feature shuffled and re-scored n_repeats times
+    # the forest, then every feature shuffled and re-scored n_repeats times by
+    # the trees that split on it only (40 x 3,000: 3.9 s at load 14)
     "permutation": CostModel("nlogn_d", c=1.25e-6, fixed=1.5, threads=True, copies=3.0,
-                             per_feature=0.06),
+                             per_feature=1e-3),
     # gain rankings from 100,000 / 200,000 rows agree with the fit on all
     # 1,000,000 rows of the main_job tall table (Spearman 0.9994 / 1.0000,
     # top 10 identical); a fit on every row took 5x the 200,000-row fit
@@ -161,15 +162,17 @@ METHOD_COSTS: dict[str, CostModel] = {
     # 50,000 rows (max_rows)
     "l1": CostModel("nd2", c=1.6e-7, fixed=0.1, row_cap=50_000),
     "outrank": CostModel("nd", c=1.5e-7, fixed=0.05, copies=1.0),
-    "outrank_3mr": CostModel("nd2", c=5e-8, fixed=0.1, copies=1.0, square=1.0, per_feature=0.025),
+    # greedy medians over the scored pairs only (no d x d matrices; 40 x 3,000: 2.4 s)
+    "outrank_3mr": CostModel("nd2", c=5e-8, fixed=0.1, copies=1.0, per_feature=3e-4),
     "mrmr": CostModel("nd2", c=1e-8, fixed=0.05, square=1.0),
     "relieff": CostModel("n2d", c=1e-9, fixed=0.05, rows_square=0.1),
     "boruta": CostModel("nlogn_d", c=8e-6, fixed=1.0, threads=True, copies=3.0),
     "inffs": CostModel("nlogn_d", c=1e-7, fixed=0.05, square=4.0),
     "inffs_s": CostModel("nlogn_d", c=1.5e-7, fixed=0.1, square=4.0),
     "ecfs": CostModel("nd", c=1e-8, fixed=0.05, square=3.0),
-    "pca_loadings": CostModel("pca", c=2e-9, fixed=0.05, threads=True, per_feature=4e-3),
-    "pfa": CostModel("pca", c=3e-9, fixed=0.5, threads=True, per_feature=5e-3),
+    # n < d goes through the n x n Gram matrix (40 x 3,000: 0.7 / 1.6 s at load 14)
+    "pca_loadings": CostModel("pca", c=2e-9, fixed=0.05, threads=True, per_feature=1e-4),
+    "pfa": CostModel("pca", c=3e-9, fixed=0.5, threads=True, per_feature=3e-4),
 }
 
 # A method with no model of its own and no entry above gets its family's.

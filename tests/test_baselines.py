@@ -105,3 +105,44 @@ def test_consensus_is_mean_rank_of_members():
 def test_unknown_method_suggests():
     with pytest.raises(KeyError, match="Did you mean 'f_test'"):
         make_estimator("f_tset")
+
+
+@pytest.mark.parametrize("task", ["binary", "multiclass", "regression"])
+def test_forest_permutation_importance_equals_sklearn(task):
+    """The tree-by-tree permutation importance is scikit-learn's, bit for bit."""
+    from sklearn.datasets import make_classification, make_regression
+    from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
+    from sklearn.inspection import permutation_importance
+
+    from featkit.selection._forest import forest_permutation_importance
+
+    if task == "regression":
+        X, y = make_regression(160, 12, n_informative=4, random_state=0)
+        forest = RandomForestRegressor(30, max_depth=4, random_state=0)
+    else:
+        X, y = make_classification(160, 12, n_informative=4, n_classes=2 if task == "binary" else 3,
+                                   random_state=0)
+        forest = RandomForestClassifier(30, max_features=2, max_depth=3, random_state=0)
+    forest.fit(X[:120], y[:120])
+    unused = sorted(set(range(12)) - {f for t in forest.estimators_ for f in t.tree_.feature if f >= 0})
+    mean, std = forest_permutation_importance(forest, X[120:], y[120:], 4, 3)
+    ref = permutation_importance(forest, X[120:], y[120:], n_repeats=4, random_state=3)
+    np.testing.assert_array_equal(mean, ref.importances_mean)
+    np.testing.assert_array_equal(std, ref.importances_std)
+    assert np.all(mean[unused] == 0)
+
+
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_permutation_ranker_default_score_same_as_named_scorer(task):
+    """scoring=None (the fast tree-by-tree path) ranks as the named default scorer does."""
+    from sklearn.datasets import make_regression
+
+    if task == "regression":
+        X, y = make_regression(120, 30, n_informative=4, random_state=1)
+    else:
+        X, y = make_classification(120, 30, n_informative=4, random_state=1)
+    named = "r2" if task == "regression" else "accuracy"
+    fast = PermutationRanker(n_estimators=25, n_repeats=3, random_state=0).fit(X, y)
+    slow = PermutationRanker(n_estimators=25, n_repeats=3, scoring=named, random_state=0).fit(X, y)
+    np.testing.assert_array_equal(fast.scores_, slow.scores_)
+    np.testing.assert_array_equal(fast.importances_std_, slow.importances_std_)

@@ -480,3 +480,37 @@ def test_auto_bins_only_continuous_columns_and_label():
     assert abs(OutRank(n_bins=None).fit(cont.reshape(-1, 1), target).scores_[0]) < 1e-9
     with pytest.raises(InvalidParameterError, match="'auto'"):
         OutRank(n_bins="many").fit(X, y)
+
+
+def _dense_greedy_3mr(relevance, pairs, redundancy, relation):
+    """3MR as written in the reference: full d x d matrices, median over every chosen feature."""
+    d = relevance.shape[0]
+    red, rel = np.zeros((d, d)), np.zeros((d, d))
+    red[pairs[:, 0], pairs[:, 1]] = red[pairs[:, 1], pairs[:, 0]] = redundancy
+    rel[pairs[:, 0], pairs[:, 1]] = rel[pairs[:, 1], pairs[:, 0]] = relation
+    chosen, gains = [int(np.argmax(relevance))], [float(np.max(relevance))]
+    while len(chosen) < d:
+        cand = np.array([j for j in range(d) if j not in chosen])
+        objective = (relevance[cand] - np.median(red[np.ix_(chosen, cand)], axis=0)
+                     + np.median(rel[np.ix_(chosen, cand)], axis=0))
+        chosen.append(int(cand[np.argmax(objective)]))
+        gains.append(float(np.max(objective)))
+    return np.array(chosen), np.array(gains)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_3mr_sparse_medians_equal_the_dense_greedy(seed):
+    """Medians over the paired features plus zeros give the dense greedy's order and gains exactly,
+    with ties in relevance and pair caps that leave most features unpaired."""
+    from featkit.selection._outrank_batches import choose_pairs, minmax
+
+    rng = np.random.default_rng(seed)
+    d = 45
+    relevance = np.round(rng.random(d), 1 if seed % 2 else 6)
+    pairs, _ = choose_pairs(relevance, [3, 40, 200, 990, 0, 12][seed])
+    redundancy = minmax(np.round(rng.random(pairs.shape[0]), 2))
+    relation = minmax(rng.random(pairs.shape[0]))
+    order, gains = greedy_3mr(relevance, pairs, redundancy, relation)
+    ref_order, ref_gains = _dense_greedy_3mr(relevance, pairs, redundancy, relation)
+    np.testing.assert_array_equal(order, ref_order)
+    np.testing.assert_array_equal(gains, ref_gains)

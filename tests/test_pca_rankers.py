@@ -96,3 +96,49 @@ def test_registered_and_unsupervised():
     found = collect_findings(est)
     assert found["n_clusters_"].value == 3
     assert found["labels_"].kind == "feature_groups" and found["labels_"].value.tolist() == est.labels_.tolist()
+
+
+@pytest.mark.parametrize("n_components", [0.9, 0.5, 3, 12, None])
+@pytest.mark.parametrize("standardize", [True, False])
+def test_wide_gram_path_gives_the_covariance_axes(n_components, standardize):
+    """Fewer rows than columns: the n x n Gram route must give the covariance route's axes, signs included."""
+    from featkit.selection._pca_rankers import _pca_axes_from_moments, _pca_axes_from_rows
+    from featkit.stats._reduction import ScatterMoments
+
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(12, 5)) @ rng.normal(size=(5, 150)) + 0.05 * rng.normal(size=(12, 150)) + 3.0
+    X[:, 7] = 2.5  # a constant column stays without loading
+    X[:, 9] *= 1e3
+    wide = _pca_axes_from_rows(X, n_components, standardize)
+    reference = _pca_axes_from_moments(ScatterMoments().partial(X), n_components, standardize)
+    assert wide[0].shape == reference[0].shape
+    for a, b in zip(wide, reference):
+        np.testing.assert_allclose(a, b, atol=1e-9)
+
+
+def test_wide_rankers_match_the_covariance_route(monkeypatch):
+    """Whole estimators on a wide table: same scores, clusters and representatives either way."""
+    import featkit.selection._pca_rankers as mod
+
+    rng = np.random.RandomState(2)
+    X = rng.normal(size=(30, 6)) @ rng.normal(size=(6, 400)) + 0.1 * rng.normal(size=(30, 400))
+    wide = [PCALoadingsRanker().fit(X), PFARanker(random_state=0).fit(X)]
+    monkeypatch.setattr(mod, "_pca_axes_from_rows", lambda X, k, s: mod._pca_axes_from_moments(
+        mod.ScatterMoments().partial(np.asarray(X, dtype=np.float64)), k, s))
+    tall = [PCALoadingsRanker().fit(X), PFARanker(random_state=0).fit(X)]
+    np.testing.assert_allclose(wide[0].scores_, tall[0].scores_, atol=1e-10)
+    np.testing.assert_allclose(wide[1].scores_, tall[1].scores_, atol=1e-8)
+    np.testing.assert_array_equal(wide[1].labels_, tall[1].labels_)
+    np.testing.assert_array_equal(wide[1].representatives_, tall[1].representatives_)
+
+
+def test_pfa_small_kmeans_on_one_thread_same_answer(monkeypatch):
+    """The one-thread k-means of small problems is the same clustering as the threaded one."""
+    import featkit.selection._pca_rankers as mod
+
+    X, _ = _groups(n=200, n_groups=4, per_group=5)
+    small = PFARanker(n_components=3, random_state=0).fit(X)
+    monkeypatch.setattr(mod, "_SMALL_KMEANS", 0)
+    threaded = PFARanker(n_components=3, random_state=0).fit(X)
+    np.testing.assert_array_equal(small.labels_, threaded.labels_)
+    np.testing.assert_allclose(small.scores_, threaded.scores_)

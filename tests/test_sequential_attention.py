@@ -370,3 +370,34 @@ def test_cap_and_ensemble_keep_column_order_invariance():
     pos = [shuffled.index(c) for c in frame.columns]
     np.testing.assert_array_equal(other.scores_[pos], first.scores_)
     np.testing.assert_array_equal(other.get_support()[pos], first.get_support())
+
+
+def test_linear_omp_capped_follows_sklearn_omp_up_to_the_cap():
+    X, rng = _unit_norm_design(80, 25, 3)
+    y = X[:, :8] @ rng.uniform(1, 3, 8) + 0.05 * rng.normal(size=80)
+    ours = SequentialAttentionSelector(n_features_to_select=8, variant="omp", hidden_layer_sizes=(),
+                                       optimizer="lbfgs", epochs=30, sequential_cap=4, random_state=0,
+                                       n_threads=1).fit(X, y)
+    assert ours.selection_order_.tolist() == _sklearn_omp_order(X, y, 4)
+
+
+def test_auto_cap_of_each_variant(monkeypatch):
+    import featkit.selection._sequential_attention as mod
+
+    monkeypatch.setattr(mod, "_AUTO_GREEDY_CAP", 2)
+    monkeypatch.setattr(mod, "_AUTO_ATTENTION_CAP", 3)
+    X, y, _ = _nonlinear("regression", n=100)
+    for variant, chosen in [("lasso", 2), ("omp", 2), ("attention", 3), ("group_lasso", 5)]:
+        est = SequentialAttentionSelector(n_features_to_select=5, variant=variant, **FAST).fit(X, y)
+        assert est.selection_order_.shape == (chosen,), variant
+        assert est.get_support().sum() == 5
+
+
+def test_group_lasso_training_does_not_depend_on_k():
+    """group_lasso picks all k at the end of one run; a larger k must not lengthen the run."""
+    X, y, _ = _nonlinear("classification", n=120)
+    kw = dict(FAST, epochs=5)
+    few = SequentialAttentionSelector(n_features_to_select=2, variant="group_lasso", **kw).fit(X, y)
+    many = SequentialAttentionSelector(n_features_to_select=9, variant="group_lasso", **kw).fit(X, y)
+    np.testing.assert_array_equal(few.attention_history_, many.attention_history_)
+    assert many.selection_order_[:2].tolist() == few.selection_order_.tolist()

@@ -37,6 +37,68 @@ def holdout_split(X, y, task, test_size, seed):
     return _safe_indexing(X, train), _safe_indexing(X, test), y[train], y[test]
 
 
+def forest_permutation_importance(forest, X, y, n_repeats, random_state):
+    """``(importances_mean, importances_std)`` of scikit-learn's ``permutation_importance``
+    for a fitted forest and its default score (accuracy or R^2), tree by tree.
+
+    Shuffling a column changes only the trees that split on it, so each
+    feature re-predicts just those trees and reuses the others' stored
+    predictions; a feature no tree uses keeps the baseline score (importance
+    0). On 40 x 3,000 a 200-tree forest splits on a few hundred columns:
+    under a second instead of minutes. The shuffles are scikit-learn's (one
+    seed drawn from ``random_state``, the same shuffle sequence for every
+    column) and the trees' predictions are summed in the forest's order, so
+    the result is the same as ``permutation_importance(forest, X, y,
+    n_repeats=n_repeats, random_state=random_state)`` (it is tested equal).
+    """
+    from sklearn.metrics import accuracy_score, r2_score
+
+    X = np.asarray(X, dtype=np.float32)
+    classifier = hasattr(forest, "classes_")
+    trees = forest.estimators_
+
+    def predict(tree, data):
+        return tree.predict_proba(data, check_input=False) if classifier else tree.predict(
+            data, check_input=False)
+
+    def score(stack):
+        total = np.zeros(stack.shape[1:])
+        for part in stack:  # the forest's own accumulation order, for the same rounding
+            total += part
+        total /= len(trees)
+        if classifier:
+            return accuracy_score(y, forest.classes_.take(np.argmax(total, axis=1), axis=0))
+        return r2_score(y, total)
+
+    base = np.stack([predict(tree, X) for tree in trees])
+    baseline = score(base)
+    seed = np.random.RandomState(random_state).randint(np.iinfo(np.int32).max + 1)
+    shuffles, order, idx = [], np.arange(X.shape[0]), np.arange(X.shape[0])
+    shuffle_rng = np.random.RandomState(seed)
+    for _ in range(n_repeats):
+        # permutation_importance shuffles its index in place and re-indexes the shuffled column
+        shuffle_rng.shuffle(idx)
+        order = order[idx]
+        shuffles.append(order)
+    users = [[] for _ in range(X.shape[1])]
+    for t, tree in enumerate(trees):
+        for j in np.unique(tree.tree_.feature[tree.tree_.feature >= 0]):
+            users[j].append(t)
+    permuted = np.full((X.shape[1], n_repeats), baseline)
+    for j, used_by in enumerate(users):
+        if not used_by:
+            continue
+        Xp = X.copy()
+        for r, order in enumerate(shuffles):
+            Xp[:, j] = X[order, j]
+            stack = base.copy()
+            for t in used_by:
+                stack[t] = predict(trees[t], Xp)
+            permuted[j, r] = score(stack)
+    importances = baseline - permuted
+    return np.mean(importances, axis=1), np.std(importances, axis=1)
+
+
 class RandomForestRanker(BaseRanker):
     """Rank features by the impurity importance (mean decrease in impurity) of a
     random forest.
@@ -180,11 +242,15 @@ class PermutationRanker(BaseRanker):
             y_tr = y_te = y
         self.estimator_ = _forest(self.task_, self.n_estimators, "auto", 1, seed,
                                   self.n_jobs).fit(X_tr, y_tr)
-        result = permutation_importance(self.estimator_, X_te, y_te, scoring=self.scoring,
-                                        n_repeats=self.n_repeats, random_state=seed,
-                                        n_jobs=self.n_jobs)
-        self.importances_std_ = result.importances_std
-        return result.importances_mean
+        if self.scoring is None and np.ndim(y_te) == 1 and X_te.shape[0] > 0:
+            mean, std = forest_permutation_importance(self.estimator_, X_te, y_te, self.n_repeats, seed)
+        else:
+            result = permutation_importance(self.estimator_, X_te, y_te, scoring=self.scoring,
+                                            n_repeats=self.n_repeats, random_state=seed,
+                                            n_jobs=self.n_jobs)
+            mean, std = result.importances_mean, result.importances_std
+        self.importances_std_ = std
+        return mean
 
     def _auto_support_size(self):
         se = self.importances_std_ / np.sqrt(max(self.n_repeats, 1))

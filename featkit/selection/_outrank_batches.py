@@ -149,29 +149,51 @@ def greedy_3mr(relevance, pairs, redundancy, relation):
     """Order features by 3MR: relevance - median redundancy + median relation.
 
     ``relevance`` (d,), ``redundancy`` / ``relation`` (n_pairs,) already
-    normalised, for the (i, j) rows of ``pairs``; pairs not listed count as 0
-    (as in the reference). Returns ``(order, gain)`` where ``gain[k]`` is the
-    objective of the k-th feature picked.
+    normalised (so >= 0), for the (i, j) rows of ``pairs``; pairs not listed
+    count as 0 (as in the reference). Returns ``(order, gain)`` where
+    ``gain[k]`` is the objective of the k-th feature picked.
+
+    Only the ``p`` features that appear in a scored pair have a nonzero
+    entry, so the medians are taken over those chosen ones plus the right
+    number of zeros (the same multiset, hence the same median, as over the
+    whole chosen set): memory ``O(p^2)`` and time ``O(d^2 + d p^2)`` instead
+    of ``O(d^2)`` memory and ``O(d^3)`` time (40 x 3,000: seconds, not minutes).
     """
     d = relevance.shape[0]
-    red = np.zeros((d, d))
-    rel = np.zeros((d, d))
+    paired = np.unique(pairs) if pairs.size else np.zeros(0, dtype=np.int64)
+    local = np.full(d, -1, dtype=np.int64)
+    local[paired] = np.arange(paired.size)
+    red = np.zeros((paired.size, paired.size))
+    rel = np.zeros((paired.size, paired.size))
     if pairs.size:
-        red[pairs[:, 0], pairs[:, 1]] = red[pairs[:, 1], pairs[:, 0]] = redundancy
-        rel[pairs[:, 0], pairs[:, 1]] = rel[pairs[:, 1], pairs[:, 0]] = relation
+        a, b = local[pairs[:, 0]], local[pairs[:, 1]]
+        red[a, b] = red[b, a] = redundancy
+        rel[a, b] = rel[b, a] = relation
     first = int(np.argmax(relevance))
     chosen = [first]
+    chosen_paired = [int(local[first])] if local[first] >= 0 else []
     gains = [float(relevance[first])]
     remaining = np.ones(d, dtype=bool)
     remaining[first] = False
     while remaining.any():
         cand = np.flatnonzero(remaining)
-        objective = (relevance[cand] - np.median(red[np.ix_(chosen, cand)], axis=0)
-                     + np.median(rel[np.ix_(chosen, cand)], axis=0))
+        med_red, med_rel = np.zeros(cand.size), np.zeros(cand.size)
+        at = np.flatnonzero(local[cand] >= 0)
+        zeros = len(chosen) - len(chosen_paired)
+        # more unpaired chosen features than paired ones: both middle values are zeros
+        if at.size and chosen_paired and zeros <= len(chosen_paired):
+            cols = local[cand[at]]
+            pad = np.zeros((zeros, at.size))
+            med_red[at] = np.median(np.vstack([pad, red[np.ix_(chosen_paired, cols)]]), axis=0)
+            med_rel[at] = np.median(np.vstack([pad, rel[np.ix_(chosen_paired, cols)]]), axis=0)
+        objective = relevance[cand] - med_red + med_rel
         best = int(np.argmax(objective))
-        chosen.append(int(cand[best]))
+        pick = int(cand[best])
+        chosen.append(pick)
+        if local[pick] >= 0:
+            chosen_paired.append(int(local[pick]))
         gains.append(float(objective[best]))
-        remaining[cand[best]] = False
+        remaining[pick] = False
     return np.asarray(chosen, dtype=np.int64), np.asarray(gains)
 
 

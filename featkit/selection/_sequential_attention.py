@@ -57,6 +57,9 @@ AUTO_ROWS_PER_FEATURE = 25
 AUTO_HIDDEN_UNITS = 64
 # sequential_cap="auto" of the attention variant: features chosen one phase at a time
 _AUTO_ATTENTION_CAP = 64
+# ... and of the lasso and omp variants (their phases are as long, 40 steps at least, and a
+# wide table's "auto" k is in the thousands: 32 keeps 40 x 3,000 to seconds)
+_AUTO_GREEDY_CAP = 32
 
 
 def auto_hidden_layer_sizes(n_samples, n_features):
@@ -162,7 +165,7 @@ class SequentialAttentionSelector(BaseRanker):
         largest scores of the last selection step (attention; column norms
         for "lasso", gradient norms for "omp"; the lower column index first
         on a tie), so the run has at most this many phases. "auto": 64 for
-        "attention", no cap for the other variants; None: no cap;
+        "attention", 32 for "lasso" and "omp"; None: no cap;
         "group_lasso" selects all k at once and ignores it.
     random_state : int, RandomState or None, default=None
     n_threads : int or None, default=None
@@ -311,13 +314,15 @@ class SequentialAttentionSelector(BaseRanker):
             k = resolve_n_features(self.n_features_to_select, d, None)
         cap = self.sequential_cap
         if cap == "auto":
-            cap = _AUTO_ATTENTION_CAP if self.variant == "attention" else None
+            cap = {"attention": _AUTO_ATTENTION_CAP, "lasso": _AUTO_GREEDY_CAP,
+                   "omp": _AUTO_GREEDY_CAP}.get(self.variant)
         if self.variant == "group_lasso":
             cap = None
         # past the cap, scores_ (the last step's scores) completes the kept set
         k = k if cap is None else min(k, cap)
         per_step = min(self.features_per_step, k)
-        n_steps = math.ceil(k / per_step)
+        # group_lasso picks all k at the end of one run: it has no phases to give steps to
+        n_steps = 1 if self.variant == "group_lasso" else math.ceil(k / per_step)
 
         mu, sd = X.mean(axis=0), X.std(axis=0)
         sd[sd == 0] = 1.0
