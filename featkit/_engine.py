@@ -13,6 +13,7 @@ import contextlib
 import importlib.metadata
 import importlib.util
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -136,7 +137,21 @@ def _prepare(data, target, **options):
     """Read and type the table once: a :class:`featkit.io.PreparedData`."""
     from .io import prepare_features, read_table
 
-    return prepare_features(read_table(data), target, **options)
+    prepared = prepare_features(read_table(data), target, **options)
+    _return_arrow_memory()
+    return prepared
+
+
+def _return_arrow_memory():
+    """Hand the pages Arrow's allocator kept from reading the file back to the OS.
+
+    Its pool (mimalloc or jemalloc) keeps what the read table held after the
+    frame no longer needs it: on 200,000 x 100 from Parquet, 225 MiB that stayed
+    in the process for the whole run and added to every later peak.
+    """
+    pa = sys.modules.get("pyarrow")  # not imported: nothing was read through it
+    if pa is not None:
+        pa.default_memory_pool().release_unused()
 
 
 # Columns encoded per pass: the encoders fill a column-major block that is then

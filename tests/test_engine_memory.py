@@ -234,3 +234,24 @@ def test_column_major_input_in_canonical_order_is_not_copied(monkeypatch, name):
     other = get_method(name).make(task="classification", random_state=0).fit(
         np.ascontiguousarray(Xc[:, perm]), y)
     assert est.scores_.tobytes() == other.scores_[np.argsort(perm)].tobytes()
+
+
+def test_arrow_pages_are_handed_back_after_reading(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    path = tmp_path / "t.parquet"
+    _mixed().to_parquet(path)
+    pool = pa.default_memory_pool()
+    calls = []
+
+    class Pool:
+        def release_unused(self):
+            calls.append("released")
+            pool.release_unused()
+
+        def __getattr__(self, name):
+            return getattr(pool, name)
+
+    monkeypatch.setattr(pa, "default_memory_pool", lambda: Pool())
+    result = rank_features(path, "y", methods=["f_test"])
+    assert calls == ["released"] and result.n_rows == 240
