@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import ctypes
 import multiprocessing
 import threading
 import time
@@ -32,6 +33,7 @@ HEARTBEAT_S = 1.0
 _POOLS: set = set()
 _POOLS_LOCK = threading.Lock()
 _WORKER_DATA: dict = {}
+_LIBC: dict = {}
 
 
 def sample_rows(n_rows: int, rows: int, random_state) -> np.ndarray | None:
@@ -115,6 +117,27 @@ def _jobs(plan, specs, encodings, random_state, params):
     return jobs
 
 
+def _trim_heap() -> bool:
+    """Give the C heap's free pages back to the OS; False where that is not glibc.
+
+    A fitted model (LightGBM's bins and trees, a forest) frees its memory into
+    glibc's arenas, which keep it: without this the next method's peak starts
+    from the last one's (170 MiB after gradient_boosting on 200,000 x 100).
+    """
+    libc = _LIBC.get("libc")
+    if libc is None:
+        try:
+            libc = ctypes.CDLL("libc.so.6")
+            libc.malloc_trim  # noqa: B018 - only glibc has it
+        except (OSError, AttributeError):
+            libc = False
+        _LIBC["libc"] = libc
+    if not libc:
+        return False
+    libc.malloc_trim(0)
+    return True
+
+
 def _releasing(jobs, encodings, data):
     """Run a job in this process, then release each encoding that no later job needs:
     at most the encodings of the running method and of those still to come are held."""
@@ -127,6 +150,7 @@ def _releasing(jobs, encodings, data):
         finally:
             if last[job["kind"]] == i:
                 encodings.release(job["kind"])
+            _trim_heap()
     return run
 
 

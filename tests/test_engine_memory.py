@@ -255,3 +255,17 @@ def test_arrow_pages_are_handed_back_after_reading(tmp_path, monkeypatch):
     monkeypatch.setattr(pa, "default_memory_pool", lambda: Pool())
     result = rank_features(path, "y", methods=["f_test"])
     assert calls == ["released"] and result.n_rows == 240
+
+
+def test_a_serial_run_trims_the_heap_after_each_method(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_fitting, "_trim_heap", lambda: calls.append(1) or True)
+    rank_features(_mixed(), "y", methods=["f_test", "mutual_info_binned", "l1"])
+    assert len(calls) == 3
+
+
+def test_trim_heap_runs_where_the_c_library_is_glibc():
+    import platform
+
+    trimmed = _fitting._trim_heap()
+    assert trimmed is (platform.libc_ver()[0] == "glibc")
