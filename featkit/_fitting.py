@@ -6,7 +6,8 @@ one worker the fits run in this process, in a helper thread when someone
 listens to progress, so that the calling thread can report a live line per
 method. With more, they run in a pool of spawned worker processes (a fitted
 scikit-learn model holds the GIL for most of its work, so threads would take
-turns); each worker receives the encoded matrices once, when it starts, and
+turns); each worker maps the encoded matrices, saved once to a temporary
+folder, when it starts (one copy in memory whatever the workers), and
 returns each method's :class:`~featkit.results.MethodResult`, never the
 fitted model. Every method gets the same seed and the same data whichever
 way it runs, so the results are the same as a serial run's.
@@ -18,6 +19,8 @@ import concurrent.futures as cf
 import contextlib
 import ctypes
 import multiprocessing
+import os
+import tempfile
 import threading
 import time
 
@@ -78,7 +81,24 @@ def _init_worker(data, inner_jobs):
         from threadpoolctl import threadpool_limits
 
         _WORKER_DATA["limits"] = threadpool_limits(limits=inner_jobs)
-    _WORKER_DATA.update(data)
+    # copy-on-write: the pages are the file's, shared by every worker; a method
+    # that wrote over its input would write to a private copy of a page, never the file
+    matrices = {kind: np.load(path, mmap_mode="c") for kind, path in data["matrices"].items()}
+    _WORKER_DATA.update(data, matrices=matrices)
+
+
+def _saved_matrices(encodings, kinds, folder) -> dict:
+    """Each encoding the workers need, saved once as ``.npy`` in ``folder``: kind -> path.
+
+    The workers map the files instead of each receiving a pickled copy of every
+    matrix, so the encodings are in memory once (the page cache's), whatever
+    the number of workers.
+    """
+    paths = {}
+    for kind in kinds:
+        paths[kind] = os.path.join(folder, f"{kind}.npy")
+        np.save(paths[kind], encodings.get(kind), allow_pickle=False)
+    return paths
 
 
 def _run_job(job, data=None):
@@ -187,22 +207,11 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
                 _drive(jobs, lambda job: pool.submit(run, index[id(job)], job), outcomes,
                        reporter, len(features), step, n_steps, width=1)
     else:
-        # a worker receives every matrix it may need once, when it starts
-        data["matrices"] = {job["kind"]: encodings.get(job["kind"]) for job in jobs}
-        pool = cf.ProcessPoolExecutor(max_workers=plan.workers,
-                                      mp_context=multiprocessing.get_context("spawn"),
-                                      initializer=_init_worker, initargs=(data, plan.inner_jobs))
-        with _POOLS_LOCK:
-            _POOLS.add(pool)
-        try:
-            _drive(jobs, lambda job: pool.submit(_run_job, job), outcomes,
-                   reporter, len(features), step, n_steps, width=plan.workers)
-        finally:
-            with _POOLS_LOCK:
-                owned = pool in _POOLS
-                _POOLS.discard(pool)
-            if owned:
-                pool.shutdown(wait=True, cancel_futures=True)
+        # a worker maps every matrix it may need once, when it starts
+        with tempfile.TemporaryDirectory(prefix="featkit-fit-") as folder:
+            data["matrices"] = _saved_matrices(encodings, dict.fromkeys(j["kind"] for j in jobs),
+                                               folder)
+            _fit_in_workers(plan, jobs, data, outcomes, reporter, len(features), step, n_steps)
     results, decompositions, skipped = {}, {}, []
     for job in jobs:  # plan order, whatever order they finished in
         outcome = outcomes[job["spec"].name]
@@ -211,6 +220,23 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
         else:
             results[job["spec"].name], decompositions[job["spec"].name] = outcome[1], outcome[2]
     return results, decompositions, skipped
+
+
+def _fit_in_workers(plan, jobs, data, outcomes, reporter, n_features, step, n_steps):
+    pool = cf.ProcessPoolExecutor(max_workers=plan.workers,
+                                  mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_init_worker, initargs=(data, plan.inner_jobs))
+    with _POOLS_LOCK:
+        _POOLS.add(pool)
+    try:
+        _drive(jobs, lambda job: pool.submit(_run_job, job), outcomes,
+               reporter, n_features, step, n_steps, width=plan.workers)
+    finally:
+        with _POOLS_LOCK:
+            owned = pool in _POOLS
+            _POOLS.discard(pool)
+        if owned:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _drive(jobs, submit, outcomes, reporter, n_features, step, n_steps, *, width):

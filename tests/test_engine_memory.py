@@ -269,3 +269,37 @@ def test_trim_heap_runs_where_the_c_library_is_glibc():
 
     trimmed = _fitting._trim_heap()
     assert trimmed is (platform.libc_ver()[0] == "glibc")
+
+
+def test_workers_map_the_saved_encodings_copy_on_write(tmp_path):
+    prepared = prepare_features(_mixed(), "y")
+    enc = _Encodings(prepared, 0)
+    paths = _fitting._saved_matrices(enc, ["numeric_nan", "categorical"], str(tmp_path))
+    saved = dict(_fitting._WORKER_DATA)
+    try:
+        _fitting._init_worker({"matrices": paths, "y": prepared.y}, None)
+        mapped = _fitting._WORKER_DATA["matrices"]
+        for kind in ("numeric_nan", "categorical"):
+            assert isinstance(mapped[kind], np.memmap)  # pages of the file, not a pickled copy
+            assert _bitwise(np.asarray(mapped[kind]), enc.get(kind))
+        mapped["numeric_nan"][0, 0] = 1e300  # a method writing over its input ...
+        assert _bitwise(np.load(paths["numeric_nan"]), enc.get("numeric_nan"))  # ... not the file
+    finally:
+        _fitting._WORKER_DATA.clear()
+        _fitting._WORKER_DATA.update(saved)
+
+
+def test_parallel_fits_leave_no_saved_matrices(monkeypatch, tmp_path):
+    from featkit import _plan as planning
+
+    monkeypatch.setattr(planning, "PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    methods = ["f_test", "mutual_info_binned"]
+    parallel = rank_features(_mixed(), "y", methods=methods, n_jobs=2)
+    serial = rank_features(_mixed(), "y", methods=methods)
+    for name in methods:
+        assert parallel.methods[name].scores.tobytes() == serial.methods[name].scores.tobytes()
+    assert list(tmp_path.iterdir()) == []
