@@ -209,8 +209,10 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
     else:
         # a worker maps every matrix it may need once, when it starts
         with tempfile.TemporaryDirectory(prefix="featkit-fit-") as folder:
-            data["matrices"] = _saved_matrices(encodings, dict.fromkeys(j["kind"] for j in jobs),
-                                               folder)
+            kinds = dict.fromkeys(j["kind"] for j in jobs)
+            data["matrices"] = _saved_matrices(encodings, kinds, folder)
+            for kind in kinds:  # the files hold them now; kept kinds stay for later steps
+                encodings.release(kind)
             _fit_in_workers(plan, jobs, data, outcomes, reporter, len(features), step, n_steps)
     results, decompositions, skipped = {}, {}, []
     for job in jobs:  # plan order, whatever order they finished in

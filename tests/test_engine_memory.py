@@ -303,3 +303,22 @@ def test_parallel_fits_leave_no_saved_matrices(monkeypatch, tmp_path):
     for name in methods:
         assert parallel.methods[name].scores.tobytes() == serial.methods[name].scores.tobytes()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_parallel_run_lets_go_of_the_saved_encodings_unless_kept(monkeypatch):
+    from featkit import _plan as planning
+
+    monkeypatch.setattr(planning, "PARALLEL_MIN_SECONDS", 0.0)
+    held = {}
+    save = _fitting._saved_matrices
+
+    def spy(encodings, kinds, folder):
+        paths = save(encodings, kinds, folder)
+        held["encodings"] = encodings
+        return paths
+
+    monkeypatch.setattr(_fitting, "_saved_matrices", spy)
+    rank_features(_mixed(), "y", methods=["f_test", "mutual_info_binned"], n_jobs=2)
+    assert held["encodings"]._cache == {}
+    rank_features(_mixed(), "y", methods=["f_test", "mutual_info_binned"], n_jobs=2, evaluate=True)
+    assert set(held["encodings"]._cache) == {"numeric_imputed", "categorical"}
