@@ -22,30 +22,35 @@ from pathlib import Path
 from benchmarks.main_job import _featkit_exe, make_tall
 
 
-def tree_peak(cmd) -> tuple[float, float, int]:
-    """(wall s, peak summed RSS MiB of the process tree, return code) of ``cmd``."""
+def tree_peak(cmd) -> tuple[float, float, float, int]:
+    """(wall s, peak summed RSS MiB, peak summed PSS MiB of the process tree, return code).
+
+    RSS counts a page that two workers share (a mapped file, the libraries) once
+    per worker; PSS splits it between them, so its sum is the tree's real memory.
+    """
     import psutil
 
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    root, peak = psutil.Process(proc.pid), 0
+    root, peak_rss, peak_pss = psutil.Process(proc.pid), 0, 0
     while proc.poll() is None:
         try:
             members = [root, *root.children(recursive=True)]
-            total = 0
+            rss = pss = 0
             for p in members:
                 try:
-                    total += p.memory_info().rss
+                    info = p.memory_full_info()
+                    rss, pss = rss + info.rss, pss + getattr(info, "pss", info.rss)
                 except psutil.Error:
                     pass  # a worker that ended between the listing and the reading
-            peak = max(peak, total)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
         except psutil.Error:
             pass
         time.sleep(0.05)
     err = proc.stderr.read().decode(errors="replace").strip()
     if proc.returncode:
         print(err, file=sys.stderr)
-    return time.perf_counter() - t0, peak / 2**20, proc.returncode
+    return time.perf_counter() - t0, peak_rss / 2**20, peak_pss / 2**20, proc.returncode
 
 
 def main(argv=None) -> int:
@@ -67,11 +72,11 @@ def main(argv=None) -> int:
         cmd = _featkit_exe() + ["rank", str(path), "--target", "y", "-o", str(out), "--quiet"]
         if args.n_jobs:
             cmd += ["--n-jobs", str(args.n_jobs)]
-        wall, peak, rc = tree_peak(cmd)
+        wall, peak, pss, rc = tree_peak(cmd)
     print(f"featkit rank, defaults, {args.rows:,} x 100 (table {table_mib:.0f} MiB in pandas); "
           f"load average {os.getloadavg()[0]:.1f}")
     print(f"  wall {wall:.1f} s, peak RSS of the process tree {peak:.0f} MiB = "
-          f"{peak / table_mib:.1f}x the table, rc {rc}")
+          f"{peak / table_mib:.1f}x the table (PSS {pss:.0f} MiB = {pss / table_mib:.1f}x), rc {rc}")
     return rc
 
 
