@@ -170,6 +170,18 @@ METHOD_COSTS: dict[str, CostModel] = {
     "inffs": CostModel("nlogn_d", c=1e-7, fixed=0.05, square=4.0),
     "inffs_s": CostModel("nlogn_d", c=1.5e-7, fixed=0.1, square=4.0),
     "ecfs": CostModel("nd", c=1e-8, fixed=0.05, square=3.0),
+    # The sequential networks select at most sequential_cap features one
+    # phase at a time (64 for attention, 32 for lasso / omp) inside one training
+    # run of a fixed number of epochs, so they grow as n * d like any network,
+    # not with the features selected (the n * d * d of the uncapped MLP:
+    # 106-203 s on 38 x 3,051). Measured 2026-11-30 at load 4.4 (4,000 x 40 /
+    # 40 x 3,000): attention 9.0 / 3.6 s, lasso 2.9 / 0.9 s, omp 2.6 / 0.5 s,
+    # group_lasso 2.8 / 0.2 s; constants from the 4,000 x 40 fit divided by
+    # load / cores (2.2); a wide table is overestimated up to 3x.
+    "sequential_attention": CostModel("nd", c=2.6e-5, fixed=0.3, threads=True, copies=3.0),
+    "sequential_lasso": CostModel("nd", c=8.4e-6, fixed=0.3, threads=True, copies=3.0),
+    "omp": CostModel("nd", c=7.3e-6, fixed=0.3, threads=True, copies=3.0),
+    "group_lasso": CostModel("nd", c=8e-6, fixed=0.3, threads=True, copies=3.0),
     # n < d goes through the n x n Gram matrix (40 x 3,000: 0.7 / 1.6 s at load 14)
     "pca_loadings": CostModel("pca", c=2e-9, fixed=0.05, threads=True, per_feature=1e-4),
     "pfa": CostModel("pca", c=3e-9, fixed=0.5, threads=True, per_feature=3e-4),
@@ -182,9 +194,11 @@ FAMILY_COSTS: dict[str, CostModel] = {
     "information": CostModel("nd2", c=1e-8, fixed=0.1, square=1.0),
     "neighbours": CostModel("n2d", c=1e-9, fixed=0.05, rows_square=0.1),
     "wrapper": CostModel("nlogn_d", c=8e-6, fixed=1.0, threads=True, copies=3.0),
-    # Networks train for a fixed number of epochs, and the sequential ones
-    # select feature by feature: about n * d * d (38 x 3,051: 106-203 s).
-    "neural": CostModel("nd2", c=4e-7, fixed=3.0, threads=True, copies=3.0),
+    # A network trains a fixed number of epochs of batches of rows over every
+    # feature: about n * d (KAN, 2026-11-30 at load 4.4: 8.4 s on 4,000 x 40,
+    # 2.2 s on 40 x 3,000; the constant is the tall table's divided by load /
+    # cores, 2.2, so a wide one is overestimated up to 3x).
+    "neural": CostModel("nd", c=2.4e-5, fixed=0.3, threads=True, copies=3.0),
     "decomposition": CostModel("pca", c=2e-9, fixed=0.1, threads=True, per_feature=4e-3),
 }
 _FALLBACK = CostModel("nlogn_d", c=1e-6, fixed=0.5)

@@ -114,17 +114,77 @@ def test_a_serial_run_holds_only_the_encodings_still_to_be_used(monkeypatch):
 
     def spy(job, data=None):
         outcome = run_job(job, data)
-        held.append((job["spec"].name, set(data["matrices"]._cache)))  # before its release
+        cache = data["matrices"]._cache  # before its release
+        held.append((job["spec"].name, set(cache), len({id(v) for v in cache.values()})))
         return outcome
 
     monkeypatch.setattr(_fitting, "_run_job", spy)
-    # the equal vote: the cv_weighted default keeps every kind for its inner refits
-    rank_features(_mixed(), "y", methods=["mutual_info_binned", "f_test", "gradient_boosting"],
-                  aggregation="mean_rank")
-    # the codes go after their only method; the imputed matrix after f_test
-    assert held == [("mutual_info_binned", {"numeric_nan", "categorical"}),
-                    ("f_test", {"numeric_nan", "numeric_imputed"}),
-                    ("gradient_boosting", {"numeric_nan"})]
+    rank_features(_mixed(), "y", methods=["mutual_info_binned", "f_test", "gradient_boosting"])
+    # the codes are lent over the numeric matrix for their only method, and go
+    # after it; the imputed matrix goes after f_test
+    assert held == [("mutual_info_binned", {"numeric_nan", "categorical"}, 1),
+                    ("f_test", {"numeric_nan", "numeric_imputed"}, 2),
+                    ("gradient_boosting", {"numeric_nan"}, 1)]
+
+
+@pytest.mark.parametrize("missing", [True, False])
+def test_lent_codes_are_the_old_encoding_and_the_numbers_come_back(missing):
+    prepared = prepare_features(_mixed(missing=missing), "y")
+    old = _old_encodings(prepared, 0)
+    enc = _Encodings(prepared, 0, needed=set(KINDS))
+    numeric = enc.get("numeric_nan")
+    with enc.lent("categorical") as codes:
+        assert _bitwise(codes, old["categorical"])
+        assert codes is numeric  # no second matrix
+    assert "categorical" not in enc._cache
+    assert _bitwise(enc.get("numeric_nan"), old["numeric_nan"])
+    assert _bitwise(enc.get("numeric_imputed"), old["numeric_imputed"])
+
+
+def test_lent_codes_are_written_back_when_the_fit_fails():
+    prepared = prepare_features(_mixed(), "y")
+    enc = _Encodings(prepared, 0, needed=set(KINDS))
+    before = enc.get("numeric_nan").copy()
+    with pytest.raises(RuntimeError), enc.lent("categorical"):
+        raise RuntimeError("the fit failed")
+    assert _bitwise(enc.get("numeric_nan"), before)
+
+
+def test_kept_codes_are_their_own_matrix():
+    prepared = prepare_features(_mixed(), "y")
+    old = _old_encodings(prepared, 0)
+    enc = _Encodings(prepared, 0, needed=set(KINDS), keep={"categorical"})
+    numeric = enc.get("numeric_nan")
+    with enc.lent("categorical") as codes:
+        assert not np.shares_memory(codes, numeric)
+    assert _bitwise(enc.get("categorical"), old["categorical"])
+    assert _bitwise(numeric, old["numeric_nan"])
+
+
+def test_codes_alone_are_encoded_once_without_a_copy():
+    prepared = prepare_features(_mixed(), "y")
+    old = _old_encodings(prepared, 0)
+    enc = _Encodings(prepared, 0, needed={"categorical"})
+    with enc.lent("categorical") as codes:
+        assert _bitwise(codes, old["categorical"])
+    assert set(enc._cache) == {"categorical"}
+
+
+@pytest.mark.parametrize("methods", [
+    ["f_test", "outrank", "mutual_info_binned", "outrank_3mr", "gradient_boosting", "l1"],
+    ["mutual_info_binned", "outrank", "f_test"],
+])
+def test_methods_on_lent_codes_score_as_on_the_old_encodings(methods):
+    frame = _mixed(n=300)
+    result = rank_features(frame, "y", methods=methods, random_state=5)
+    prepared = prepare_features(frame, "y")
+    old = _old_encodings(prepared, 5)
+    features = [str(c) for c in prepared.X.columns]
+    for name, method in result.methods.items():
+        spec = get_method(name)
+        est, _ = _fit_method(spec, old[_Encodings.kind_for(spec)], prepared.y, features,
+                             prepared.task, 5, None, None)
+        assert method.scores.tobytes() == np.asarray(est.scores_, np.float64).tobytes(), name
 
 
 def test_evaluation_keeps_what_it_reads(monkeypatch):
@@ -174,3 +234,91 @@ def test_column_major_input_in_canonical_order_is_not_copied(monkeypatch, name):
     other = get_method(name).make(task="classification", random_state=0).fit(
         np.ascontiguousarray(Xc[:, perm]), y)
     assert est.scores_.tobytes() == other.scores_[np.argsort(perm)].tobytes()
+
+
+def test_arrow_pages_are_handed_back_after_reading(tmp_path, monkeypatch):
+    import pyarrow as pa
+
+    path = tmp_path / "t.parquet"
+    _mixed().to_parquet(path)
+    pool = pa.default_memory_pool()
+    calls = []
+
+    class Pool:
+        def release_unused(self):
+            calls.append("released")
+            pool.release_unused()
+
+        def __getattr__(self, name):
+            return getattr(pool, name)
+
+    monkeypatch.setattr(pa, "default_memory_pool", lambda: Pool())
+    result = rank_features(path, "y", methods=["f_test"])
+    assert calls == ["released"] and result.n_rows == 240
+
+
+def test_a_serial_run_trims_the_heap_after_each_method(monkeypatch):
+    calls = []
+    monkeypatch.setattr(_fitting, "_trim_heap", lambda: calls.append(1) or True)
+    rank_features(_mixed(), "y", methods=["f_test", "mutual_info_binned", "l1"])
+    assert len(calls) == 3
+
+
+def test_trim_heap_runs_where_the_c_library_is_glibc():
+    import platform
+
+    trimmed = _fitting._trim_heap()
+    assert trimmed is (platform.libc_ver()[0] == "glibc")
+
+
+def test_workers_map_the_saved_encodings_copy_on_write(tmp_path):
+    prepared = prepare_features(_mixed(), "y")
+    enc = _Encodings(prepared, 0)
+    paths = _fitting._saved_matrices(enc, ["numeric_nan", "categorical"], str(tmp_path))
+    saved = dict(_fitting._WORKER_DATA)
+    try:
+        _fitting._init_worker({"matrices": paths, "y": prepared.y}, None)
+        mapped = _fitting._WORKER_DATA["matrices"]
+        for kind in ("numeric_nan", "categorical"):
+            assert isinstance(mapped[kind], np.memmap)  # pages of the file, not a pickled copy
+            assert _bitwise(np.asarray(mapped[kind]), enc.get(kind))
+        mapped["numeric_nan"][0, 0] = 1e300  # a method writing over its input ...
+        assert _bitwise(np.load(paths["numeric_nan"]), enc.get("numeric_nan"))  # ... not the file
+    finally:
+        _fitting._WORKER_DATA.clear()
+        _fitting._WORKER_DATA.update(saved)
+
+
+def test_parallel_fits_leave_no_saved_matrices(monkeypatch, tmp_path):
+    from featkit import _plan as planning
+
+    monkeypatch.setattr(planning, "PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    methods = ["f_test", "mutual_info_binned"]
+    parallel = rank_features(_mixed(), "y", methods=methods, n_jobs=2)
+    serial = rank_features(_mixed(), "y", methods=methods)
+    for name in methods:
+        assert parallel.methods[name].scores.tobytes() == serial.methods[name].scores.tobytes()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_parallel_run_lets_go_of_the_saved_encodings_unless_kept(monkeypatch):
+    from featkit import _plan as planning
+
+    monkeypatch.setattr(planning, "PARALLEL_MIN_SECONDS", 0.0)
+    held = {}
+    save = _fitting._saved_matrices
+
+    def spy(encodings, kinds, folder):
+        paths = save(encodings, kinds, folder)
+        held["encodings"] = encodings
+        return paths
+
+    monkeypatch.setattr(_fitting, "_saved_matrices", spy)
+    rank_features(_mixed(), "y", methods=["f_test", "mutual_info_binned"], n_jobs=2)
+    assert held["encodings"]._cache == {}
+    rank_features(_mixed(), "y", methods=["f_test", "mutual_info_binned"], n_jobs=2, evaluate=True)
+    assert set(held["encodings"]._cache) == {"numeric_imputed", "categorical"}

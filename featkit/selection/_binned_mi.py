@@ -8,7 +8,7 @@ import numpy as np
 
 from ..base import BaseRanker
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, StrOptions
-from ..stats._binned_mi import binned_mutual_info, discretize_columns
+from ..stats._binned_mi import _BLOCK_ELEMENTS, binned_mutual_info, discretize_columns
 from ..stats._contingency import AUTO_BINS, quantile_codes
 
 
@@ -119,10 +119,23 @@ class BinnedMutualInfoRanker(BaseRanker):
             if y_codes is None:  # few distinct values: they are the categories
                 y_codes = np.unique(np.asarray(y, dtype=np.float64), return_inverse=True)[1]
         k_y = int(y_codes.max()) + 1
-        codes, ks = discretize_columns(X, self.n_bins)
-        self.n_bins_ = np.array([np.count_nonzero(np.bincount(codes[:, j], minlength=ks[j]))
-                                 for j in range(codes.shape[1])])
-        return binned_mutual_info(y_codes, k_y, codes, ks, correction=self.bias_correction)
+        X = np.asarray(X)
+        n, d = X.shape
+        scores = np.empty(d, dtype=np.float64)
+        self.n_bins_ = np.empty(d, dtype=np.int64)
+        # Each column's codes and count depend on that column alone, so the
+        # columns are coded and counted a block at a time: the codes and the
+        # column-major copy are one block's, not the table's. The block is
+        # the counting kernel's own, so its sums run in the same order.
+        step = max(1, _BLOCK_ELEMENTS // max(n, 1))
+        for start in range(0, d, step):
+            block = slice(start, min(start + step, d))
+            codes, ks = discretize_columns(X[:, block], self.n_bins)
+            self.n_bins_[block] = [np.count_nonzero(np.bincount(codes[:, j], minlength=ks[j]))
+                                   for j in range(codes.shape[1])]
+            scores[block] = binned_mutual_info(y_codes, k_y, codes, ks,
+                                               correction=self.bias_correction)
+        return scores
 
     def _auto_support_size(self):
         return int(np.sum(self.scores_ > 0)) or 1
