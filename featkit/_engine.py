@@ -189,6 +189,9 @@ class _Encodings:
         self._keep = set(keep)
         self._cache = {}
         self._has_missing = None
+        self._rows = None  # see sample_rows
+        self._sample_kinds = set()
+        self._sampled = {}
 
     @staticmethod
     def kind_for(spec):
@@ -203,8 +206,32 @@ class _Encodings:
     def __getitem__(self, kind):
         return self.get(kind)
 
+    def sample_rows(self, rows, kinds):
+        """Copy ``rows`` of each of ``kinds`` when it is let go (or lent), for a later step
+        that reads those rows only: the cv_weighted consensus refits its members on at most
+        a few thousand rows, so it need not hold whole matrices until the end of the run."""
+        self._rows = np.asarray(rows)
+        self._sample_kinds = set(kinds)
+        self._sampled = {}
+
+    def _snapshot(self, kind, matrix):
+        if self._rows is not None and kind in self._sample_kinds and kind not in self._sampled:
+            self._sampled[kind] = matrix[self._rows]  # fancy indexing: a copy
+
+    def sampled(self, kind):
+        """The rows given to :meth:`sample_rows` of ``kind`` (encoded again if it was let go
+        before they were copied)."""
+        if kind not in self._sampled:
+            held = kind in self._cache
+            self._sampled[kind] = self.get(kind)[self._rows]
+            if not held and kind not in self._keep:
+                self._cache.pop(kind, None)
+        return self._sampled[kind]
+
     def release(self, kind):
         """Forget ``kind`` (unless kept), so its memory goes once no method holds it."""
+        if kind in self._cache:
+            self._snapshot(kind, self._cache[kind])
         if kind not in self._keep:
             self._cache.pop(kind, None)
             if self._needed is not None:
@@ -284,6 +311,7 @@ class _Encodings:
         self._cache[kind] = base
         try:
             self._write_codes(base, coded)
+            self._snapshot(kind, base)  # the codes leave with the fit
             yield base
         finally:
             del self._cache[kind]

@@ -354,16 +354,28 @@ def _check_request(methods, target, model, aggregation, params, random_state):
 
 
 def _encodings(prepared, specs, random_state, evaluate, weighted):
-    """The run's :class:`~featkit._engine._Encodings`: the kinds its methods need, and
-    the kinds kept after the fits for the evaluation or the cv_weighted consensus."""
+    """The run's :class:`~featkit._engine._Encodings`: the kinds its methods need, the
+    kinds kept after the fits for the evaluation, and for the cv_weighted consensus the
+    rows its inner folds read (at most INNER_MAX_ROWS) of every kind, not whole matrices."""
     kinds = {_Encodings.kind_for(s) for s in specs}
     keep = set()
     if evaluate:
         keep.add("numeric_imputed")
         keep.update(k for k in kinds if k == "categorical")
+    encodings = _Encodings(prepared, random_state, needed=kinds | keep, keep=keep)
     if weighted:
-        keep.update(kinds | {"numeric_imputed"})
-    return _Encodings(prepared, random_state, needed=kinds | keep, keep=keep)
+        encodings.sample_rows(_evidence_rows(prepared, random_state), kinds | {"numeric_imputed"})
+    return encodings
+
+
+def _evidence_rows(prepared, random_state):
+    """The rows the cv_weighted consensus's inner folds are drawn from (the same
+    seeded, stratified sample :class:`featkit.evaluation._evidence.InnerFolds` takes)."""
+    from .evaluation._evidence import INNER_MAX_ROWS, _row_sample
+    from .utils._task import check_target
+
+    y = check_target(np.asarray(prepared.y), prepared.task)[0]
+    return _row_sample(y, prepared.task, INNER_MAX_ROWS, random_state)
 
 
 def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):
@@ -373,19 +385,22 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):
 
     from .utils._task import check_target
 
-    y = check_target(np.asarray(prepared.y), prepared.task)[0]
+    # the inner folds read only these rows (the sample InnerFolds draws itself): the
+    # members are refitted on copies of them, taken as each encoding was let go
+    y = check_target(np.asarray(prepared.y), prepared.task)[0][encodings._rows]
 
     def refitter(spec):
         def fit_on(rows):
             est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence chatter of small folds
-                est.fit(encodings.for_spec(spec)[rows], y[rows] if spec.needs_target else None)
+                est.fit(encodings.sampled(_Encodings.kind_for(spec))[rows],
+                        y[rows] if spec.needs_target else None)
             return est.ranking_
         return fit_on
 
     refit = {spec.name: refitter(spec) for spec in specs}
-    return refit, encodings.get("numeric_imputed"), y, prepared.task, random_state
+    return refit, encodings.sampled("numeric_imputed"), y, prepared.task, random_state
 
 
 def _plan(specs, prepared, time_budget, full, n_jobs, t_start, on_plan):

@@ -322,3 +322,36 @@ def test_a_parallel_run_lets_go_of_the_saved_encodings_unless_kept(monkeypatch):
     assert held["encodings"]._cache == {}
     rank_features(_mixed(), "y", methods=["f_test", "mutual_info_binned"], n_jobs=2, evaluate=True)
     assert set(held["encodings"]._cache) == {"numeric_imputed", "categorical"}
+
+
+def test_the_weighted_consensus_reads_copies_of_its_rows_not_whole_matrices(monkeypatch):
+    """The cv_weighted default keeps no whole encoding for its inner refits: it copies the
+    rows its inner folds read as each encoding is let go, and scores exactly as if the
+    whole matrices had been kept."""
+    import featkit.evaluation._evidence as evidence
+    from featkit.selection._consensus import weighted_consensus
+    from featkit.utils._task import check_target
+
+    monkeypatch.setattr(evidence, "INNER_MAX_ROWS", 120)  # fewer rows than the table
+    frame = _mixed(n=300)
+    methods = ["mutual_info_binned", "f_test", "gradient_boosting"]
+    result = rank_features(frame, "y", methods=methods, random_state=3)
+    assert result.aggregation == "cv_weighted"
+
+    prepared = prepare_features(frame, "y")
+    whole = _Encodings(prepared, 3)  # nothing released
+    y = check_target(np.asarray(prepared.y), prepared.task)[0]
+
+    def refit(name):
+        spec = get_method(name)
+
+        def fit_on(rows):
+            est, _ = _fit_method(spec, whole.for_spec(spec)[rows], y[rows], result.features,
+                                 prepared.task, 3, None, None)
+            return est.ranking_
+        return fit_on
+
+    score = weighted_consensus({m: result.methods[m].ranking for m in methods},
+                               {m: refit(m) for m in methods}, whole.get("numeric_imputed"), y,
+                               task=prepared.task, cv=3, random_state=3)[0]
+    assert np.asarray(result.consensus_score).tobytes() == np.asarray(score).tobytes()
