@@ -23,6 +23,7 @@ import os
 import tempfile
 import threading
 import time
+import warnings
 
 import numpy as np
 
@@ -195,7 +196,20 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
     data = {"y": prepared.y, "features": list(features), "task": prepared.task}
     reporter = as_reporter(progress)
     outcomes = {}
-    if plan.workers <= 1:
+    parallel = plan.workers > 1
+    if parallel:
+        # a worker maps every matrix it may need once, when it starts
+        folder = tempfile.TemporaryDirectory(prefix="featkit-fit-")
+        kinds = dict.fromkeys(j["kind"] for j in jobs)
+        try:
+            data["matrices"] = _saved_matrices(encodings, kinds, folder.name)
+        except OSError as exc:  # e.g. a temp folder too small for the n x d files
+            folder.cleanup()
+            parallel = False
+            warnings.warn(f"The methods run one at a time: the matrices for the parallel workers "
+                          f"could not be written to the temp folder ({exc.strerror or exc}).",
+                          stacklevel=2)
+    if not parallel:
         # one method at a time: each encoding is made when first needed and let go after its last use
         run = _releasing(jobs, encodings, {**data, "matrices": encodings})
         if reporter is null_progress:
@@ -207,10 +221,7 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
                 _drive(jobs, lambda job: pool.submit(run, index[id(job)], job), outcomes,
                        reporter, len(features), step, n_steps, width=1)
     else:
-        # a worker maps every matrix it may need once, when it starts
-        with tempfile.TemporaryDirectory(prefix="featkit-fit-") as folder:
-            kinds = dict.fromkeys(j["kind"] for j in jobs)
-            data["matrices"] = _saved_matrices(encodings, kinds, folder)
+        with folder:
             for kind in kinds:  # the files hold them now; kept kinds stay for later steps
                 encodings.release(kind)
             _fit_in_workers(plan, jobs, data, outcomes, reporter, len(features), step, n_steps)

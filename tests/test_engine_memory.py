@@ -355,3 +355,28 @@ def test_the_weighted_consensus_reads_copies_of_its_rows_not_whole_matrices(monk
                                {m: refit(m) for m in methods}, whole.get("numeric_imputed"), y,
                                task=prepared.task, cv=3, random_state=3)[0]
     assert np.asarray(result.consensus_score).tobytes() == np.asarray(score).tobytes()
+
+
+def test_a_temp_folder_too_small_for_the_workers_runs_the_methods_one_at_a_time(monkeypatch, tmp_path):
+    import errno
+
+    from featkit import _plan as planning
+
+    monkeypatch.setattr(planning, "PARALLEL_MIN_SECONDS", 0.0)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", None)
+
+    def full_disk(encodings, kinds, folder):
+        open(f"{folder}/numeric_nan.npy", "wb").write(b"half")  # a half-written file is removed
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(_fitting, "_saved_matrices", full_disk)
+    methods = ["f_test", "mutual_info_binned"]
+    with pytest.warns(UserWarning, match="one at a time.*No space left on device"):
+        fallback = rank_features(_mixed(), "y", methods=methods, n_jobs=2)
+    serial = rank_features(_mixed(), "y", methods=methods)
+    for name in methods:
+        assert fallback.methods[name].scores.tobytes() == serial.methods[name].scores.tobytes()
+    assert list(tmp_path.iterdir()) == []
