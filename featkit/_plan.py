@@ -300,6 +300,8 @@ def _shrink(method, spec, shape, seconds, reason, *, may_skip=True):
         method.action = "skip"
         method.reason = reason + f"; too slow even on {min(MIN_SAMPLE_ROWS, shape.n_rows):,} rows"
         return
+    if rows >= method.total_rows:  # a sample of every row is no sample: it runs whole, no note
+        return
     cost = spec.estimate_cost(replace(shape, n_rows=rows))
     method.rows, method.seconds, method.bytes = rows, cost.seconds, cost.bytes
     method.action, method.reason = "sample", reason

@@ -112,6 +112,15 @@ def test_without_a_budget_only_a_far_outlier_is_sampled_unless_full(slow_l1):
     assert [m.action for m in fast.methods] == ["full", "full"]
 
 
+def test_a_table_smaller_than_the_smallest_sample_is_never_said_to_be_sampled(slow_l1):
+    # 20 rows: the outlier cannot shrink below every row, so it runs whole and no note
+    # claims "a sample of 20 of 20 rows"
+    specs = [get_method("f_test"), get_method("variance"), get_method("l1")]
+    plan = plan_methods(specs, TableShape(20, 5000))
+    assert plan["l1"].action == "full" and plan["l1"].rows == 20
+    assert not any("l1" in note for note in plan.notes())
+
+
 def test_a_far_outlier_is_sampled_to_a_few_times_the_others_not_to_a_minute():
     import statistics
 
