@@ -52,12 +52,11 @@ def needs_encoding(X) -> bool:
     X = as_pandas_frame(X)
     if not (hasattr(X, "columns") and hasattr(X, "dtypes") and type(X).__module__.startswith("pandas")):
         return False
-    for name in X.columns:
-        dtype = X[name].dtype
+    for position, dtype in enumerate(X.dtypes):  # dtypes, not a Series per column
         if ptypes.is_datetime64_any_dtype(dtype) or ptypes.is_timedelta64_dtype(dtype) \
                 or isinstance(dtype, pd.PeriodDtype):
             return True
-        if isinstance(dtype, pd.BooleanDtype) and X[name].isna().any():
+        if isinstance(dtype, pd.BooleanDtype) and X.iloc[:, position].isna().any():
             return True
     return bool(_text_columns(X))
 

@@ -135,9 +135,14 @@ def _text_columns(X) -> list[tuple[str, str, object]]:
     from pandas.api import types as ptypes
 
     found = []
-    for name in X.columns:
-        col = X[name]
-        dtype = col.dtype
+    plain = {}  # dtype -> whether it is a plain numeric dtype (a wide table has few dtypes)
+    for position, dtype in enumerate(X.dtypes):
+        if dtype not in plain:
+            plain[dtype] = ptypes.is_numeric_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype)
+        if plain[dtype]:  # no Series is made for a numeric column: cheap on thousands of columns
+            continue
+        name = X.columns[position]
+        col = X.iloc[:, position]
         if isinstance(dtype, pd.CategoricalDtype):
             if ptypes.is_numeric_dtype(dtype.categories.dtype):
                 continue
