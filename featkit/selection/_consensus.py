@@ -342,7 +342,8 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
         dropped = {}
     else:
         too_small = inner_folds_too_small(*held_out)
-        chosen = choose_candidate(candidates, too_small=too_small)
+        chosen = choose_candidate(candidates, reference=REFERENCE,
+                                  standard_error=STANDARD_ERROR, too_small=too_small)
         weights = candidates[chosen]["weights"]
         why = _choice_text(chosen, candidates, too_small)
         if chosen == "evidence weights":
