@@ -224,6 +224,9 @@ def main(argv=None):
         "top k, mean over k and 5 stratified folds (rankings refitted in each fold; the "
         "cv_weighted choice from a 3-fold CV inside the training rows) ==")
     out(f"members: {', '.join(methods)}")
+    if args.cache:
+        out(f"(member rankings kept in {args.cache}: a set's time counts only the fits not "
+            "found there)")
     jobs = [(name, methods, args.cache) for name in names]
     gaps = {}
     if args.jobs > 1:
