@@ -1,6 +1,6 @@
 """Consensus across methods: rank aggregation over registered rankers, by default a
 weighted mean rank whose weighting (the equal vote, evidence weights or one member) an
-inner cross-validation on the fit rows chooses."""
+inner cross-validation on the fit rows chooses, under a one-standard-error guard."""
 
 from __future__ import annotations
 
@@ -401,7 +401,9 @@ class ConsensusRanker(BaseRanker):
         ``"cv_weighted"``: a weighted mean rank whose weights are chosen by an
         inner cross-validation on the rows given to ``fit`` (see
         :func:`inner_choice`): the equal vote, the weights of
-        :func:`evidence_weights` or one member alone, whichever scores best.
+        :func:`evidence_weights` or one member alone; the reference weighting
+        (:data:`REFERENCE`) is kept unless another beats it by more than one
+        standard error, and always when the inner folds are too small.
     n_features_to_select : int, float or "auto", default="auto"
         "auto" keeps the features that at least half of the methods keep with
         their own "auto" cut.
