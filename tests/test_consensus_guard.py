@@ -26,8 +26,8 @@ def _table(gain, noise):
 def test_a_candidate_ahead_by_less_than_one_standard_error_is_not_chosen(standard_error):
     # a: +0.03 on average, per-fold gains -0.03, +0.03, +0.09 (paired SE 0.035); own SE 0.055
     cands = _table(0.03, 0.06)
-    assert choose_candidate(cands, standard_error="none") == "a"
-    assert choose_candidate(cands, standard_error=standard_error) == "mean rank"
+    assert choose_candidate(cands, reference="mean rank", standard_error="none") == "a"
+    assert choose_candidate(cands, reference="mean rank", standard_error=standard_error) == "mean rank"
     assert choose_candidate(cands, reference="evidence weights",
                             standard_error=standard_error) == "evidence weights"
 
@@ -35,11 +35,11 @@ def test_a_candidate_ahead_by_less_than_one_standard_error_is_not_chosen(standar
 def test_a_candidate_ahead_by_more_than_one_standard_error_is_chosen():
     # a: +0.03 with per-fold gains 0.02, 0.03, 0.04: paired SE 0.0058, own SE 0.035
     cands = _table(0.03, 0.01)
-    assert choose_candidate(cands, standard_error="paired") == "a"
-    assert choose_candidate(cands, standard_error="own") == "mean rank"
+    assert choose_candidate(cands, reference="mean rank", standard_error="paired") == "a"
+    assert choose_candidate(cands, reference="mean rank", standard_error="own") == "mean rank"
     # a steady gain larger than the folds' spread clears the own SE as well
     cands = _table(0.12, 0.0)
-    assert choose_candidate(cands, standard_error="own") == "a"
+    assert choose_candidate(cands, reference="mean rank", standard_error="own") == "a"
     assert choose_candidate(cands, reference="evidence weights", standard_error="own") == "a"
 
 
@@ -47,8 +47,8 @@ def test_of_the_candidates_ahead_the_best_mean_wins():
     cands = _table(0.03, 0.01)
     cands["b"] = _candidate(np.array(cands["a"]["folds"]) + 0.01)
     cands["c"] = _candidate(np.array(cands["mean rank"]["folds"]) + [-0.1, 0.0, 0.3])  # noisy
-    assert choose_candidate(cands, standard_error="paired") == "b"
-    assert choose_candidate(cands, standard_error="none") == "c"
+    assert choose_candidate(cands, reference="mean rank", standard_error="paired") == "b"
+    assert choose_candidate(cands, reference="mean rank", standard_error="none") == "c"
 
 
 def test_the_reference_falls_back_to_the_equal_vote_and_bad_kinds_fail():
@@ -61,7 +61,7 @@ def test_the_reference_falls_back_to_the_equal_vote_and_bad_kinds_fail():
 
 def test_small_inner_folds_keep_the_reference_whatever_the_scores():
     cands = _table(0.12, 0.0)
-    assert choose_candidate(cands, too_small="fewer than 100 rows (45)") == "mean rank"
+    assert choose_candidate(cands, reference="mean rank", too_small="fewer than 100 rows (45)") == "mean rank"
     assert choose_candidate(cands, reference="evidence weights",
                             too_small="fewer than 100 rows (45)") == "evidence weights"
     assert inner_folds_too_small(99, 30) == "fewer than 100 rows (99)"

@@ -16,7 +16,7 @@ from ..utils._param_validation import TASK_CONSTRAINT, Interval, StrOptions
 
 # The inner choice keeps this candidate unless another beats it by more than one
 # standard error (STANDARD_ERROR, see choose_candidate): chosen by benchmarks/consensus.py.
-REFERENCE = "mean rank"
+REFERENCE = "evidence weights"
 STANDARD_ERROR = "paired"
 # Below these sizes one prediction moves an inner fold's score by several points (NCI60:
 # 57 rows, 8 classes, ~2 rows of a class per held-out fold), so the inner scores follow
@@ -366,8 +366,8 @@ def _choice_text(chosen, candidates, too_small=None):
         return f"inner folds too small to choose ({too_small}): kept {what}"
     best = max(candidates, key=lambda n: candidates[n]["score"])
     if best != chosen:
-        return (f"inner cross-validation kept {what} ({c['score']:.3f}): {best} "
-                f"({candidates[best]['score']:.3f}) not ahead by one standard error")
+        return (f"inner cross-validation chose {what} ({c['score']:.3f}; {best} "
+                f"{candidates[best]['score']:.3f} not ahead of it by one standard error)")
     return (f"inner cross-validation chose {what} ({c['score']:.3f} +- {c['error']:.3f}; "
             f"equal vote {m['score']:.3f})")
 
