@@ -92,13 +92,19 @@ def _topk_score(order, X, y, tr, te, ks):
     return out
 
 
-# The inner-choice rules measured side by side: (reference, standard error, small-fold fallback).
+# The inner-choice rules measured side by side: (reference, standard error, what folds too
+# small to choose keep: "reference", "mean rank" or None for no small-fold rule).
 RULES = {
-    "best inner mean (previous default)": ("mean rank", "none", False),
-    "1-SE, keep mean rank, paired SE": ("mean rank", "paired", True),
-    "1-SE, keep mean rank, own SE": ("mean rank", "own", True),
-    "1-SE, keep evidence weights, paired SE": ("evidence weights", "paired", True),
-    "1-SE, keep evidence weights, own SE": ("evidence weights", "own", True),
+    "best inner mean (previous default)": ("mean rank", "none", None),
+    "1-SE, keep mean rank, paired SE": ("mean rank", "paired", "reference"),
+    "1-SE, keep mean rank, own SE": ("mean rank", "own", "reference"),
+    "1-SE, keep evidence weights, paired SE": ("evidence weights", "paired", "reference"),
+    "1-SE, keep evidence weights, own SE": ("evidence weights", "own", "reference"),
+    "1-SE, keep evidence weights, paired SE; small folds: mean rank": (
+        "evidence weights", "paired", "mean rank"),
+    "1-SE, keep mean rank, paired SE, no small-fold rule": ("mean rank", "paired", None),
+    "1-SE, keep evidence weights, paired SE, no small-fold rule": ("evidence weights", "paired",
+                                                                    None),
 }
 
 
@@ -106,7 +112,9 @@ def _default_rule():
     from featkit.selection import _consensus
 
     for name, (ref, se, small) in RULES.items():
-        if (ref, se, small) == (_consensus.REFERENCE, _consensus.STANDARD_ERROR, True):
+        keeps = ref if small == "reference" else small
+        if (ref, se, keeps) == (_consensus.REFERENCE, _consensus.STANDARD_ERROR,
+                                _consensus.SMALL_FOLDS_CHOICE) and small is not None:
             return name
     return None
 
@@ -156,8 +164,10 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
             too_small = inner_folds_too_small(*found["held_out"])
             picks = {"mean_rank": "mean rank", "evidence weights": "evidence weights"}
             for rule, (ref, se, small) in RULES.items():
-                picks[rule] = choose_candidate(cands, reference=ref, standard_error=se,
-                                               too_small=too_small if small else None)
+                picks[rule] = choose_candidate(
+                    cands, reference=ref, standard_error=se,
+                    too_small=too_small if small else None,
+                    small_folds_choice=None if small == "reference" else small)
                 weights[rule].append(cands[picks[rule]]["weights"])
                 chosen[rule][picks[rule]] += 1
             orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
@@ -186,7 +196,7 @@ def _one_set(args):
     for m, s in scores.items():
         label = m if m in methods else f"consensus {m}" + ("  [default]" if m == default else "")
         mark = "" if m in methods else f"  ({s - best:+.3f} vs best member)"
-        lines.append(f"  {label:<58} {s:.3f}{mark}")
+        lines.append(f"  {label:<76} {s:.3f}{mark}")
     if too_small:
         lines.append(f"  inner folds too small in the last outer fold: {too_small}")
     for rule in RULES:
@@ -243,7 +253,7 @@ def main(argv=None):
             gaps.setdefault(m, []).append(g)
     out(f"\nover the {len(results)} sets, vs the best member: mean / worst / sets within 0.005")
     for m, g in gaps.items():
-        out(f"  {m:<58} {np.mean(g):+.4f} / {min(g):+.3f} / {sum(x >= -0.005 for x in g)}")
+        out(f"  {m:<76} {np.mean(g):+.4f} / {min(g):+.3f} / {sum(x >= -0.005 for x in g)}")
     if args.output and not args.sets and not args.quick:
         Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0

@@ -59,11 +59,14 @@ def test_the_reference_falls_back_to_the_equal_vote_and_bad_kinds_fail():
         choose_candidate(_table(0.03, 0.01), standard_error="two")
 
 
-def test_small_inner_folds_keep_the_reference_whatever_the_scores():
+def test_small_inner_folds_keep_the_equal_vote_whatever_the_scores():
     cands = _table(0.12, 0.0)
-    assert choose_candidate(cands, reference="mean rank", too_small="fewer than 100 rows (45)") == "mean rank"
-    assert choose_candidate(cands, reference="evidence weights",
-                            too_small="fewer than 100 rows (45)") == "evidence weights"
+    small = "fewer than 100 rows (45)"
+    assert choose_candidate(cands, reference="mean rank", too_small=small) == "mean rank"
+    assert choose_candidate(cands, reference="evidence weights", too_small=small) == "mean rank"
+    assert choose_candidate(cands, reference="evidence weights", too_small=small,
+                            small_folds_choice=None) == "evidence weights"
+    assert choose_candidate(cands, reference="evidence weights", too_small=None) == "a"
     assert inner_folds_too_small(99, 30) == "fewer than 100 rows (99)"
     assert inner_folds_too_small(150, 9).startswith("fewer than 10 rows of a class")
     assert inner_folds_too_small(100, 10) is None and inner_folds_too_small(100, None) is None
@@ -91,11 +94,8 @@ def _members_with_a_clear_winner(n, classes, seed=0):
     return X, y, rankings, refit
 
 
-def test_the_small_fold_fallback_keeps_the_reference_that_a_larger_table_leaves(monkeypatch):
-    # the equal vote as reference: the evidence weights would silence the "bad" members too
-    reference = "mean rank"
-    monkeypatch.setattr(_consensus, "REFERENCE", reference)
-    # "bad" twice: the equal vote ranks the informative column last but one
+def test_the_small_fold_fallback_keeps_the_equal_vote_that_a_larger_table_leaves():
+    # "bad" thrice: the equal vote ranks the informative column last but one
     X, y, rankings, refit = _members_with_a_clear_winner(90, 3)
     rankings["bad3"] = rankings["bad"].copy()
     refit["bad3"] = refit["bad"]
@@ -104,8 +104,10 @@ def test_the_small_fold_fallback_keeps_the_reference_that_a_larger_table_leaves(
     assert found["held_out"] == (90, 10)
     cands = found["candidates"]
     assert cands["good"]["score"] > cands["mean rank"]["score"] + 0.2
-    assert found["chosen"] == reference
-    assert found["weights"] == cands[reference]["weights"]
+    assert found["chosen"] == _consensus.SMALL_FOLDS_CHOICE == "mean rank"
+    assert found["weights"] == {n: 0.25 for n in rankings}
+    assert "inner folds too small" in _consensus._choice_text(
+        "mean rank", cands, "fewer than 100 rows (90)")
     # the same members on 300 rows: the folds are large enough and "good" wins by far
     X, y, rankings, refit = _members_with_a_clear_winner(300, 3)
     found = inner_choice(rankings, refit, X, y, task="classification", random_state=0)

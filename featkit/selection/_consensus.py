@@ -23,6 +23,9 @@ STANDARD_ERROR = "paired"
 # noise and the reference is kept without looking at them.
 MIN_INNER_ROWS = 100
 MIN_INNER_CLASS_ROWS = 10
+# What such folds keep: the equal vote, the one weighting that owes nothing to the inner
+# scores (the evidence weights are drawn from the same too-small folds).
+SMALL_FOLDS_CHOICE = "mean rank"
 
 
 def aggregate_rankings(rankings, how: str = "mean_rank", weights=None) -> np.ndarray:
@@ -227,13 +230,13 @@ def _standard_error(candidate, reference, kind):
 
 
 def choose_candidate(candidates: dict, *, reference=REFERENCE, standard_error=STANDARD_ERROR,
-                     too_small=None):
+                     too_small=None, small_folds_choice=SMALL_FOLDS_CHOICE):
     """The candidate weighting an inner cross-validation supports: the one-standard-error rule.
 
     The ``reference`` candidate is kept unless another candidate's mean inner
     score beats it by more than one standard error; of those that do, the best
     mean wins (the first on a tie). When ``too_small`` gives a reason, the
-    folds cannot tell candidates apart and the reference is kept.
+    folds cannot tell candidates apart and ``small_folds_choice`` is kept.
 
     Parameters
     ----------
@@ -248,6 +251,8 @@ def choose_candidate(candidates: dict, *, reference=REFERENCE, standard_error=ST
         reference's; ``"none"``: the best mean wins outright.
     too_small : str or None, default=None
         See :func:`inner_folds_too_small`.
+    small_folds_choice : str or None, default=SMALL_FOLDS_CHOICE
+        Kept when ``too_small``; None keeps the reference.
 
     Returns
     -------
@@ -257,15 +262,15 @@ def choose_candidate(candidates: dict, *, reference=REFERENCE, standard_error=ST
     Examples
     --------
     >>> cands = {"mean rank": {"score": 0.80, "error": 0.01, "folds": [0.79, 0.80, 0.81]},
-    ...          "a": {"score": 0.82, "error": 0.03, "folds": [0.78, 0.83, 0.85]},
-    ...          "b": {"score": 0.81, "error": 0.01, "folds": [0.80, 0.81, 0.82]}}
-    >>> choose_candidate(cands, standard_error="none")
+    ...          "a": {"score": 0.82, "error": 0.04, "folds": [0.74, 0.85, 0.87]},
+    ...          "b": {"score": 0.81, "error": 0.012, "folds": [0.79, 0.81, 0.83]}}
+    >>> choose_candidate(cands, reference="mean rank", standard_error="none")
     'a'
-    >>> choose_candidate(cands, standard_error="own")  # a by 0.02 < its 0.03; b by 0.01 = its 0.01
+    >>> choose_candidate(cands, reference="mean rank", standard_error="own")  # 0.02 < 0.04
     'mean rank'
-    >>> choose_candidate(cands, standard_error="paired")  # b gains 0.01 in every fold
+    >>> choose_candidate(cands, reference="mean rank", standard_error="paired")  # b: +0, .01, .02
     'b'
-    >>> choose_candidate(cands, too_small="fewer than 100 rows (45)")
+    >>> choose_candidate(cands, reference="mean rank", too_small="fewer than 100 rows (45)")
     'mean rank'
     """
     if not candidates:
@@ -273,7 +278,7 @@ def choose_candidate(candidates: dict, *, reference=REFERENCE, standard_error=ST
     if reference not in candidates:
         reference = "mean rank"
     if too_small:
-        return reference
+        return small_folds_choice if small_folds_choice in candidates else reference
     ref = candidates[reference]
     ahead = [c for c in candidates if c != reference
              and candidates[c]["score"] - ref["score"] > _standard_error(candidates[c], ref,
@@ -292,8 +297,9 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
     :func:`consensus_candidates` (the equal vote, the evidence weights, each
     member alone) are scored on the held-out rows, and
     :func:`choose_candidate` keeps the :data:`REFERENCE` weighting unless
-    another beats it by more than one standard error, or always when the
-    folds are too small to tell (:func:`inner_folds_too_small`). Members that
+    another beats it by more than one standard error; when the folds are too
+    small to tell (:func:`inner_folds_too_small`) it keeps
+    :data:`SMALL_FOLDS_CHOICE`, the equal vote. Members that
     could not be refitted weigh 0.
 
     Parameters
@@ -342,8 +348,8 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
         dropped = {}
     else:
         too_small = inner_folds_too_small(*held_out)
-        chosen = choose_candidate(candidates, reference=REFERENCE,
-                                  standard_error=STANDARD_ERROR, too_small=too_small)
+        chosen = choose_candidate(candidates, reference=REFERENCE, standard_error=STANDARD_ERROR,
+                                  too_small=too_small, small_folds_choice=SMALL_FOLDS_CHOICE)
         weights = candidates[chosen]["weights"]
         why = _choice_text(chosen, candidates, too_small)
         if chosen == "evidence weights":
@@ -403,7 +409,7 @@ class ConsensusRanker(BaseRanker):
         :func:`inner_choice`): the equal vote, the weights of
         :func:`evidence_weights` or one member alone; the reference weighting
         (:data:`REFERENCE`) is kept unless another beats it by more than one
-        standard error, and always when the inner folds are too small.
+        standard error; when the inner folds are too small, the equal vote.
     n_features_to_select : int, float or "auto", default="auto"
         "auto" keeps the features that at least half of the methods keep with
         their own "auto" cut.
