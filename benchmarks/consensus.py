@@ -102,6 +102,8 @@ RULES = {
     "1-SE, keep evidence weights, own SE": ("evidence weights", "own", "reference"),
     "1-SE, keep evidence weights, paired SE; small folds: mean rank": (
         "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights, paired SE; under 100 rows: mean rank": (
+        "evidence weights", "paired", "mean rank rows"),
     "1-SE, keep mean rank, paired SE, no small-fold rule": ("mean rank", "paired", None),
     "1-SE, keep evidence weights, paired SE, no small-fold rule": ("evidence weights", "paired",
                                                                     None),
@@ -112,9 +114,13 @@ def _default_rule():
     from featkit.selection import _consensus
 
     for name, (ref, se, small) in RULES.items():
-        keeps = ref if small == "reference" else small
-        if (ref, se, keeps) == (_consensus.REFERENCE, _consensus.STANDARD_ERROR,
-                                _consensus.SMALL_FOLDS_CHOICE) and small is not None:
+        if small is None:
+            continue
+        keeps = ref if small == "reference" else small.removesuffix(" rows")
+        rows_only = small.endswith(" rows")
+        if (ref, se, keeps, rows_only) == (_consensus.REFERENCE, _consensus.STANDARD_ERROR,
+                                           _consensus.SMALL_FOLDS_CHOICE,
+                                           _consensus.MIN_INNER_CLASS_ROWS is None):
             return name
     return None
 
@@ -164,10 +170,13 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
             too_small = inner_folds_too_small(*found["held_out"])
             picks = {"mean_rank": "mean rank", "evidence weights": "evidence weights"}
             for rule, (ref, se, small) in RULES.items():
+                # "... rows": the row count alone, without the rows-of-a-class test
+                small_here = (too_small if small and not small.endswith(" rows") else
+                              inner_folds_too_small(found["held_out"][0]) if small else None)
                 picks[rule] = choose_candidate(
-                    cands, reference=ref, standard_error=se,
-                    too_small=too_small if small else None,
-                    small_folds_choice=None if small == "reference" else small)
+                    cands, reference=ref, standard_error=se, too_small=small_here,
+                    small_folds_choice=None if small == "reference" else
+                    small and small.removesuffix(" rows"))
                 weights[rule].append(cands[picks[rule]]["weights"])
                 chosen[rule][picks[rule]] += 1
             orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
