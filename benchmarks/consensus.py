@@ -93,7 +93,9 @@ def _topk_score(order, X, y, tr, te, ks):
 
 
 # The inner-choice rules measured side by side: (reference, standard error, what folds too
-# small to choose keep: "reference", "mean rank" or None for no small-fold rule).
+# small to choose keep: "reference", "mean rank" or None for no small-fold rule). "Too small"
+# is under 100 rows or under 10 rows of a class in a held-out fold; with " rows", the row
+# count alone.
 RULES = {
     "best inner mean (previous default)": ("mean rank", "none", None),
     "1-SE, keep mean rank, paired SE": ("mean rank", "paired", "reference"),
@@ -167,7 +169,8 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
             found = inner_choice(used, refit, X[tr], y[tr], task="classification", cv=3,
                                  random_state=seed)
             cands = found["candidates"]
-            too_small = inner_folds_too_small(*found["held_out"])
+            # the fuller small-fold test: under 100 rows, or under 10 rows of a class in a fold
+            too_small = inner_folds_too_small(*found["held_out"], min_class_rows=10)
             picks = {"mean_rank": "mean rank", "evidence weights": "evidence weights"}
             for rule, (ref, se, small) in RULES.items():
                 # "... rows": the row count alone, without the rows-of-a-class test
@@ -205,7 +208,7 @@ def _one_set(args):
     for m, s in scores.items():
         label = m if m in methods else f"consensus {m}" + ("  [default]" if m == default else "")
         mark = "" if m in methods else f"  ({s - best:+.3f} vs best member)"
-        lines.append(f"  {label:<76} {s:.3f}{mark}")
+        lines.append(f"  {label:<80} {s:.3f}{mark}")
     if too_small:
         lines.append(f"  inner folds too small in the last outer fold: {too_small}")
     for rule in RULES:
@@ -262,7 +265,7 @@ def main(argv=None):
             gaps.setdefault(m, []).append(g)
     out(f"\nover the {len(results)} sets, vs the best member: mean / worst / sets within 0.005")
     for m, g in gaps.items():
-        out(f"  {m:<76} {np.mean(g):+.4f} / {min(g):+.3f} / {sum(x >= -0.005 for x in g)}")
+        out(f"  {m:<80} {np.mean(g):+.4f} / {min(g):+.3f} / {sum(x >= -0.005 for x in g)}")
     if args.output and not args.sets and not args.quick:
         Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
