@@ -1,4 +1,4 @@
-"""The default consensus: the member weighting that an inner cross-validation scores best."""
+"""The default consensus: the member weighting that an inner cross-validation supports."""
 
 import numpy as np
 import pandas as pd

@@ -41,6 +41,10 @@ def test_a_candidate_ahead_by_more_than_one_standard_error_is_chosen():
     cands = _table(0.12, 0.0)
     assert choose_candidate(cands, reference="mean rank", standard_error="own") == "a"
     assert choose_candidate(cands, reference="evidence weights", standard_error="own") == "a"
+    # +0.02 in every fold: clear of the paired SE (0), not of the reference's own SE (0.029)
+    cands = _table(0.02, 0.0)
+    assert choose_candidate(cands, reference="mean rank", standard_error="paired") == "a"
+    assert choose_candidate(cands, reference="mean rank", standard_error="reference") == "mean rank"
 
 
 def test_of_the_candidates_ahead_the_best_mean_wins():
