@@ -59,7 +59,9 @@ def aggregate_rankings(rankings, how: str = "mean_rank", weights=None) -> np.nda
         if w is None or w.shape[0] != r.shape[0] or not (w >= 0).all() or w.sum() <= 0:
             raise InputError('aggregation="cv_weighted" needs one non-negative weight per '
                              "method, not all zero.")
-        return -(w @ r) / w.sum()
+        # not w @ r: BLAS may round a column differently by its position (vector body vs
+        # remainder), which breaks exact ties and makes the result depend on column order
+        return -(w[:, None] * r).sum(axis=0) / w.sum()
     if how == "mean_rank":
         return -r.mean(axis=0)
     if how == "median_rank":
