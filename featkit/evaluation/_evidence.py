@@ -158,6 +158,18 @@ class InnerFolds:
             scores.append(float(metric(self.y[te], m.predict(self.X[np.ix_(te, cols)]))))
         return float(np.mean(scores))
 
+    def smallest_held_out(self) -> tuple[int, int | None]:
+        """Rows the folds cover, and the fewest rows of one class in a held-out fold.
+
+        The second is None for regression; a class absent from a held-out fold counts 0.
+        """
+        rows = sum(te.size for _, te in self.splits)
+        if self.task != "classification":
+            return rows, None
+        classes = np.unique(self.y[np.concatenate([te for _, te in self.splits])])
+        fewest = min(int(np.sum(self.y[te] == c)) for _, te in self.splits for c in classes)
+        return rows, fewest
+
     def refit_all(self, refit) -> tuple[dict, dict]:
         """Each ranking refitted on the training rows of every fold.
 
