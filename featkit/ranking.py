@@ -14,6 +14,7 @@ import importlib
 import importlib.util
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -317,7 +318,11 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
 
     evidence = None
     if aggregation == "cv_weighted" and prepared.y is not None and len(method_results) > 1:
-        evidence = _evidence_input(specs, encodings, prepared, random_state, n_jobs, params)
+        evidence = _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, plan)
+        over = _inner_over_budget(specs, encodings, prepared, plan, time.perf_counter() - t_start)
+        if over:
+            evidence, aggregation = None, "mean_rank"
+            notes.append(over)
     score, rank, consensus_notes = _consensus(method_results, aggregation, include_degenerate,
                                               evidence)
     result = RankingResult(
@@ -378,9 +383,37 @@ def _evidence_rows(prepared, random_state):
     return _row_sample(y, prepared.task, INNER_MAX_ROWS, random_state)
 
 
-def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):
+def _inner_rows(spec, plan, n_train):
+    """Rows an inner refit of ``spec`` may use: no more than the run's own fit of it
+    (a method the plan sampled is refitted on at most that many rows)."""
+    try:
+        planned = plan[spec.name]
+    except KeyError:
+        return n_train
+    return min(n_train, planned.rows) if planned.sampled and planned.rows else n_train
+
+
+def _inner_over_budget(specs, encodings, prepared, plan, elapsed):
+    """A note when the inner refits (3 per method) would run past ``--time-budget``, else None."""
+    if plan.time_budget is None:
+        return None
+    from ._plan import shape_of
+
+    n_train = int(len(encodings._rows) * 2 / 3)
+    shape = shape_of(prepared)
+    seconds = sum(3 * spec.estimate_cost(replace(shape, n_rows=max(_inner_rows(spec, plan, n_train), 1))).seconds
+                  for spec in specs)
+    if elapsed + seconds <= plan.time_budget:
+        return None
+    return (f"The consensus is the plain mean rank: its inner cross-validated evidence (about "
+            f"{seconds:.0f} s) would run past the {plan.time_budget:.0f} s time budget "
+            f"({elapsed:.0f} s spent).")
+
+
+def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, plan=None):
     """What the cv_weighted consensus refits its members with: each method on the
-    training rows of an inner fold, on the same encoding as in the run."""
+    training rows of an inner fold, on the same encoding as in the run; a method the
+    plan sampled is refitted on at most its planned rows (a seeded subset of the fold)."""
     import warnings
 
     from .utils._task import check_target
@@ -391,6 +424,9 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params):
 
     def refitter(spec):
         def fit_on(rows):
+            cap = len(rows) if plan is None else _inner_rows(spec, plan, len(rows))
+            if cap < len(rows):
+                rows = np.sort(np.random.RandomState(random_state).permutation(rows)[:cap])
             est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence chatter of small folds

@@ -373,3 +373,29 @@ def test_a_method_s_own_row_cap_bounds_its_estimated_time_not_its_memory():
     at_cap, tall = (estimate_cost(l1, TableShape(n, 100)) for n in (cap, 20 * cap))
     assert tall.seconds == pytest.approx(at_cap.seconds)
     assert tall.bytes > at_cap.bytes
+
+
+def test_inner_consensus_refits_that_would_pass_the_budget_leave_the_equal_vote(monkeypatch):
+    # f_test "takes" 5 s a row: the plan samples it within its share of the hour, and the
+    # consensus's 3 inner refits on its planned rows would run far past the hour
+    monkeypatch.setitem(METHOD_COSTS, "f_test", CostModel("nd", c=1.0, fixed=0.0))
+    rng = np.random.RandomState(1)
+    df = pd.DataFrame(rng.normal(size=(600, 5)), columns=list("abcde"))
+    df["y"] = (df["a"] > 0).astype(int)
+    result = rank_features(df, "y", methods=["f_test", "mutual_info_binned"], time_budget="1h")
+    assert result.aggregation == "mean_rank"
+    assert any("would run past the 3600 s time budget" in n for n in result.notes), result.notes
+    assert not any("needs a target" in n for n in result.notes)
+    # without a budget the inner evidence runs (the weighted consensus)
+    assert rank_features(df, "y", methods=["f_test", "mutual_info_binned"]).aggregation == "cv_weighted"
+
+
+def test_inner_refits_use_no_more_rows_than_the_plan_gave_the_method(slow_l1):
+    from featkit.ranking import _inner_rows
+
+    specs = [get_method("f_test"), get_method("variance"), get_method("l1")]
+    plan = plan_methods(specs, TableShape(1000, 5))
+    assert plan["l1"].sampled and plan["l1"].rows < 600
+    assert _inner_rows(get_method("l1"), plan, 600) == plan["l1"].rows
+    assert _inner_rows(get_method("f_test"), plan, 600) == 600
+    assert _inner_rows(get_method("l1"), plan, 10) == 10
