@@ -119,8 +119,7 @@ class _Encodings:
     def get(self, spec):
         from ._encode import DaskEncoder, needs_encoding
 
-        X = self.ddf[self.result.features]
-        y = self.ddf[self.target] if self.target is not None else None
+        X, y = self.raw()
         if not needs_encoding(X, self.result.columns):
             return X, y
         kind = "categorical" if spec.input == "categorical" else ("nan" if spec.allow_nan else "imputed")
