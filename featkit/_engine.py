@@ -157,9 +157,9 @@ def _return_arrow_memory():
 
 
 # Columns encoded per pass: the encoders fill a column-major block that is then
-# copied into the shared row-major matrix, so the transient copy is one block,
-# not a second matrix.
-_BLOCK_COLUMNS = 16
+# copied into the shared row-major matrix, so the transient copy is one block
+# (64 MB at 1,000,000 rows), not a second matrix.
+_BLOCK_COLUMNS = 8
 
 
 class _Encodings:
@@ -324,12 +324,12 @@ class _Encodings:
         return [j for j, k in enumerate(kinds) if k in _CATEGORICAL_KINDS]
 
     def _write_codes(self, out, coded):
-        from .io._encode import encode_discrete
+        from .io._encode import discrete_columns
 
         X = self._prepared.X
         for start in range(0, len(coded), _BLOCK_COLUMNS):
             block = coded[start:start + _BLOCK_COLUMNS]
-            out[:, block] = encode_discrete(X.iloc[:, block], self._used, n_bins=None)
+            out[:, block] = discrete_columns(X.iloc[:, block], self._used, n_bins=None)
 
     def _categorical(self):
         coded = self._coded_columns()
@@ -342,7 +342,7 @@ class _Encodings:
 
     def _encode_nan(self):
         """encode_numeric(impute=False) of the table, filled block by block."""
-        from .io import encode_numeric
+        from .io._encode import numeric_columns
 
         p = self._prepared
         n, d = p.X.shape
@@ -352,10 +352,11 @@ class _Encodings:
             block = slice(start, min(start + _BLOCK_COLUMNS, d))
             # the fold split depends on the target and the seed only, so a
             # block's target encoding is the whole table's, column for column
-            values = encode_numeric(p.X.iloc[:, block], self._used, p.y, p.task, impute=False,
-                                    random_state=self._random_state)
+            values = numeric_columns(p.X.iloc[:, block], self._used, p.y, p.task, impute=False,
+                                     random_state=self._random_state)
             has_missing = has_missing or bool(np.isnan(values).any())
             out[:, block] = values
+            del values  # else the next block is encoded while this one is still held
         self._has_missing = has_missing
         return out
 

@@ -322,11 +322,17 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         # NumPy's X[:, order] is column-major: a column-major X already in canonical order
         # is that copy byte for byte, layout included (the layout can change a solver's last
         # bits, so a row-major X is still copied)
-        if take is None and _is_identity(order) and isinstance(X, np.ndarray) and X.flags.f_contiguous:
+        rows = self._fit_rows(y, X.shape[0]) if take is None and isinstance(X, np.ndarray) else None
+        y_fit = y
+        if rows is not None:
+            # the sample's rows in canonical column order in one row-major copy: what
+            # indexing the rows of the reordered table gives, without the table's copy
+            Xc, y_fit = X[np.ix_(rows, order)], (None if y is None else y[rows])
+        elif take is None and _is_identity(order) and isinstance(X, np.ndarray) and X.flags.f_contiguous:
             Xc = X
         else:
             Xc = take(X, order) if take is not None else X[:, order]
-        scores = np.asarray(self._fit_scores(Xc, y, **fit_params), dtype=np.float64).reshape(-1)
+        scores = np.asarray(self._fit_scores(Xc, y_fit, **fit_params), dtype=np.float64).reshape(-1)
         inverse = np.argsort(order)
         layouts = {**self._feature_attributes, **declared_layouts(self._findings)}
         for name, kind in layouts.items():
@@ -335,6 +341,16 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         if scores.shape[0] == order.shape[0]:
             scores = scores[inverse]
         self._set_scores(scores, X_host, y)
+
+    def _fit_rows(self, y, n_rows):
+        """The rows ``_fit_scores`` reads, or None for all of them.
+
+        A method that fits on a row sample says which rows here: ``fit`` then
+        copies those rows only into the canonical column order, instead of the
+        whole table first (the sample's ``_fit_scores`` sees the same values,
+        in the same row-major layout).
+        """
+        return None
 
     def _encode_text_columns(self, X, y):
         """A frame with text / categorical / date-time columns, encoded as ``featkit rank``

@@ -277,7 +277,17 @@ def encode_numeric(X, columns=None, y=None, task=None, *, impute=True, random_st
            [3.  , 0.25],
            [4.  , 0.75]])
     """
-    X = _as_frame(X)
+    return np.ascontiguousarray(numeric_columns(_as_frame(X), columns, y, task, impute=impute,
+                                                random_state=random_state))
+
+
+def numeric_columns(X, columns=None, y=None, task=None, *, impute=True, random_state=0) -> np.ndarray:
+    """:func:`encode_numeric` of a frame, column-major as it is filled.
+
+    For a caller that copies the columns on into a matrix of its own (the
+    engine's shared matrix, a block at a time): the row-major copy that
+    :func:`encode_numeric` hands back would be one more transient block.
+    """
     n, d = X.shape
     kinds = _column_kinds(X, columns)
     T = folds = None
@@ -302,7 +312,7 @@ def encode_numeric(X, columns=None, y=None, task=None, *, impute=True, random_st
             if missing.any():
                 present = column[~missing]
                 column[missing] = np.median(present) if present.size else 0.0
-    return np.ascontiguousarray(out)
+    return out
 
 
 def _dense(codes: np.ndarray) -> np.ndarray:
@@ -344,7 +354,12 @@ def encode_discrete(X, columns=None, *, n_bins=10) -> np.ndarray:
     """
     if n_bins is not None and (not isinstance(n_bins, (int, np.integer)) or isinstance(n_bins, bool) or n_bins < 2):
         raise InputError(f"n_bins must be an integer >= 2 or None, got {n_bins!r}.")
-    X = _as_frame(X)
+    return np.ascontiguousarray(discrete_columns(_as_frame(X), columns, n_bins=n_bins))
+
+
+def discrete_columns(X, columns=None, *, n_bins=10) -> np.ndarray:
+    """:func:`encode_discrete` of a frame, column-major as it is filled (see
+    :func:`numeric_columns`)."""
     n, d = X.shape
     kinds = _column_kinds(X, columns)
     out = np.empty((n, d), dtype=np.int64, order="F")
@@ -370,7 +385,7 @@ def encode_discrete(X, columns=None, *, n_bins=10) -> np.ndarray:
         else:
             codes[:] = 0
         out[:, j] = codes
-    return np.ascontiguousarray(out)
+    return out
 
 
 def encode_discrete_values(X, columns=None) -> np.ndarray:

@@ -108,15 +108,22 @@ class L1Ranker(BaseRanker):
         coef = np.atleast_2d(self.estimator_.coef_)
         return np.mean(np.abs(coef), axis=0)
 
-    def _row_sample(self, X, y):
-        if self.max_rows is None or X.shape[0] <= self.max_rows:
-            self.n_rows_used_ = X.shape[0]
-            return X, y
+    def _fit_rows(self, y, n_rows):
+        if self.max_rows is None or n_rows <= self.max_rows:
+            return None
         from sklearn.model_selection import train_test_split
 
         stratify = y if self.task_ == "classification" and np.bincount(y).min() >= 2 else None
-        X, _, y, _ = train_test_split(X, y, train_size=int(self.max_rows), stratify=stratify,
-                                      random_state=self.random_state)
+        # the positions only: splitting X itself would also copy the rows left out
+        rows, _ = train_test_split(np.arange(n_rows), train_size=int(self.max_rows),
+                                   stratify=stratify, random_state=self.random_state)
+        return rows
+
+    def _row_sample(self, X, y):
+        """The sample of ``_fit_rows`` when ``fit`` has not taken it already."""
+        rows = self._fit_rows(y, X.shape[0])
+        if rows is not None:
+            X, y = X[rows], y[rows]
         self.n_rows_used_ = X.shape[0]
         return X, y
 

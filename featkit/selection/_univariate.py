@@ -59,7 +59,10 @@ class FTestRanker(BaseRanker):
     """
 
     _requires_target = True
-    _feature_attributes = {"pvalues_": "vector"}
+    # Each column's moments are its own; the blocks below are made column-major,
+    # the layout of the canonical reorder (sums along a column keep their order),
+    # so the table is never copied whole.
+    _columnwise = True
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,
@@ -90,7 +93,7 @@ class FTestRanker(BaseRanker):
         # The moments add up block by block: a tall table is read in row blocks so
         # that the kernel's float64 sorted and centred copies are a block's, not
         # three more copies of the whole table.
-        blocks = ((X[start:start + _BLOCK_ROWS], y[start:start + _BLOCK_ROWS])
+        blocks = ((np.asfortranarray(X[start:start + _BLOCK_ROWS]), y[start:start + _BLOCK_ROWS])
                   for start in range(0, max(X.shape[0], 1), _BLOCK_ROWS))
         return self._scores_from_reduction(reduce_blocks(self._reduction_kernel(n_classes), blocks))
 
