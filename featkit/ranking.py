@@ -300,6 +300,8 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
     notes.extend(plan.notes())
     sections = Sections()
     sections.overview = _overview(prepared, random_state)
+    if model is None:  # the attribution refits on the frame; no other later step reads its rows
+        encodings.let_go_of_table()
     method_results, decompositions, skipped = fit_planned(
         plan, specs, encodings, features, prepared, random_state, params, progress, step, n_steps)
     sections.decomposition = next((d for d in decompositions.values() if d is not None), None)

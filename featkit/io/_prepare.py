@@ -283,7 +283,10 @@ def prepare_features(
         raise InputError(
             f"No usable feature left{what}: " + (f"{reasons}{more}." if columns else "the table has no other column.")
         )
-    X = pd.DataFrame({c.name: _convert(features[c.name], c, separator) for c in kept}, index=features.index)
+    # concat keeps each column's own array (no copy into a consolidated block of
+    # all same-typed columns), so the frame is not held twice while it is built,
+    # and a column let go (the engine's encoding) frees its memory at once
+    X = pd.concat([_convert(features[c.name], c, separator).rename(c.name) for c in kept], axis=1)
     for c in kept:
         if c.kind == "numeric":
             check_magnitude(X[c.name].to_numpy(dtype=np.float64, na_value=np.nan), f"column {c.name!r}")

@@ -324,7 +324,11 @@ def _read_arrow(path: Path, fmt: str, columns, nrows) -> pd.DataFrame:
                 table = table.slice(0, int(nrows))
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"Cannot read {str(path)!r} as {fmt.title()}: {exc}") from None
-    frame = table.to_pandas()
+    # self_destruct lets each Arrow column go once converted, and split_blocks
+    # keeps pandas from gathering same-typed columns into a block: the read
+    # holds about one table, not the Arrow table, the frame and a consolidated copy
+    frame = table.to_pandas(self_destruct=True, split_blocks=True)
+    del table
     if len(frame) == 0:
         raise InputError(f"{str(path)!r} has columns but no rows of data.")
     return frame[columns] if columns is not None else frame

@@ -17,7 +17,7 @@ import numpy as np
 from ..base import BaseRanker
 from ..findings import Finding
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, RealNotInt, StrOptions
-from ._forest import holdout_split
+from ..utils._sampling import held_out_split
 
 _BACKENDS = ("auto", "lightgbm", "sklearn")
 
@@ -368,22 +368,25 @@ class BoostingPermutationRanker(GradientBoostingRanker):
             self.estimator_, self.n_eval_rows_ = None, 0
             return np.zeros(d)
         if min(n_test, self.max_eval_rows or n_test) >= self.min_eval_rows:
-            X_tr, X_te, y_tr, y_te = holdout_split(X, y, self.task_, self.test_size, seed)
-            parts = [(X_tr, y_tr, X_te[:self.max_eval_rows], y_te[:self.max_eval_rows])]
+            train, test = held_out_split(n, y, self.test_size, seed, self.task_ == "classification")
+            parts = [(train, test[:self.max_eval_rows])]
         else:
             parts = self._cross_fit_parts(X, y, seed)
         drops = []
-        for X_tr, y_tr, X_te, y_te in parts:
-            if self.max_train_rows and X_tr.shape[0] > self.max_train_rows:
-                keep = rng.choice(X_tr.shape[0], self.max_train_rows, replace=False)
-                X_tr, y_tr = X_tr[keep], y_tr[keep]
+        for train, test in parts:
+            if self.max_train_rows and train.shape[0] > self.max_train_rows:
+                train = train[rng.choice(train.shape[0], self.max_train_rows, replace=False)]
+            # positions first, rows last: only the rows fitted on and scored are copied
+            # (not the whole held-out part, nor the training part before its sample)
+            X_tr, y_tr = X[train], y[train]
             model = self._model(seed, X_tr).fit(X_tr, y_tr)
-            drops.append(self._loss_rises(model, X_te, y_te, rng))
+            del X_tr  # the model keeps its own bins
+            drops.append(self._loss_rises(model, X[test], y[test], rng))
             if len(drops) == 1:
                 self.estimator_ = model
-        self.n_eval_rows_ = int(sum(part[2].shape[0] for part in parts))
+        self.n_eval_rows_ = int(sum(test.shape[0] for _, test in parts))
         # Folds are weighted by their held-out rows: every row counts once.
-        weights = np.array([part[2].shape[0] for part in parts], dtype=float)
+        weights = np.array([test.shape[0] for _, test in parts], dtype=float)
         per_repeat = np.tensordot(weights / weights.sum(), np.stack(drops), axes=1)
         self.importances_std_ = per_repeat.std(axis=1)
         return per_repeat.mean(axis=1)
@@ -399,7 +402,7 @@ class BoostingPermutationRanker(GradientBoostingRanker):
             counts = np.bincount(y)
             if counts[counts > 0].min() >= k:
                 splitter = StratifiedKFold(k, shuffle=True, random_state=seed)
-        return [(X[tr], y[tr], X[te], y[te]) for tr, te in splitter.split(X, y)]
+        return list(splitter.split(X, y))
 
     def _loss_rises(self, model, X_te, y_te, rng):
         """(d, n_repeats) rise of the held-out loss with each feature shuffled;
