@@ -235,6 +235,11 @@ class _Encodings:
         """Forget ``kind`` (unless kept), so its memory goes once no method holds it."""
         if kind in self._cache:
             self._snapshot(kind, self._cache[kind])
+        if self._table_gone and kind == "numeric_nan" and self._needed is not None:
+            # the kinds still to come are made from this matrix: with the table's rows
+            # gone it could not be encoded again
+            for later in sorted(self._needed - {kind} - set(self._cache)):
+                self.get(later)
         if kind not in self._keep:
             self._cache.pop(kind, None)
             if self._needed is not None:
