@@ -1,0 +1,145 @@
+"""Tall-table memory (#13): methods copy only the rows they read, the frame goes once
+encoded; every score stays bit for bit what the whole-table copies gave."""
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from featkit._engine import _Encodings
+from featkit.base import canonical_column_order
+from featkit.io import prepare_features
+from featkit.ranking import rank_features
+from featkit.selection import BoostingPermutationRanker, FTestRanker, L1Ranker
+
+
+def _peak_bytes(fit):
+    """Largest traced allocation (NumPy's buffers are traced) above the start, during ``fit()``."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        start = tracemalloc.get_traced_memory()[0]
+        fit()
+        return tracemalloc.get_traced_memory()[1] - start
+    finally:
+        tracemalloc.stop()
+
+
+def _tall(n, d, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d))
+    y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def _as_engine_gives(X):
+    """The frame over the shared matrix that the engine hands a method (no copy); its
+    input checks read it a column at a time."""
+    return pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])], copy=False)
+
+
+def test_l1_copies_only_its_sampled_rows():
+    X, y = _tall(40_000, 40)
+    ranker = L1Ranker(max_rows=1_000, random_state=0)
+    peak = _peak_bytes(lambda: ranker.fit(_as_engine_gives(X), y))
+    # before: the canonical reorder copied the whole table, and the split copied the
+    # rows left out as well (about 2x the table)
+    assert peak < 0.5 * X.nbytes
+    assert ranker.n_rows_used_ == 1_000
+
+
+def test_l1_sample_is_the_old_whole_table_split():
+    """The scores are those of the old path: reorder the whole table, then split it."""
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import StandardScaler
+
+    from featkit.selection._l1 import _l1_logistic_cv
+
+    X, y = _tall(3_000, 8, seed=1)
+    ranker = L1Ranker(max_rows=600, random_state=0).fit(X, y)
+    order = canonical_column_order(X)
+    Xs, _, ys, _ = train_test_split(X[:, order], y, train_size=600, stratify=y, random_state=0)
+    model = _l1_logistic_cv(2, 0).fit(StandardScaler().fit_transform(Xs), ys)
+    expected = np.mean(np.abs(np.atleast_2d(model.coef_)), axis=0)[np.argsort(order)]
+    assert ranker.scores_.tobytes() == expected.tobytes()
+
+
+def test_f_test_reads_row_blocks_without_a_whole_table_copy(monkeypatch):
+    monkeypatch.setattr("featkit.selection._univariate._BLOCK_ROWS", 4_096)
+    X, y = _tall(100_000, 20)
+    ranker = FTestRanker()
+    peak = _peak_bytes(lambda: ranker.fit(_as_engine_gives(X), y))
+    assert peak < 0.5 * X.nbytes  # before: the canonical reorder copied the table
+    # the blocks are column-major, as slices of that copy were: the same bits
+    order = canonical_column_order(X)
+    copy = FTestRanker().fit(np.asfortranarray(X[:, order]), y)
+    assert ranker.scores_.tobytes() == copy.scores_[np.argsort(order)].tobytes()
+    assert ranker.pvalues_.tobytes() == copy.pvalues_[np.argsort(order)].tobytes()
+
+
+def test_permutation_boosting_copies_only_the_rows_it_fits_and_scores():
+    pytest.importorskip("lightgbm")
+    X, y = _tall(40_000, 20)
+    ranker = BoostingPermutationRanker(max_train_rows=2_000, max_eval_rows=500, n_estimators=5,
+                                       random_state=0)
+    peak = _peak_bytes(lambda: ranker.fit(_as_engine_gives(X), y))
+    # the canonical copy (1x), the input checks and the rows used; before, the split also
+    # copied every training and held-out row
+    assert peak < 2 * X.nbytes  # before: 2.7x
+    assert ranker.n_eval_rows_ == 500
+
+
+def _frame(n=300, seed=0):
+    rng = np.random.RandomState(seed)
+    frame = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(4)})
+    frame.loc[rng.rand(n) < 0.1, "x1"] = np.nan
+    frame["colour"] = rng.choice(["red", "green", "blue"], n)
+    frame["code"] = rng.randint(0, 5, n)
+    frame["y"] = (frame["x0"] + (frame["colour"] == "red") + rng.normal(size=n) > 0.5).astype(int)
+    return frame
+
+
+def test_prepared_columns_are_not_copied_into_one_block():
+    frame = _frame()
+    prepared = prepare_features(frame, "y")
+    # each column keeps its own array: no consolidated copy of the table
+    assert np.shares_memory(prepared.X["x0"].to_numpy(), frame["x0"].to_numpy())
+
+
+# gradient_boosting first: the NaN-kept matrix is let go before f_test's imputed
+# matrix and the category codes are made, which must then come from it
+@pytest.mark.parametrize("methods", [
+    ["f_test", "mutual_info_binned", "gradient_boosting", "l1"],
+    ["gradient_boosting", "f_test", "mutual_info_binned"],
+    ["mutual_info_binned"],
+    ["f_test"],
+])
+@pytest.mark.parametrize("aggregation", ["cv_weighted", "mean_rank"])
+def test_letting_go_of_the_table_changes_no_score(methods, aggregation, monkeypatch):
+    pytest.importorskip("lightgbm")
+    frame = _frame()
+    seen = []
+    let_go = _Encodings.let_go_of_table
+
+    def spy(self):
+        done = let_go(self)
+        seen.append((done, len(self._prepared.X)))
+        return done
+
+    monkeypatch.setattr(_Encodings, "let_go_of_table", spy)
+    new = rank_features(frame, "y", methods=methods, aggregation=aggregation)
+    monkeypatch.setattr(_Encodings, "let_go_of_table", lambda self: False)
+    old = rank_features(frame, "y", methods=methods, aggregation=aggregation)
+    assert seen == [(True, 0)]  # the rows went
+    for name in methods:
+        assert new.methods[name].scores.tobytes() == old.methods[name].scores.tobytes(), name
+    assert np.array_equal(new.consensus_rank, old.consensus_rank)
+
+
+def test_the_table_stays_for_a_model_attribution(monkeypatch):
+    pytest.importorskip("lightgbm")
+    calls = []
+    monkeypatch.setattr(_Encodings, "let_go_of_table", lambda self: calls.append(1))
+    rank_features(_frame(), "y", methods=["f_test"], model="lightgbm")
+    assert calls == []  # the attribution refits on the frame's rows
