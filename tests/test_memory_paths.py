@@ -143,3 +143,16 @@ def test_the_table_stays_for_a_model_attribution(monkeypatch):
     monkeypatch.setattr(_Encodings, "let_go_of_table", lambda self: calls.append(1))
     rank_features(_frame(), "y", methods=["f_test"], model="lightgbm")
     assert calls == []  # the attribution refits on the frame's rows
+
+
+def test_forest_takes_spare_cores_and_builds_the_same_trees(monkeypatch):
+    from featkit.selection import RandomForestRanker
+
+    cells = []
+    monkeypatch.setattr("featkit.selection._boosting.lightgbm_threads",
+                        lambda n_cells=None: cells.append(n_cells) or 2)
+    X, y = _tall(600, 6)
+    threaded = RandomForestRanker(n_estimators=20, random_state=0).fit(X, y)
+    assert cells == [600 * 6] and threaded.estimator_.n_jobs == 2
+    serial = RandomForestRanker(n_estimators=20, random_state=0, n_jobs=1).fit(X, y)
+    assert threaded.scores_.tobytes() == serial.scores_.tobytes()

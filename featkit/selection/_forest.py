@@ -118,6 +118,11 @@ class RandomForestRanker(BaseRanker):
     min_samples_leaf : int, default=1
     random_state : int, RandomState or None, default=None
     n_jobs : int or None, default=None
+        Threads that build the trees. None: every core when the table has more
+        than about a million cells and the machine's load leaves a core to
+        spare, else one (the rule of
+        :func:`featkit.selection._boosting.lightgbm_threads`). Each tree's seed
+        is drawn before any is built, so the forest is the same either way.
 
     Attributes
     ----------
@@ -160,8 +165,11 @@ class RandomForestRanker(BaseRanker):
         self.n_jobs = n_jobs
 
     def _fit_scores(self, X, y):
+        from ._boosting import lightgbm_threads
+
+        n_jobs = self.n_jobs if self.n_jobs is not None else lightgbm_threads(X.shape[0] * X.shape[1])
         self.estimator_ = _forest(self.task_, self.n_estimators, self.max_features,
-                                  self.min_samples_leaf, self.random_state, self.n_jobs).fit(X, y)
+                                  self.min_samples_leaf, self.random_state, n_jobs).fit(X, y)
         return self.estimator_.feature_importances_
 
     def _auto_support_size(self):
