@@ -29,7 +29,7 @@ import numpy as np
 
 from .progress import as_reporter, eta_text, null_progress, sub_steps
 
-__all__ = ["HEARTBEAT_S", "fit_planned", "sample_rows", "terminate_workers"]
+__all__ = ["HEARTBEAT_S", "canonical_sample", "fit_planned", "sample_rows", "terminate_workers"]
 
 # Seconds between two progress reports of a running method.
 HEARTBEAT_S = 1.0
@@ -102,6 +102,82 @@ def _saved_matrices(encodings, kinds, folder) -> dict:
     return paths
 
 
+def _reorders_its_input(spec) -> bool:
+    """Whether the method's fit is :class:`~featkit.base.BaseRanker`'s, which copies a
+    non-columnwise input into the canonical column order before it fits."""
+    from .base import BaseRanker
+
+    cls = spec.estimator_class()
+    return (isinstance(cls, type) and issubclass(cls, BaseRanker) and not cls._columnwise
+            and cls.fit is BaseRanker.fit and cls._fit_canonical is BaseRanker._fit_canonical)
+
+
+def _permute_columns(a: np.ndarray, order) -> None:
+    """``a[:, c] = a[:, order[c]]`` for every ``c`` at once, in place, with one
+    column of scratch (fast for a column-major ``a``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit._fitting import _permute_columns
+    >>> a = np.asfortranarray(np.arange(8.0).reshape(2, 4))
+    >>> _permute_columns(a, [2, 0, 3, 1])
+    >>> a
+    array([[2., 0., 3., 1.],
+           [6., 4., 7., 5.]])
+    """
+    done = np.zeros(len(order), dtype=bool)
+    scratch = np.empty(a.shape[0], dtype=a.dtype)
+    for start in range(len(order)):
+        if done[start]:
+            continue
+        scratch[:] = a[:, start]
+        c = start
+        while order[c] != start:  # follow the cycle; each source is read before it is written
+            a[:, c] = a[:, order[c]]
+            done[c] = True
+            c = order[c]
+        a[:, c] = scratch
+        done[c] = True
+
+
+def canonical_sample(matrix, rows, features):
+    """``(sample, order)``: ``matrix[rows]`` with its columns already in the canonical
+    order the method's fit would copy them into, and that order.
+
+    :meth:`featkit.base.BaseRanker.fit` reorders its input into
+    :func:`~featkit.base.canonical_column_order` (of the rows it is given) with a
+    column-major copy. Gathering the rows column by column into that layout and
+    permuting the columns in place gives the same array from one copy instead of
+    two (the sampled rows, then their reorder): the fit, handed the columns under
+    their names in that order, finds them in canonical order already and copies
+    nothing. On 266,667 x 100 rows that is 213 MB less at the method's peak.
+    """
+    from .base import canonical_column_order
+
+    sample = np.empty((len(rows), matrix.shape[1]), dtype=matrix.dtype, order="F")
+    for j in range(matrix.shape[1]):
+        sample[:, j] = matrix[rows, j]
+    order = canonical_column_order(sample, features)
+    _permute_columns(sample, order)
+    return sample, order
+
+
+def _in_input_order(result, decomposition, order):
+    """A result fitted on columns in ``order``, with its per-feature values in input order."""
+    from .findings import align_findings
+
+    inverse = np.argsort(order)
+    result.scores, result.ranking = result.scores[inverse], result.ranking[inverse]
+    if result.support is not None:
+        result.support = result.support[inverse]
+    result.findings = align_findings(result.findings, inverse)
+    if decomposition is not None:
+        decomposition.features = [decomposition.features[i] for i in inverse]
+        decomposition.loadings = [[row[i] for i in inverse] for row in decomposition.loadings]
+    return result, decomposition
+
+
 def _run_job(job, data=None):
     """Fit one planned method: ``("ok", MethodResult, decomposition)`` or ``("skip", why)``."""
     from ._engine import _decomposition, _method_result
@@ -109,19 +185,26 @@ def _run_job(job, data=None):
 
     data = _WORKER_DATA if data is None else data
     spec, rows = job["spec"], job["rows"]
-    X, y = data["matrices"][job["kind"]], data["y"]
+    X, y, features, order = data["matrices"][job["kind"]], data["y"], data["features"], None
     if rows is not None:
-        X = X[rows]
+        if _reorders_its_input(spec):
+            X, order = canonical_sample(X, rows, features)
+            features = [features[j] for j in order]
+        else:
+            X = X[rows]
         y = None if y is None else y.iloc[rows]
     try:
-        est, seconds = _fit_method(spec, X, y, data["features"], data["task"], job["random_state"],
+        est, seconds = _fit_method(spec, X, y, features, data["task"], job["random_state"],
                                    job["n_jobs"], job["params"])
     except _Skipped as skip:
         return ("skip", str(skip))
     result = _method_result(spec.name, est, seconds)
+    decomposition = _decomposition(spec.name, est, features)
+    if order is not None:
+        result, decomposition = _in_input_order(result, decomposition, order)
     if rows is not None:
         result.params = {**result.params, "sampled_rows": int(len(rows))}
-    return ("ok", result, _decomposition(spec.name, est, data["features"]))
+    return ("ok", result, decomposition)
 
 
 def _jobs(plan, specs, encodings, random_state, params):
