@@ -115,6 +115,15 @@ def _rank(path, methods=None, timeout=600, out=None, usage=None):
     return wall, peak, seconds, rc
 
 
+def _imports_rss() -> float:
+    """RSS (MiB) of a fresh process once it has imported what ``featkit rank`` imports."""
+    code = ("import resource, numpy, pandas, pyarrow.parquet, sklearn.ensemble, lightgbm, "
+            "featkit.ranking, featkit.selection; "
+            "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
+
+
 def _fmt(wall, rc, timeout):
     return f">{timeout:.0f}" if rc is None else (f"{wall:.1f}" if rc == 0 else "error")
 
@@ -189,6 +198,12 @@ def part_tall(say, tmp, n_rows, timeout):
             ("featkit rank, defaults, end to end", fk_wall, rc, fk, fk_peak)):
         say(f"  {label:<42}{_fmt(wall, code, timeout):>9}{use.get('cpu', float('nan')):>8.1f}"
             f"{peak:>10.0f}{peak / memory:>9.1f}")
+    base = _imports_rss()
+    say(f"  peak memory = largest RSS of the process (ru_maxrss; the default run fits in one process). "
+        f"A Python process that has imported what a run imports (numpy, pandas, pyarrow, scikit-learn, "
+        f"LightGBM, featkit) holds {base:.0f} MiB before it reads a row: featkit's peak above that is "
+        f"{fk_peak - base:.0f} MiB = {(fk_peak - base) / memory:.1f}x the table (goal 3x), "
+        f"the LightGBM script's {lgb_peak - base:.0f} MiB = {(lgb_peak - base) / memory:.1f}x")
     if rc == 0 and lgb_rc == 0:
         say(f"  ratio featkit / LightGBM script: {fk_wall / lgb_wall:.2f} wall, "
             f"{fk['cpu'] / lgb['cpu']:.2f} cpu (goal <= 3); featkit wall {fk_wall:.0f} s, "
