@@ -242,20 +242,76 @@ def _trim_heap() -> bool:
     return True
 
 
+def _nested_union(samples):
+    """The largest of ``samples`` (sorted row positions) when it holds every other, else None.
+
+    :func:`sample_rows` draws a seeded permutation's first rows, so with one seed
+    a smaller sample is part of a larger one.
+    """
+    union = max(samples, key=len)
+    for rows in samples:
+        at = np.searchsorted(union, rows)
+        if np.any(at >= len(union)) or not np.array_equal(union[np.minimum(at, len(union) - 1)], rows):
+            return None
+    return union
+
+
 def _releasing(jobs, encodings, data):
     """Run a job in this process, then release each encoding that no later job needs:
-    at most the encodings of the running method and of those still to come are held."""
+    at most the encodings of the running method and of those still to come are held.
+
+    When every job still to come of a kind fits on a row sample (the jobs run with
+    the whole-table fits first), the rows of the largest sample, which holds the
+    others, are copied once and the kind's whole matrix is let go before them: on
+    1,000,000 x 100 the two boosting methods then run beside a 266,667-row copy
+    instead of the 763 MiB matrix. The sampled values are the same rows, so the
+    fits see the same arrays.
+    """
     last = {job["kind"]: i for i, job in enumerate(jobs)}
+    unions = {}  # kind -> (rows of the union sample, matrix of those rows, target of those rows)
+
+    def union_for(i, job):
+        kind = job["kind"]
+        if kind in unions:
+            return unions[kind]
+        later = [j for j in jobs[i:] if j["kind"] == kind]
+        if (job["rows"] is None or kind == "categorical" or kind in encodings._keep
+                or any(j["rows"] is None for j in later)):
+            return None
+        union = _nested_union([j["rows"] for j in later])
+        if union is None:
+            return None
+        matrix = encodings.get(kind)
+        rows = np.empty((len(union), matrix.shape[1]), dtype=matrix.dtype, order="F")
+        for c in range(matrix.shape[1]):
+            rows[:, c] = matrix[union, c]
+        del matrix
+        encodings.release(kind)
+        y = data["y"]
+        unions[kind] = (union, rows, None if y is None else y.iloc[union])
+        return unions[kind]
 
     def run(i, job):
         try:
+            held = union_for(i, job)
+            if held is not None:
+                union, rows, y = held
+                part = {**job, "rows": np.searchsorted(union, job["rows"])}
+                return _run_job(part, {**data, "matrices": {job["kind"]: rows}, "y": y})
             with encodings.lent(job["kind"]):  # data["matrices"] hands out the lent matrix
                 return _run_job(job, data)
         finally:
             if last[job["kind"]] == i:
                 encodings.release(job["kind"])
+                unions.pop(job["kind"], None)
             _trim_heap()
     return run
+
+
+def _whole_table_first(jobs):
+    """The jobs in the order a serial run fits them: those on every row first, the
+    sampled ones after (see :func:`_releasing`); otherwise in plan order."""
+    return sorted(jobs, key=lambda job: job["rows"] is not None)
 
 
 def _line(job, n_features, elapsed) -> str:
@@ -294,14 +350,15 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
                           stacklevel=2)
     if not parallel:
         # one method at a time: each encoding is made when first needed and let go after its last use
-        run = _releasing(jobs, encodings, {**data, "matrices": encodings})
+        ordered = _whole_table_first(jobs)
+        run = _releasing(ordered, encodings, {**data, "matrices": encodings})
         if reporter is null_progress:
-            for i, job in enumerate(jobs):  # nobody listens: no helper thread
+            for i, job in enumerate(ordered):  # nobody listens: no helper thread
                 outcomes[job["spec"].name] = run(i, job)
         else:
-            index = {id(job): i for i, job in enumerate(jobs)}
+            index = {id(job): i for i, job in enumerate(ordered)}
             with cf.ThreadPoolExecutor(max_workers=1, thread_name_prefix="featkit-fit") as pool:
-                _drive(jobs, lambda job: pool.submit(run, index[id(job)], job), outcomes,
+                _drive(ordered, lambda job: pool.submit(run, index[id(job)], job), outcomes,
                        reporter, len(features), step, n_steps, width=1)
     else:
         with folder:

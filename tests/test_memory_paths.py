@@ -156,3 +156,49 @@ def test_forest_takes_spare_cores_and_builds_the_same_trees(monkeypatch):
     assert cells == [600 * 6] and threaded.estimator_.n_jobs == 2
     serial = RandomForestRanker(n_estimators=20, random_state=0, n_jobs=1).fit(X, y)
     assert threaded.scores_.tobytes() == serial.scores_.tobytes()
+
+
+@pytest.mark.parametrize("aggregation", ["cv_weighted", "mean_rank"])
+def test_sampled_fits_run_last_on_one_copy_of_their_rows(aggregation, monkeypatch):
+    """Once only sampled fits are left, the largest sample (which holds the others) is
+    copied and the whole matrix let go; every fit sees the same rows as before."""
+    pytest.importorskip("lightgbm")
+    from featkit import _fitting
+
+    sizes = {"gradient_boosting": 150, "permutation_boosting": 220, "random_forest": 120}
+    make_jobs = _fitting._jobs
+
+    def jobs(plan, specs, encodings, random_state, params):
+        out = make_jobs(plan, specs, encodings, random_state, params)
+        for job in out:
+            if job["spec"].name in sizes:
+                job["rows"] = _fitting.sample_rows(plan.n_rows, sizes[job["spec"].name], random_state)
+        return out
+
+    run_job, order, unions = _fitting._run_job, [], []
+    nested = _fitting._nested_union
+    monkeypatch.setattr(_fitting, "_jobs", jobs)
+    monkeypatch.setattr(_fitting, "_run_job", lambda job, data=None: (
+        order.append(job["spec"].name), run_job(job, data))[1])
+    monkeypatch.setattr(_fitting, "_nested_union", lambda samples: (
+        unions.append(len(samples)), nested(samples))[1])
+    methods = ["gradient_boosting", "random_forest", "f_test", "permutation_boosting", "l1"]
+    frame = _frame(n=400)
+    new = rank_features(frame, "y", methods=methods, aggregation=aggregation)
+    assert order[:5] == ["f_test", "l1", "gradient_boosting", "random_forest", "permutation_boosting"]
+    assert sorted(unions) == [1, 2]  # the imputed kind's one sample, the NaN kind's two
+    monkeypatch.setattr(_fitting, "_nested_union", lambda samples: None)
+    old = rank_features(frame, "y", methods=methods, aggregation=aggregation)
+    assert list(new.methods) == methods  # the results stay in plan order
+    for name in methods:
+        assert new.methods[name].scores.tobytes() == old.methods[name].scores.tobytes(), name
+        assert new.methods[name].params.get("sampled_rows") == sizes.get(name)
+    assert np.array_equal(new.consensus_rank, old.consensus_rank)
+
+
+def test_a_union_needs_every_smaller_sample_inside_it():
+    from featkit._fitting import _nested_union, sample_rows
+
+    small, large = sample_rows(1_000, 100, 0), sample_rows(1_000, 300, 0)
+    assert _nested_union([small, large]) is large
+    assert _nested_union([sample_rows(1_000, 100, 1), large]) is None
