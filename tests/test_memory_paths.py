@@ -202,3 +202,30 @@ def test_a_union_needs_every_smaller_sample_inside_it():
     small, large = sample_rows(1_000, 100, 0), sample_rows(1_000, 300, 0)
     assert _nested_union([small, large]) is large
     assert _nested_union([sample_rows(1_000, 100, 1), large]) is None
+
+
+def test_sampled_fits_in_workers_give_the_serial_scores(monkeypatch):
+    """Workers gather a sampled method's rows into canonical order the same way."""
+    pytest.importorskip("lightgbm")
+    from featkit import _fitting, _plan
+
+    monkeypatch.setattr(_plan, "PARALLEL_MIN_SECONDS", 0.0)
+    sizes = {"gradient_boosting": 150, "random_forest": 120}
+    make_jobs = _fitting._jobs
+
+    def jobs(plan, specs, encodings, random_state, params):
+        out = make_jobs(plan, specs, encodings, random_state, params)
+        for job in out:
+            if job["spec"].name in sizes:
+                job["rows"] = _fitting.sample_rows(plan.n_rows, sizes[job["spec"].name], random_state)
+        return out
+
+    monkeypatch.setattr(_fitting, "_jobs", jobs)
+    methods, params = ["gradient_boosting", "random_forest", "f_test"], {"random_forest": {"n_estimators": 20}}
+    plans = []
+    parallel = rank_features(_frame(), "y", methods=methods, n_jobs=2, params=params,
+                             aggregation="mean_rank", on_plan=plans.append)
+    serial = rank_features(_frame(), "y", methods=methods, params=params, aggregation="mean_rank")
+    assert plans[0].workers == 2
+    for name in methods:
+        assert parallel.methods[name].scores.tobytes() == serial.methods[name].scores.tobytes(), name
