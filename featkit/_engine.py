@@ -157,8 +157,8 @@ def _return_arrow_memory():
 
 
 # Columns encoded per pass: the encoders fill a column-major block that is then
-# copied into the shared row-major matrix, so the transient copy is one block
-# (64 MB at 1,000,000 rows), not a second matrix.
+# copied into the shared matrix (column-major too, so a block writes only its own
+# columns' pages), so the transient copy is one block (64 MB at 1,000,000 rows).
 _BLOCK_COLUMNS = 8
 
 
