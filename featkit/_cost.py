@@ -95,7 +95,11 @@ class CostModel:
     row_cap : int or None, default=None
         Rows the method fits on at most whatever the table (its own row
         sample, e.g. L1's ``max_rows``): the work counts no more rows than
-        this; the memory still counts the whole table it is given.
+        this.
+    memory_rows : int or None, default=None
+        Rows the method's working copies hold at most whatever the table: its
+        own row sample, which it copies without the rest (L1), or the row
+        blocks it reads the table in (the F test). None: every row.
     settled_rows : int or None, default=None
         Rows past which more rows no longer change the method's ranking
         (measured, see docs/performance.md): without ``full`` the plan fits it
@@ -118,6 +122,7 @@ class CostModel:
     rows_square: float = 0.0
     per_feature: float = 0.0
     row_cap: int | None = None
+    memory_rows: int | None = None
     settled_rows: int | None = None
 
     def estimate(self, shape: TableShape) -> Cost:
@@ -127,7 +132,8 @@ class CostModel:
         speedup = 1.0 + 0.8 * (max(int(shape.cores), 1) - 1) if self.threads else 1.0
         fitted = n if self.row_cap is None else min(n, float(self.row_cap))
         seconds = self.fixed + (self.c * _work(self.work, fitted, d) + self.per_feature * d) / speedup
-        nbytes = _CELL * (self.copies * n * d + self.square * d * d + self.rows_square * n * n)
+        held = n if self.memory_rows is None else min(n, float(self.memory_rows))
+        nbytes = _CELL * (self.copies * held * d + self.square * d * d + self.rows_square * n * n)
         return Cost(seconds=float(seconds), bytes=int(nbytes))
 
 
@@ -140,9 +146,16 @@ class CostModel:
 # entry carries a model of its own.
 METHOD_COSTS: dict[str, CostModel] = {
     "variance": CostModel("nd", c=4e-9, fixed=0.02),
-    "f_test": CostModel("nd", c=6e-9, fixed=0.05),
+    # memory measured on 1,000,000 x 100 (docs/performance.md, session 5): f_test
+    # +217 MiB (four copies of a 65,536-row block), mutual_info_binned +265 MiB (the
+    # categorical columns' numbers saved while the codes are lent, a block of codes),
+    # l1 +261 MiB (its 50,000-row sample, scaled, and the solver's folds); on their
+    # sampled rows gradient_boosting +430 MiB at 200,000 (the sample in canonical order,
+    # LightGBM's binning ~270 MiB) and permutation_boosting +640 MiB at 266,667 (also
+    # the 200,000 training rows)
+    "f_test": CostModel("nd", c=6e-9, fixed=0.05, copies=4.0, memory_rows=65_536),
     "mutual_info": CostModel("nlogn_d", c=4e-7, fixed=0.1, per_feature=2e-3),
-    "mutual_info_binned": CostModel("nd", c=5e-8, fixed=0.1, copies=1.5),
+    "mutual_info_binned": CostModel("nd", c=5e-8, fixed=0.1, copies=0.35),
     "random_forest": CostModel("nlogn_d", c=8e-7, fixed=1.0, threads=True, copies=3.0),
     # the forest, then every feature shuffled and re-scored n_repeats times by
     # the trees that split on it only (40 x 3,000: 3.9 s at load 14)
@@ -151,17 +164,17 @@ METHOD_COSTS: dict[str, CostModel] = {
     # gain rankings from 100,000 / 200,000 rows agree with the fit on all
     # 1,000,000 rows of the main_job tall table (Spearman 0.9994 / 1.0000,
     # top 10 identical); a fit on every row took 5x the 200,000-row fit
-    "gradient_boosting": CostModel("nd", c=3e-7, fixed=0.3, threads=True, copies=1.5,
+    "gradient_boosting": CostModel("nd", c=3e-7, fixed=0.3, threads=True, copies=2.7,
                                    settled_rows=200_000),
     # its model is fitted on at most 200,000 training rows (max_train_rows) and
     # scored on 5,000 held-out ones, so a table past 266,667 rows (200,000 after
     # the 25 % hold-out) adds nothing but the copies of its split
-    "permutation_boosting": CostModel("nd", c=4e-7, fixed=0.5, threads=True, copies=2.0,
+    "permutation_boosting": CostModel("nd", c=4e-7, fixed=0.5, threads=True, copies=3.0,
                                       per_feature=0.01, row_cap=200_000, settled_rows=266_667),
     # a regularisation path on at most 50,000 rows (max_rows); measured at load ~3:
     # 1,000 x 1,600 1.4 s, 4,000 x 1,600 17.7 s, 20 x 5,000 0.07 s, 50,000 x 100 ~3 s
     # (the old n d^2 model said 27 min for 4,000 x 1,600 and sampled it to 200 rows)
-    "l1": CostModel("nd", c=1.2e-6, fixed=0.1, row_cap=50_000),
+    "l1": CostModel("nd", c=1.2e-6, fixed=0.1, row_cap=50_000, copies=6.0, memory_rows=50_000),
     "outrank": CostModel("nd", c=1.5e-7, fixed=0.05, copies=1.0),
     # greedy medians over the scored pairs only (no d x d matrices; 40 x 3,000: 2.4 s)
     "outrank_3mr": CostModel("nd2", c=5e-8, fixed=0.1, copies=1.0, per_feature=3e-4),

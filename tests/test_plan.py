@@ -367,12 +367,16 @@ def test_a_method_whose_ranking_is_settled_is_planned_on_that_many_rows():
     assert 0 < tight["gradient_boosting"].rows < settled
 
 
-def test_a_method_s_own_row_cap_bounds_its_estimated_time_not_its_memory():
+def test_a_method_s_own_row_cap_bounds_its_estimated_time_and_memory():
+    # L1 copies only its sampled rows (BaseRanker._fit_rows): the rest of the table costs it nothing
     l1 = get_method("l1")
     cap = METHOD_COSTS["l1"].row_cap
     at_cap, tall = (estimate_cost(l1, TableShape(n, 100)) for n in (cap, 20 * cap))
     assert tall.seconds == pytest.approx(at_cap.seconds)
-    assert tall.bytes > at_cap.bytes
+    assert tall.bytes == at_cap.bytes
+    # gradient boosting has no cap of its own: its memory grows with the rows
+    gb = get_method("gradient_boosting")
+    assert estimate_cost(gb, TableShape(20 * cap, 100)).bytes > estimate_cost(gb, TableShape(cap, 100)).bytes
 
 
 def test_inner_consensus_refits_that_would_pass_the_budget_leave_the_equal_vote(monkeypatch):
