@@ -92,37 +92,35 @@ def _topk_score(order, X, y, tr, te, ks):
     return out
 
 
-# The inner-choice rules measured side by side: (reference, standard error, what folds too
-# small to choose keep: "reference", "mean rank" or None for no small-fold rule). "Too small"
-# is under 100 rows or under 10 rows of a class in a held-out fold; with " rows", the row
-# count alone.
+# The inner-choice rules measured side by side: (band of the evidence weights, reference,
+# standard error, what inner folds too small to choose keep: "mean rank" when they cover
+# under 100 rows, or None for no small-fold rule). The band says which members the
+# evidence weights silence besides those at chance (featkit.selection._consensus.BAND):
+# "standard error", one more than a standard error below the best; "share", one with less
+# than half of the best member's evidence above chance.
 RULES = {
-    "best inner mean (previous default)": ("mean rank", "none", None),
-    "1-SE, keep mean rank, paired SE": ("mean rank", "paired", "reference"),
-    "1-SE, keep mean rank, own SE": ("mean rank", "own", "reference"),
-    "1-SE, keep evidence weights, paired SE": ("evidence weights", "paired", "reference"),
-    "1-SE, keep evidence weights, own SE": ("evidence weights", "own", "reference"),
-    "1-SE, keep evidence weights, paired SE; small folds: mean rank": (
-        "evidence weights", "paired", "mean rank"),
-    "1-SE, keep evidence weights, paired SE; under 100 rows: mean rank": (
-        "evidence weights", "paired", "mean rank rows"),
-    "1-SE, keep mean rank, paired SE, no small-fold rule": ("mean rank", "paired", None),
-    "1-SE, keep evidence weights, paired SE, no small-fold rule": ("evidence weights", "paired",
-                                                                    None),
+    "best inner mean (first default)": ("standard error", "mean rank", "none", None),
+    "1-SE, keep mean rank, paired SE": ("share", "mean rank", "paired", "mean rank"),
+    "1-SE, keep evidence weights (SE band), paired SE (previous default)": (
+        "standard error", "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights (SE band), no small-fold rule": (
+        "standard error", "evidence weights", "paired", None),
+    "1-SE, keep evidence weights (share band), paired SE": (
+        "share", "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights (share band), no small-fold rule": (
+        "share", "evidence weights", "paired", None),
 }
+BANDS = ("standard error", "share")
 
 
 def _default_rule():
     from featkit.selection import _consensus
 
-    for name, (ref, se, small) in RULES.items():
-        if small is None:
-            continue
-        keeps = ref if small == "reference" else small.removesuffix(" rows")
-        rows_only = small.endswith(" rows")
-        if (ref, se, keeps, rows_only) == (_consensus.REFERENCE, _consensus.STANDARD_ERROR,
-                                           _consensus.SMALL_FOLDS_CHOICE,
-                                           _consensus.MIN_INNER_CLASS_ROWS is None):
+    if _consensus.MIN_INNER_CLASS_ROWS is not None:
+        return None
+    for name, (band, ref, se, small) in RULES.items():
+        if (band, ref, se, small) == (_consensus.BAND, _consensus.REFERENCE,
+                                      _consensus.STANDARD_ERROR, _consensus.SMALL_FOLDS_CHOICE):
             return name
     return None
 
@@ -134,15 +132,17 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
     from threadpoolctl import threadpool_limits
 
     from featkit.base import degenerate_reason
+    from featkit.evaluation._evidence import InnerFolds, chance_score, member_evidence
     from featkit.registry import make_estimator
     from featkit.selection._consensus import (aggregate_rankings, choose_candidate,
-                                              inner_choice, inner_folds_too_small)
+                                              consensus_candidates, inner_folds_too_small)
 
     d = X.shape[1]
     ks = [k for k in KS if k < d]
-    consensuses = ("mean_rank", "evidence weights", *RULES)
+    consensuses = ("mean_rank", *(f"evidence weights ({b} band)" for b in BANDS), *RULES)
     rows = {m: [] for m in (*methods, *consensuses)}
     weights, chosen = {r: [] for r in RULES}, {r: Counter() for r in RULES}
+    too_small = None
 
     def fit_ranking(name, idx):
         path = None
@@ -164,33 +164,34 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
             warnings.simplefilter("ignore")
             ranks = {m: fit_ranking(m, tr) for m in methods}
             used = {m: r for m, r in ranks.items() if degenerate_reason(-r) is None} or ranks
-            refit = {m: (lambda rows, m=m: fit_ranking(m, tr[rows])) for m in used}
-            # one inner CV scores every candidate; each rule then picks from the same table
-            found = inner_choice(used, refit, X[tr], y[tr], task="classification", cv=3,
-                                 random_state=seed)
-            cands = found["candidates"]
-            # the fuller small-fold test: under 100 rows, or under 10 rows of a class in a fold
-            too_small = inner_folds_too_small(*found["held_out"], min_class_rows=10)
-            picks = {"mean_rank": "mean rank", "evidence weights": "evidence weights"}
-            for rule, (ref, se, small) in RULES.items():
-                # "... rows": the row count alone, without the rows-of-a-class test
-                small_here = (too_small if small and not small.endswith(" rows") else
-                              inner_folds_too_small(found["held_out"][0]) if small else None)
-                picks[rule] = choose_candidate(
-                    cands, reference=ref, standard_error=se, too_small=small_here,
-                    small_folds_choice=None if small == "reference" else
-                    small and small.removesuffix(" rows"))
-                weights[rule].append(cands[picks[rule]]["weights"])
-                chosen[rule][picks[rule]] += 1
+            # the inner folds of inner_choice; every rule then picks from the same score tables
+            inner_folds = InnerFolds(X[tr], y[tr], task="classification", cv=3,
+                                     random_state=seed)
+            inner, failures = inner_folds.refit_all(
+                {m: (lambda rows, m=m: fit_ranking(m, tr[rows])) for m in used})
+            evidence = member_evidence(inner_folds, inner, failures, list(used))
+            chance = chance_score("classification", y[tr])
+            cands = {b: consensus_candidates(inner_folds, inner, evidence, chance, band=b)
+                     for b in BANDS}
+            too_small = inner_folds_too_small(*inner_folds.smallest_held_out())
+            picks = {"mean_rank": (BANDS[0], "mean rank")}
+            picks.update({f"evidence weights ({b} band)": (b, "evidence weights") for b in BANDS})
+            for rule, (band, ref, se, small) in RULES.items():
+                pick = choose_candidate(cands[band], reference=ref, standard_error=se,
+                                        too_small=too_small if small else None,
+                                        small_folds_choice=small)
+                picks[rule] = (band, pick)
+                weights[rule].append(cands[band][pick]["weights"])
+                chosen[rule][pick] += 1
             orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
-            for name, pick in picks.items():
-                w = cands[pick]["weights"]
+            for name, (band, pick) in picks.items():
+                w = cands[band][pick]["weights"]
                 score = aggregate_rankings(list(used.values()), "cv_weighted",
                                            weights=[w[m] for m in used])
                 orders[name] = np.argsort(-score, kind="stable")
             for name, order in orders.items():
-                rows[name].append(_topk_score(order, X, y, tr, te, ks))
-    return {name: np.mean(v) for name, v in rows.items()}, ks, weights, chosen, too_small
+                rows[name].append(np.mean(_topk_score(order, X, y, tr, te, ks)))
+    return {name: np.asarray(v) for name, v in rows.items()}, ks, weights, chosen, too_small
 
 
 def _one_set(args):
@@ -199,9 +200,11 @@ def _one_set(args):
 
     t = time.perf_counter()
     (name, X, y), = datasets([name])
-    scores, ks, weights, chosen, too_small = run_set(
+    per_fold, ks, weights, chosen, too_small = run_set(
         X, y, methods, cache=None if cache is None else Path(cache) / name)
-    best = max(scores[m] for m in methods)
+    scores = {m: float(v.mean()) for m, v in per_fold.items()}
+    best_name = max(methods, key=lambda m: scores[m])
+    best = scores[best_name]
     default = _default_rule()
     lines = [f"\n{name}  ({X.shape[0]} x {X.shape[1]}, k = {ks}, "
              f"{time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f})"]
@@ -209,6 +212,12 @@ def _one_set(args):
         label = m if m in methods else f"consensus {m}" + ("  [default]" if m == default else "")
         mark = "" if m in methods else f"  ({s - best:+.3f} vs best member)"
         lines.append(f"  {label:<80} {s:.3f}{mark}")
+    if default is not None:
+        # how far the folds can resolve a gap: the spread of the per-fold differences
+        diff = per_fold[default] - per_fold[best_name]
+        lines.append(f"  default - {best_name} per outer fold: "
+                     + " ".join(f"{v:+.3f}" for v in diff)
+                     + f"; mean {diff.mean():+.3f} +- {diff.std(ddof=1) / np.sqrt(diff.size):.3f} (SE)")
     if too_small:
         lines.append(f"  inner folds too small in the last outer fold: {too_small}")
     for rule in RULES:
