@@ -94,23 +94,22 @@ def _topk_score(order, X, y, tr, te, ks):
 
 # The inner-choice rules measured side by side: (band of the evidence weights, reference,
 # standard error, what inner folds too small to choose keep: "mean rank" when they cover
-# under 100 rows, or None for no small-fold rule). The band says which members the
-# evidence weights silence besides those at chance (featkit.selection._consensus.BAND):
-# "standard error", one more than a standard error below the best; "share", one with less
-# than half of the best member's evidence above chance.
+# under 100 rows, or None for no small-fold rule). The band is how many standard errors
+# (of the best member's score) below the best member the evidence weights silence a
+# member (featkit.selection._consensus.BAND_ERRORS; 1 before session 5).
 RULES = {
-    "best inner mean (first default)": ("standard error", "mean rank", "none", None),
-    "1-SE, keep mean rank, paired SE": ("share", "mean rank", "paired", "mean rank"),
-    "1-SE, keep evidence weights (SE band), paired SE (previous default)": (
-        "standard error", "evidence weights", "paired", "mean rank"),
-    "1-SE, keep evidence weights (SE band), no small-fold rule": (
-        "standard error", "evidence weights", "paired", None),
-    "1-SE, keep evidence weights (share band), paired SE": (
-        "share", "evidence weights", "paired", "mean rank"),
-    "1-SE, keep evidence weights (share band), no small-fold rule": (
-        "share", "evidence weights", "paired", None),
+    "best inner mean (first default)": (1, "mean rank", "none", None),
+    "1-SE, keep mean rank, paired SE": (2, "mean rank", "paired", "mean rank"),
+    "1-SE, keep evidence weights (1-SE band), paired SE (previous default)": (
+        1, "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights (1-SE band), no small-fold rule": (
+        1, "evidence weights", "paired", None),
+    "1-SE, keep evidence weights (2-SE band), paired SE": (
+        2, "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights (2-SE band), no small-fold rule": (
+        2, "evidence weights", "paired", None),
 }
-BANDS = ("standard error", "share")
+BANDS = (1, 2)
 
 
 def _default_rule():
@@ -119,7 +118,7 @@ def _default_rule():
     if _consensus.MIN_INNER_CLASS_ROWS is not None:
         return None
     for name, (band, ref, se, small) in RULES.items():
-        if (band, ref, se, small) == (_consensus.BAND, _consensus.REFERENCE,
+        if (band, ref, se, small) == (_consensus.BAND_ERRORS, _consensus.REFERENCE,
                                       _consensus.STANDARD_ERROR, _consensus.SMALL_FOLDS_CHOICE):
             return name
     return None
@@ -139,7 +138,7 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
 
     d = X.shape[1]
     ks = [k for k in KS if k < d]
-    consensuses = ("mean_rank", *(f"evidence weights ({b} band)" for b in BANDS), *RULES)
+    consensuses = ("mean_rank", *(f"evidence weights ({b}-SE band)" for b in BANDS), *RULES)
     rows = {m: [] for m in (*methods, *consensuses)}
     weights, chosen = {r: [] for r in RULES}, {r: Counter() for r in RULES}
     too_small = None
@@ -171,11 +170,11 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
                 {m: (lambda rows, m=m: fit_ranking(m, tr[rows])) for m in used})
             evidence = member_evidence(inner_folds, inner, failures, list(used))
             chance = chance_score("classification", y[tr])
-            cands = {b: consensus_candidates(inner_folds, inner, evidence, chance, band=b)
+            cands = {b: consensus_candidates(inner_folds, inner, evidence, chance, band_errors=b)
                      for b in BANDS}
             too_small = inner_folds_too_small(*inner_folds.smallest_held_out())
             picks = {"mean_rank": (BANDS[0], "mean rank")}
-            picks.update({f"evidence weights ({b} band)": (b, "evidence weights") for b in BANDS})
+            picks.update({f"evidence weights ({b}-SE band)": (b, "evidence weights") for b in BANDS})
             for rule, (band, ref, se, small) in RULES.items():
                 pick = choose_candidate(cands[band], reference=ref, standard_error=se,
                                         too_small=too_small if small else None,

@@ -28,15 +28,13 @@ MIN_INNER_CLASS_ROWS = None
 # What such folds keep: the equal vote, the one weighting that owes nothing to the inner
 # scores (the evidence weights are drawn from the same too-small folds).
 SMALL_FOLDS_CHOICE = "mean rank"
-# Which members the evidence weights silence besides those at chance: "share", a member
-# whose evidence above chance is under MIN_SHARE of the best member's; "standard error",
-# one more than a standard error below the best (the rule before). On a tall table the
-# standard error is tiny and the light linear model of the evidence cannot see nonlinear
-# effects, so the "standard error" band silenced three tree members 0.007-0.009 below the
-# best (1,000,000 x 100 of benchmarks/main_job.py: 9/12 informative columns in the top 12
-# instead of 12/12); chosen by benchmarks/consensus.py and that table.
-BAND = "share"
-MIN_SHARE = 0.5
+# The evidence weights also silence a member more than this many standard errors (of the
+# best member's score) below the best. One (the rule before) silenced members about one
+# standard error below on a tall table, where the standard error is tiny and the light
+# linear model of the evidence cannot use the quadratic and integer-code effects that the
+# tree members find (1,000,000 x 100 of benchmarks/main_job.py: 9/12 informative columns
+# in the top 12; two: 11/12); chosen by benchmarks/consensus.py and that table.
+BAND_ERRORS = 2
 
 
 def aggregate_rankings(rankings, how: str = "mean_rank", weights=None) -> np.ndarray:
@@ -80,19 +78,17 @@ def aggregate_rankings(rankings, how: str = "mean_rank", weights=None) -> np.nda
     raise InputError(f"aggregation must be one of {AGGREGATIONS}, got {how!r}.")
 
 
-def evidence_weights(evidence: dict, chance: float, *, band=BAND,
-                     min_share=MIN_SHARE) -> tuple[dict, dict]:
+def evidence_weights(evidence: dict, chance: float, *,
+                     band_errors=BAND_ERRORS) -> tuple[dict, dict]:
     """Member weights from inner cross-validated evidence, and why a member got none.
 
     A member weighs its evidence above chance (``score - chance``), unless
 
     * its score is within one standard error of chance (it carries no signal
       on this table), or
-    * it falls far below the best member: with ``band="share"``, its evidence
-      above chance is less than ``min_share`` of the best member's (its top
-      features leave most of what the best one finds); with
-      ``band="standard error"``, its score is more than one standard error (of
-      the best member's score) below the best.
+    * its score is more than ``band_errors`` standard errors (of the best
+      member's score) below the best member's: the folds tell it apart from
+      the best, and its vote would pull the consensus down.
 
     When no member is left (all at chance), every member weighs the same.
 
@@ -102,9 +98,7 @@ def evidence_weights(evidence: dict, chance: float, *, band=BAND,
         :func:`featkit.evaluation._evidence.ranking_evidence` output.
     chance : float
         The score of an uninformed model.
-    band : {"share", "standard error"}, default=BAND
-    min_share : float, default=MIN_SHARE
-        Used by ``band="share"``.
+    band_errors : float, default=BAND_ERRORS
 
     Returns
     -------
@@ -115,18 +109,16 @@ def evidence_weights(evidence: dict, chance: float, *, band=BAND,
 
     Examples
     --------
-    >>> ev = {"a": {"score": 0.90, "error": 0.01}, "b": {"score": 0.88, "error": 0.005},
-    ...       "c": {"score": 0.65, "error": 0.02}, "noise": {"score": 0.51, "error": 0.02}}
+    >>> ev = {"a": {"score": 0.90, "error": 0.01}, "b": {"score": 0.885, "error": 0.02},
+    ...       "c": {"score": 0.70, "error": 0.02}, "noise": {"score": 0.51, "error": 0.02}}
     >>> w, dropped = evidence_weights(ev, 0.5)
     >>> {k: round(v, 3) for k, v in w.items()}
-    {'a': 0.513, 'b': 0.487, 'c': 0.0, 'noise': 0.0}
+    {'a': 0.51, 'b': 0.49, 'c': 0.0, 'noise': 0.0}
     >>> dropped["noise"]
     'no better than chance (score 0.510 +- 0.020, chance 0.500)'
-    >>> round(evidence_weights(ev, 0.5, band="standard error")[0]["b"], 3)  # 0.88 < 0.90 - 0.01
+    >>> evidence_weights(ev, 0.5, band_errors=1)[0]["b"]  # 0.885 < 0.90 - 0.01
     0.0
     """
-    if band not in ("share", "standard error"):
-        raise InputError(f"band must be 'share' or 'standard error', got {band!r}.")
     scored = {n: e for n, e in evidence.items() if e.get("score") is not None}
     dropped = {n: f"could not be refitted in the inner folds ({e.get('error_message')})"
                for n, e in evidence.items() if n not in scored}
@@ -138,12 +130,10 @@ def evidence_weights(evidence: dict, chance: float, *, band=BAND,
             s, se = e["score"], e["error"] or 0.0
             if s <= chance + se:
                 dropped[n] = f"no better than chance (score {s:.3f} +- {se:.3f}, chance {chance:.3f})"
-            elif band == "share" and s - chance < min_share * (top - chance):
-                dropped[n] = (f"less than {min_share:.0%} of {best}'s evidence above chance "
-                              f"(score {s:.3f} vs {top:.3f}, chance {chance:.3f})")
-            elif band == "standard error" and s < top - top_se:
-                dropped[n] = (f"more than one standard error below {best} (score {s:.3f} vs "
-                              f"{top:.3f} +- {top_se:.3f})")
+            elif s < top - band_errors * top_se:
+                errors = "standard error" + ("" if band_errors == 1 else "s")
+                dropped[n] = (f"more than {band_errors:g} {errors} below {best} (score "
+                              f"{s:.3f} vs {top:.3f} +- {top_se:.3f})")
             else:
                 raw[n] = s - chance
     total = sum(raw.values())
@@ -153,7 +143,7 @@ def evidence_weights(evidence: dict, chance: float, *, band=BAND,
 
 
 def consensus_candidates(folds, inner: dict, evidence: dict, chance: float, *,
-                         band=BAND) -> dict:
+                         band_errors=BAND_ERRORS) -> dict:
     """Inner cross-validated score of each candidate weighting of the members.
 
     The candidates are the equal vote (``"mean rank"``), the evidence weights of
@@ -172,7 +162,7 @@ def consensus_candidates(folds, inner: dict, evidence: dict, chance: float, *,
         Each member's evidence in ``folds`` (``score`` None when its refit failed).
     chance : float
         The score of an uninformed model.
-    band : {"share", "standard error"}, default=BAND
+    band_errors : float, default=BAND_ERRORS
         See :func:`evidence_weights`.
 
     Returns
@@ -205,9 +195,10 @@ def consensus_candidates(folds, inner: dict, evidence: dict, chance: float, *,
         def held_out_weights(j):
             others = {n: fold_summary([s for i, s in enumerate(evidence[n]["folds"]) if i != j])
                       for n in names}
-            return full(evidence_weights(others, chance, band=band)[0])
+            return full(evidence_weights(others, chance, band_errors=band_errors)[0])
 
-        by_evidence = full(evidence_weights({n: evidence[n] for n in names}, chance, band=band)[0])
+        by_evidence = full(evidence_weights({n: evidence[n] for n in names}, chance,
+                                                band_errors=band_errors)[0])
         candidates["evidence weights"] = {"weights": by_evidence,
                                           **fold_summary(fold_scores(held_out_weights))}
         for n in names:
