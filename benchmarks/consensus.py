@@ -8,8 +8,9 @@ made by a 3-fold cross-validation inside those training rows under each rule
 of ``RULES`` (the best inner mean, the old default; and the
 one-standard-error guards, which keep a reference candidate unless another
 beats it by more than one standard error, and keep it outright when the inner
-folds are too small). All rules choose from the same inner score table, so
-they differ only by the rule. A StandardScaler + LogisticRegression on each
+folds are too small), with the evidence weights' band at one or two standard
+errors. All rules choose from the same inner scores (one candidate table per
+band), so they differ only by the rule. A StandardScaler + LogisticRegression on each
 ranking's top k (k = 5, 10, 20, 50, below the number of features) is scored
 by balanced accuracy on the held-out rows. The figure is the mean over folds
 and k.

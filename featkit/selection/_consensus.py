@@ -99,6 +99,8 @@ def evidence_weights(evidence: dict, chance: float, *,
     chance : float
         The score of an uninformed model.
     band_errors : float, default=BAND_ERRORS
+        How many standard errors of the best member's score below it a member
+        may fall and keep its vote.
 
     Returns
     -------
@@ -198,7 +200,7 @@ def consensus_candidates(folds, inner: dict, evidence: dict, chance: float, *,
             return full(evidence_weights(others, chance, band_errors=band_errors)[0])
 
         by_evidence = full(evidence_weights({n: evidence[n] for n in names}, chance,
-                                                band_errors=band_errors)[0])
+                                            band_errors=band_errors)[0])
         candidates["evidence weights"] = {"weights": by_evidence,
                                           **fold_summary(fold_scores(held_out_weights))}
         for n in names:
