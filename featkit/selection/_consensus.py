@@ -28,6 +28,13 @@ MIN_INNER_CLASS_ROWS = None
 # What such folds keep: the equal vote, the one weighting that owes nothing to the inner
 # scores (the evidence weights are drawn from the same too-small folds).
 SMALL_FOLDS_CHOICE = "mean rank"
+# The evidence weights also silence a member more than this many standard errors (of the
+# best member's score) below the best. One (the rule before) silenced members about one
+# standard error below on a tall table, where the standard error is tiny and the light
+# linear model of the evidence cannot use the quadratic and integer-code effects that the
+# tree members find (1,000,000 x 100 of benchmarks/main_job.py: 9/12 informative columns
+# in the top 12; two: 11/12); chosen by benchmarks/consensus.py and that table.
+BAND_ERRORS = 2
 
 
 def aggregate_rankings(rankings, how: str = "mean_rank", weights=None) -> np.ndarray:
@@ -71,16 +78,17 @@ def aggregate_rankings(rankings, how: str = "mean_rank", weights=None) -> np.nda
     raise InputError(f"aggregation must be one of {AGGREGATIONS}, got {how!r}.")
 
 
-def evidence_weights(evidence: dict, chance: float) -> tuple[dict, dict]:
+def evidence_weights(evidence: dict, chance: float, *,
+                     band_errors=BAND_ERRORS) -> tuple[dict, dict]:
     """Member weights from inner cross-validated evidence, and why a member got none.
 
     A member weighs its evidence above chance (``score - chance``), unless
 
     * its score is within one standard error of chance (it carries no signal
       on this table), or
-    * its score is more than one standard error (of the best member's score)
-      below the best member's: the folds tell it apart from the best, and its
-      vote would pull the consensus down.
+    * its score is more than ``band_errors`` standard errors (of the best
+      member's score) below the best member's: the folds tell it apart from
+      the best, and its vote would pull the consensus down.
 
     When no member is left (all at chance), every member weighs the same.
 
@@ -90,6 +98,9 @@ def evidence_weights(evidence: dict, chance: float) -> tuple[dict, dict]:
         :func:`featkit.evaluation._evidence.ranking_evidence` output.
     chance : float
         The score of an uninformed model.
+    band_errors : float, default=BAND_ERRORS
+        How many standard errors of the best member's score below it a member
+        may fall and keep its vote.
 
     Returns
     -------
@@ -100,13 +111,15 @@ def evidence_weights(evidence: dict, chance: float) -> tuple[dict, dict]:
 
     Examples
     --------
-    >>> ev = {"a": {"score": 0.90, "error": 0.01}, "b": {"score": 0.89, "error": 0.02},
+    >>> ev = {"a": {"score": 0.90, "error": 0.01}, "b": {"score": 0.885, "error": 0.02},
     ...       "c": {"score": 0.70, "error": 0.02}, "noise": {"score": 0.51, "error": 0.02}}
     >>> w, dropped = evidence_weights(ev, 0.5)
     >>> {k: round(v, 3) for k, v in w.items()}
-    {'a': 0.506, 'b': 0.494, 'c': 0.0, 'noise': 0.0}
+    {'a': 0.51, 'b': 0.49, 'c': 0.0, 'noise': 0.0}
     >>> dropped["noise"]
     'no better than chance (score 0.510 +- 0.020, chance 0.500)'
+    >>> evidence_weights(ev, 0.5, band_errors=1)[0]["b"]  # 0.885 < 0.90 - 0.01
+    0.0
     """
     scored = {n: e for n, e in evidence.items() if e.get("score") is not None}
     dropped = {n: f"could not be refitted in the inner folds ({e.get('error_message')})"
@@ -114,14 +127,15 @@ def evidence_weights(evidence: dict, chance: float) -> tuple[dict, dict]:
     raw = {n: 0.0 for n in evidence}
     if scored:
         best = max(scored, key=lambda n: scored[n]["score"])
-        band = scored[best]["score"] - (scored[best]["error"] or 0.0)
+        top, top_se = scored[best]["score"], scored[best]["error"] or 0.0
         for n, e in scored.items():
             s, se = e["score"], e["error"] or 0.0
             if s <= chance + se:
                 dropped[n] = f"no better than chance (score {s:.3f} +- {se:.3f}, chance {chance:.3f})"
-            elif s < band:
-                dropped[n] = (f"more than one standard error below {best} (score {s:.3f} vs "
-                              f"{scored[best]['score']:.3f} +- {scored[best]['error'] or 0.0:.3f})")
+            elif s < top - band_errors * top_se:
+                errors = "standard error" + ("" if band_errors == 1 else "s")
+                dropped[n] = (f"more than {band_errors:g} {errors} below {best} (score "
+                              f"{s:.3f} vs {top:.3f} +- {top_se:.3f})")
             else:
                 raw[n] = s - chance
     total = sum(raw.values())
@@ -130,7 +144,8 @@ def evidence_weights(evidence: dict, chance: float) -> tuple[dict, dict]:
     return {n: v / total for n, v in raw.items()}, dropped
 
 
-def consensus_candidates(folds, inner: dict, evidence: dict, chance: float) -> dict:
+def consensus_candidates(folds, inner: dict, evidence: dict, chance: float, *,
+                         band_errors=BAND_ERRORS) -> dict:
     """Inner cross-validated score of each candidate weighting of the members.
 
     The candidates are the equal vote (``"mean rank"``), the evidence weights of
@@ -149,6 +164,8 @@ def consensus_candidates(folds, inner: dict, evidence: dict, chance: float) -> d
         Each member's evidence in ``folds`` (``score`` None when its refit failed).
     chance : float
         The score of an uninformed model.
+    band_errors : float, default=BAND_ERRORS
+        See :func:`evidence_weights`.
 
     Returns
     -------
@@ -180,9 +197,10 @@ def consensus_candidates(folds, inner: dict, evidence: dict, chance: float) -> d
         def held_out_weights(j):
             others = {n: fold_summary([s for i, s in enumerate(evidence[n]["folds"]) if i != j])
                       for n in names}
-            return full(evidence_weights(others, chance)[0])
+            return full(evidence_weights(others, chance, band_errors=band_errors)[0])
 
-        by_evidence = full(evidence_weights({n: evidence[n] for n in names}, chance)[0])
+        by_evidence = full(evidence_weights({n: evidence[n] for n in names}, chance,
+                                            band_errors=band_errors)[0])
         candidates["evidence weights"] = {"weights": by_evidence,
                                           **fold_summary(fold_scores(held_out_weights))}
         for n in names:
