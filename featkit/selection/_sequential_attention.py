@@ -55,6 +55,9 @@ _MIN_CHECK_ROWS = 5
 # benchmark tables (docs/neural.md, "How the default was chosen").
 AUTO_ROWS_PER_FEATURE = 25
 AUTO_HIDDEN_UNITS = 64
+# batch_size="auto": about four mini-batches per epoch, within these bounds (docs/neural.md)
+AUTO_BATCHES_PER_EPOCH = 4
+AUTO_MIN_BATCH, AUTO_MAX_BATCH = 16, 256
 # sequential_cap="auto" of the attention variant: features chosen one phase at a time
 _AUTO_ATTENTION_CAP = 64
 # ... and of the lasso and omp variants (their phases are as long, 40 steps at least, and a
@@ -79,6 +82,24 @@ def auto_hidden_layer_sizes(n_samples, n_features):
     if n_samples >= AUTO_ROWS_PER_FEATURE * n_features:
         return (AUTO_HIDDEN_UNITS,)
     return ()
+
+
+def auto_batch_size(n_samples):
+    """The mini-batch of ``batch_size="auto"``: about a quarter of the rows, from 16 to 256.
+
+    Full-batch Adam on a small table moves every attention logit whose
+    gradient keeps its sign by the same step (Adam divides each gradient by
+    its own magnitude), so the logits of the useful features rise together
+    and the arg-max among them is decided by the initialisation. Mini-batches
+    make that ratio a signal-to-noise ratio, which ranks the features. How
+    the rule was chosen: docs/neural.md.
+
+    Examples
+    --------
+    >>> auto_batch_size(113), auto_batch_size(40), auto_batch_size(2500)
+    (28, 16, 256)
+    """
+    return int(min(AUTO_MAX_BATCH, max(AUTO_MIN_BATCH, n_samples // AUTO_BATCHES_PER_EPOCH)))
 
 
 def _masked_softmax(torch, logits, candidates):
@@ -125,8 +146,11 @@ class SequentialAttentionSelector(BaseRanker):
         Features selected at the end of each phase.
     epochs : int, default=100
         Passes over the data (raised when needed to give each phase ``min_phase_steps``).
-    batch_size : int or None, default=256
-        None trains full batch.
+    batch_size : int, None or "auto", default="auto"
+        Rows per mini-batch; None trains full batch. "auto"
+        (:func:`auto_batch_size`) is a quarter of the rows, at least 16 and at
+        most 256: on small tables a full batch leaves the attention near
+        uniform (see the function). The value used is ``batch_size_``.
     learning_rate : float, default=0.01
         Adam step size of the network.
     attention_learning_rate : float or "auto", default="auto"
@@ -180,6 +204,8 @@ class SequentialAttentionSelector(BaseRanker):
         the rest of the kept set follows from ``scores_``).
     hidden_layer_sizes_ : tuple of int
         The hidden layers the network had ("auto" resolved).
+    batch_size_ : int or None
+        The mini-batch used ("auto" resolved; None: full batch).
     n_selection_steps_ : int
         The number of selection phases.
     attention_history_ : ndarray of shape (n_steps, n_features)
@@ -238,10 +264,11 @@ class SequentialAttentionSelector(BaseRanker):
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
         "reference_schedule": ["boolean"],
         **TORCH_PARAMETER_CONSTRAINTS,
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
-                 hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size=256,
+                 hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size="auto",
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
                  ensemble_size=1, sequential_cap="auto", random_state=None, n_threads=None,
@@ -294,6 +321,15 @@ class SequentialAttentionSelector(BaseRanker):
             lin = nn.Linear(a, b)
             bound = 1.0 / math.sqrt(a)
             with torch.no_grad():
+                if not sizes:
+                    # a model with no hidden layer has no symmetry to break: it starts at zero,
+                    # as scikit-learn's LogisticRegression does, so that the attention's signal
+                    # (a feature's weight times its gradient) comes from the data, not from the
+                    # random initial weights (with those, the first pick changed with the seed)
+                    lin.weight.zero_()
+                    lin.bias.zero_()
+                    layers.append(lin)
+                    continue
                 # drawn on the CPU from the local generator: torch's global seed stays
                 # untouched and the weights are the same on every device
                 lin.weight.uniform_(-bound, bound, generator=gen)
@@ -323,6 +359,7 @@ class SequentialAttentionSelector(BaseRanker):
         per_step = min(self.features_per_step, k)
         # group_lasso picks all k at the end of one run: it has no phases to give steps to
         n_steps = 1 if self.variant == "group_lasso" else math.ceil(k / per_step)
+        self.batch_size_ = auto_batch_size(n) if self.batch_size == "auto" else self.batch_size
 
         mu, sd = X.mean(axis=0), X.std(axis=0)
         sd[sd == 0] = 1.0
@@ -396,10 +433,10 @@ class SequentialAttentionSelector(BaseRanker):
         opt = torch.optim.Adam(params, lr=self.learning_rate)
         decay = 1.0 - self.learning_rate * self.weight_decay  # AdamW's decoupled decay, by hand
         n_train = len(train)
-        full_batch = self.batch_size is None or self.batch_size >= n_train
+        full_batch = self.batch_size_ is None or self.batch_size_ >= n_train
         steps, step = max(2 * self.min_phase_steps, total // 4), 0
         while step < steps:
-            batches = [None] if full_batch else torch.randperm(n_train, generator=gen).split(self.batch_size)
+            batches = [None] if full_batch else torch.randperm(n_train, generator=gen).split(self.batch_size_)
             for idx in batches:
                 if step >= steps:
                     break
@@ -561,8 +598,9 @@ class _Engine:
     def run(self):
         torch, est = self.torch, self.est
         n = self.xs.shape[0]
-        full_batch = est.batch_size is None or est.batch_size >= n or est.optimizer == "lbfgs"
-        per_epoch = 1 if full_batch else math.ceil(n / est.batch_size)
+        batch = est.batch_size_
+        full_batch = batch is None or batch >= n or est.optimizer == "lbfgs"
+        per_epoch = 1 if full_batch else math.ceil(n / batch)
         total = est.epochs * per_epoch
         if self.variant != "group_lasso":
             warm_frac = 0.0 if self.variant == "omp" else est.warmup
@@ -586,7 +624,7 @@ class _Engine:
         phase = 0
         while step < total:
             batches = [None] if full_batch else list(
-                torch.randperm(n, generator=self.gen).split(est.batch_size))
+                torch.randperm(n, generator=self.gen).split(batch))
             for idx in batches:
                 if step >= total:
                     break
