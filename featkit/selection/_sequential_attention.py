@@ -21,6 +21,7 @@ differ in how a phase scores the unselected features:
   gradient (were it switched on) is selected. For a linear model with the
   squared loss trained to convergence this is exactly OMP.
 
+The training run itself (the phase schedule and the criteria) is ``_sequential_engine``;
 torch is imported only inside ``fit``.
 """
 
