@@ -35,6 +35,12 @@ K = 5
 
 # name -> SequentialAttentionSelector parameters (all else default)
 CANDIDATES = {
+    # the default since 2026-11-30 evening: batch_size="auto", a network without hidden layers starts at zero
+    "default": {},
+    "default, full batch": {"batch_size": None},
+    "default, batch 16": {"batch_size": 16},
+    "default, batch 32": {"batch_size": 32},
+    "default, batch 64": {"batch_size": 64},
     "MLP (64,)": {"hidden_layer_sizes": (64,)},
     "logistic": {"hidden_layer_sizes": ()},
     "logistic, ensemble 3": {"hidden_layer_sizes": (), "ensemble_size": 3},
@@ -130,7 +136,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tables", default="mnist,tissue,pd,digits,xor")
     parser.add_argument("--seeds", default="0,1")
-    parser.add_argument("--candidates", default=";".join(CANDIDATES), help="names separated by ;")
+    parser.add_argument("--candidates", default="default;default, full batch;MLP (64,)",
+                        help=f"names separated by ; (from: {'; '.join(CANDIDATES)})")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args(argv)

@@ -143,11 +143,12 @@ def test_weight_decay_shrinks_the_network_but_not_the_attention(monkeypatch):
 
 def test_attention_learning_rate_auto_and_explicit():
     X, y, _ = _nonlinear("classification", n=200)
-    # full batch (200 rows < 256), 40 epochs: total = ceil(40 * 3 / 0.9) = 134 steps,
+    # full batch, 40 epochs: total = ceil(40 * 3 / 0.9) = 134 steps,
     # warm-up round(13.4) = 13, so 121 phase steps, 40 per phase -> 2 / 40
-    auto = SequentialAttentionSelector(n_features_to_select=3, **FAST).fit(X, y)
+    auto = SequentialAttentionSelector(n_features_to_select=3, batch_size=None, **FAST).fit(X, y)
     assert auto.attention_learning_rate_ == pytest.approx(0.05)
-    fixed = SequentialAttentionSelector(n_features_to_select=3, attention_learning_rate=0.01, **FAST).fit(X, y)
+    fixed = SequentialAttentionSelector(n_features_to_select=3, attention_learning_rate=0.01, batch_size=None,
+                                        **FAST).fit(X, y)
     assert fixed.attention_learning_rate_ == 0.01
     assert not np.array_equal(auto.attention_history_, fixed.attention_history_)
     # long phases: never below the network's own step size
@@ -401,3 +402,38 @@ def test_group_lasso_training_does_not_depend_on_k():
     many = SequentialAttentionSelector(n_features_to_select=9, variant="group_lasso", **kw).fit(X, y)
     np.testing.assert_array_equal(few.attention_history_, many.attention_history_)
     assert many.selection_order_[:2].tolist() == few.selection_order_.tolist()
+
+
+def _small_wide(seed=0, n=60, d=200):
+    """A small, wide table: features 3 and 17 carry the label, 42 a little."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, d))
+    y = (X[:, 3] - X[:, 17] + 0.5 * X[:, 42] + 0.8 * rng.normal(size=n) > 0).astype(int)
+    return X, y
+
+
+def test_network_without_hidden_layer_starts_at_zero():
+    # With random initial weights the full-batch logistic network picked a different second
+    # feature for each seed (and never feature 17); from zero the attention's signal comes
+    # from the data, so only the 1e-5 logit draws differ between seeds.
+    X, y = _small_wide()
+    orders = [SequentialAttentionSelector(n_features_to_select=3, hidden_layer_sizes=(), batch_size=None,
+                                          random_state=rs, n_threads=1).fit(X, y).selection_order_.tolist()
+              for rs in range(3)]
+    assert orders[0] == orders[1] == orders[2]
+    assert {3, 17} <= set(orders[0])
+
+
+def test_auto_batch_size():
+    from featkit.selection._sequential_attention import auto_batch_size
+
+    assert [auto_batch_size(n) for n in (10, 64, 65, 113, 1024, 1028, 100_000)] == [16, 16, 16, 28, 256, 256, 256]
+    X, y = _small_wide()
+    auto = SequentialAttentionSelector(n_features_to_select=2, random_state=0, n_threads=1).fit(X, y)
+    assert auto.batch_size_ == 16  # 60 rows: four mini-batches per epoch
+    full = SequentialAttentionSelector(n_features_to_select=2, batch_size=None, random_state=0,
+                                       n_threads=1).fit(X, y)
+    assert full.batch_size_ is None
+    assert not np.array_equal(auto.attention_history_, full.attention_history_)
+    assert SequentialAttentionSelector(batch_size=32, n_features_to_select=2, random_state=0,
+                                       n_threads=1).fit(X, y).batch_size_ == 32

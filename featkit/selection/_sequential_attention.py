@@ -21,6 +21,7 @@ differ in how a phase scores the unselected features:
   gradient (were it switched on) is selected. For a linear model with the
   squared loss trained to convergence this is exactly OMP.
 
+The training run itself (the phase schedule and the criteria) is ``_sequential_engine``;
 torch is imported only inside ``fit``.
 """
 
@@ -39,6 +40,7 @@ from ..findings import Finding
 from ..exceptions import InputError
 from ..utils._param_validation import NON_NEGATIVE, POSITIVE, Interval, StrOptions
 from ..utils._sampling import held_out_split
+from ._sequential_engine import _Engine, _mlp
 from ._torch_utils import (TORCH_PARAMETER_CONSTRAINTS, as_tensor, constant_loss, import_torch,
                            make_generator, no_better_than_constant, seed_from, torch_threads)
 
@@ -46,7 +48,6 @@ __all__ = ["SequentialAttentionSelector", "VARIANTS"]
 
 VARIANTS = ("attention", "lasso", "group_lasso", "omp")
 _OPTIMIZERS = ("adam", "lbfgs")
-_ROW_CHUNK = 8192
 # The held-out check: the share of rows set aside, and the fewest rows on each side
 # for its loss to mean anything.
 _VALIDATION_FRACTION = 0.2
@@ -55,6 +56,9 @@ _MIN_CHECK_ROWS = 5
 # benchmark tables (docs/neural.md, "How the default was chosen").
 AUTO_ROWS_PER_FEATURE = 25
 AUTO_HIDDEN_UNITS = 64
+# batch_size="auto": about four mini-batches per epoch, within these bounds (docs/neural.md)
+AUTO_BATCHES_PER_EPOCH = 4
+AUTO_MIN_BATCH, AUTO_MAX_BATCH = 16, 256
 # sequential_cap="auto" of the attention variant: features chosen one phase at a time
 _AUTO_ATTENTION_CAP = 64
 # ... and of the lasso and omp variants (their phases are as long, 40 steps at least, and a
@@ -81,12 +85,22 @@ def auto_hidden_layer_sizes(n_samples, n_features):
     return ()
 
 
-def _masked_softmax(torch, logits, candidates):
-    """Softmax of each row of ``logits`` over the entries where ``candidates`` is 1 (0 elsewhere)."""
-    shifted = logits - logits.max(dim=-1, keepdim=True).values
-    e = torch.exp(shifted) * candidates
-    # all candidates gone (every feature selected): zeros, without a host sync
-    return e / e.sum(dim=-1, keepdim=True).clamp_min(torch.finfo(e.dtype).tiny)
+def auto_batch_size(n_samples):
+    """The mini-batch of ``batch_size="auto"``: about a quarter of the rows, from 16 to 256.
+
+    Full-batch Adam on a small table moves every attention logit whose
+    gradient keeps its sign by the same step (Adam divides each gradient by
+    its own magnitude), so the logits of the useful features rise together
+    and the arg-max among them is decided by the initialisation. Mini-batches
+    make that ratio a signal-to-noise ratio, which ranks the features. How
+    the rule was chosen: docs/neural.md.
+
+    Examples
+    --------
+    >>> auto_batch_size(113), auto_batch_size(40), auto_batch_size(2500)
+    (28, 16, 256)
+    """
+    return int(min(AUTO_MAX_BATCH, max(AUTO_MIN_BATCH, n_samples // AUTO_BATCHES_PER_EPOCH)))
 
 
 class SequentialAttentionSelector(BaseRanker):
@@ -125,8 +139,11 @@ class SequentialAttentionSelector(BaseRanker):
         Features selected at the end of each phase.
     epochs : int, default=100
         Passes over the data (raised when needed to give each phase ``min_phase_steps``).
-    batch_size : int or None, default=256
-        None trains full batch.
+    batch_size : int, None or "auto", default="auto"
+        Rows per mini-batch; None trains full batch. "auto"
+        (:func:`auto_batch_size`) is a quarter of the rows, at least 16 and at
+        most 256: on small tables a full batch leaves the attention near
+        uniform (see the function). The value used is ``batch_size_``.
     learning_rate : float, default=0.01
         Adam step size of the network.
     attention_learning_rate : float or "auto", default="auto"
@@ -180,6 +197,8 @@ class SequentialAttentionSelector(BaseRanker):
         the rest of the kept set follows from ``scores_``).
     hidden_layer_sizes_ : tuple of int
         The hidden layers the network had ("auto" resolved).
+    batch_size_ : int or None
+        The mini-batch used ("auto" resolved; None: full batch).
     n_selection_steps_ : int
         The number of selection phases.
     attention_history_ : ndarray of shape (n_steps, n_features)
@@ -238,10 +257,11 @@ class SequentialAttentionSelector(BaseRanker):
         "optimizer": [StrOptions(set(_OPTIMIZERS))],
         "reference_schedule": ["boolean"],
         **TORCH_PARAMETER_CONSTRAINTS,
+        "batch_size": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
     }
 
     def __init__(self, n_features_to_select="auto", variant="attention", task="auto",
-                 hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size=256,
+                 hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size="auto",
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
                  ensemble_size=1, sequential_cap="auto", random_state=None, n_threads=None,
@@ -294,6 +314,15 @@ class SequentialAttentionSelector(BaseRanker):
             lin = nn.Linear(a, b)
             bound = 1.0 / math.sqrt(a)
             with torch.no_grad():
+                if not sizes:
+                    # a model with no hidden layer has no symmetry to break: it starts at zero,
+                    # as scikit-learn's LogisticRegression does, so that the attention's signal
+                    # (a feature's weight times its gradient) comes from the data, not from the
+                    # random initial weights (with those, the first pick changed with the seed)
+                    lin.weight.zero_()
+                    lin.bias.zero_()
+                    layers.append(lin)
+                    continue
                 # drawn on the CPU from the local generator: torch's global seed stays
                 # untouched and the weights are the same on every device
                 lin.weight.uniform_(-bound, bound, generator=gen)
@@ -323,6 +352,7 @@ class SequentialAttentionSelector(BaseRanker):
         per_step = min(self.features_per_step, k)
         # group_lasso picks all k at the end of one run: it has no phases to give steps to
         n_steps = 1 if self.variant == "group_lasso" else math.ceil(k / per_step)
+        self.batch_size_ = auto_batch_size(n) if self.batch_size == "auto" else self.batch_size
 
         mu, sd = X.mean(axis=0), X.std(axis=0)
         sd[sd == 0] = 1.0
@@ -396,10 +426,10 @@ class SequentialAttentionSelector(BaseRanker):
         opt = torch.optim.Adam(params, lr=self.learning_rate)
         decay = 1.0 - self.learning_rate * self.weight_decay  # AdamW's decoupled decay, by hand
         n_train = len(train)
-        full_batch = self.batch_size is None or self.batch_size >= n_train
+        full_batch = self.batch_size_ is None or self.batch_size_ >= n_train
         steps, step = max(2 * self.min_phase_steps, total // 4), 0
         while step < steps:
-            batches = [None] if full_batch else torch.randperm(n_train, generator=gen).split(self.batch_size)
+            batches = [None] if full_batch else torch.randperm(n_train, generator=gen).split(self.batch_size_)
             for idx in batches:
                 if step >= steps:
                     break
@@ -422,202 +452,3 @@ class SequentialAttentionSelector(BaseRanker):
         if self.degenerate_:
             warnings.warn(f"{type(self).__name__}: {self.degenerate_}; the selection may be noise.",
                           UserWarning, stacklevel=4)
-
-
-def _mlp(torch, layers, h):
-    """The plain forward pass: ReLU between the layers, none after the last."""
-    for i, layer in enumerate(layers):
-        h = layer(h)
-        if i + 1 < len(layers):
-            h = torch.relu(h)
-    return h
-
-
-class _Engine:
-    """One training run with the phase schedule; returns (order, history, last step's scores)."""
-
-    def __init__(self, est, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps):
-        # ``members``: one network, or for an attention ensemble several trained side by
-        # side on the same batches, each with its own logits (a row of ``self.logits``)
-        self.est, self.torch, self.members, self.layers = est, torch, members, members[0]
-        self.xs, self.yt, self.loss_fn, self.gen = xs, yt, loss_fn, gen
-        self.device, self.k, self.per_step, self.n_steps = device, k, per_step, n_steps
-        self.d = xs.shape[1]
-        self.variant = est.variant
-        self.selected = torch.zeros(self.d, device=device)
-        self.order, self.history = [], []
-        self.logits = None
-        if self.variant == "attention":
-            self.logits = torch.nn.Parameter(self._fresh_logits())
-
-    # the reference draws fresh logits from N(0, 1e-5^2) at the start and at every reset
-    def _fresh_logits(self):
-        shape = (len(self.members), self.d)
-        return (self.torch.randn(shape, generator=self.gen) * 1e-5).to(self.device)
-
-    def _net_params(self):
-        return [p for layers in self.members for layer in layers for p in layer.parameters()]
-
-    def _params(self):
-        return self._net_params() + ([self.logits] if self.logits is not None else [])
-
-    def _make_optimizer(self):
-        torch, est = self.torch, self.est
-        if est.optimizer == "lbfgs":
-            return torch.optim.LBFGS(self._params(), lr=1.0, max_iter=20, history_size=20,
-                                     line_search_fn="strong_wolfe")
-        groups = [{"params": self._net_params(), "weight_decay": est.weight_decay}]
-        if self.logits is not None:
-            # the logits: their own step size, and never any weight decay
-            groups.append({"params": [self.logits], "lr": self.attention_lr, "weight_decay": 0.0})
-        if est.weight_decay:
-            return torch.optim.AdamW(groups, lr=est.learning_rate)  # decoupled decay
-        return torch.optim.Adam(groups, lr=est.learning_rate)
-
-    def _mask(self, warm):
-        if self.variant == "attention":
-            if warm:
-                return None
-            att = _masked_softmax(self.torch, self.logits, 1.0 - self.selected)
-            return self.selected + att
-        if self.variant == "omp":
-            return self.selected
-        return None
-
-    def _forward(self, x, mask, first_pre=False, layers=None):
-        layers = self.layers if layers is None else layers
-        h = x if mask is None else x * mask
-        pre = None
-        for i, layer in enumerate(layers):
-            h = layer(h)
-            if i == 0:
-                pre = h
-            if i + 1 < len(layers):
-                h = self.torch.relu(h)
-        return (h, pre) if first_pre else h
-
-    def _loss(self, xb, yb, warm):
-        """The training loss: summed over the members, so each follows its own trajectory."""
-        mask = self._mask(warm)
-        if len(self.members) == 1:
-            return self.loss_fn(self._forward(xb, mask if mask is None or mask.dim() == 1 else mask[0]), yb)
-        masks = [None] * len(self.members) if mask is None else mask
-        return sum(self.loss_fn(self._forward(xb, m, layers=layers), yb)
-                   for m, layers in zip(masks, self.members))
-
-    def _penalty(self):
-        if self.variant not in ("lasso", "group_lasso") or self.est.penalty == 0:
-            return None
-        norms = self.layers[0].weight.norm(dim=0)
-        if self.variant == "lasso":
-            norms = norms * (1.0 - self.selected)
-        return self.est.penalty * norms.sum()
-
-    def _criterion(self):
-        """Score of every feature for the next selection (larger = select)."""
-        torch = self.torch
-        if self.variant == "attention":
-            with torch.no_grad():
-                # an ensemble selects by its mean attention
-                return _masked_softmax(torch, self.logits, 1.0 - self.selected).mean(dim=0)
-        if self.variant in ("lasso", "group_lasso"):
-            with torch.no_grad():
-                return self.layers[0].weight.norm(dim=0)
-        # OMP: the gradient of the loss w.r.t. input j's first-layer weights, were j switched
-        # on, is X_j^T delta with delta = dL/d(first pre-activation) of the current model.
-        n = self.xs.shape[0]
-        grad = torch.zeros(self.layers[0].weight.shape[0], self.d, device=self.device)
-        for start in range(0, n, _ROW_CHUNK):
-            xb, yb = self.xs[start:start + _ROW_CHUNK], self.yt[start:start + _ROW_CHUNK]
-            out, pre = self._forward(xb, self.selected, first_pre=True)
-            loss = self.loss_fn(out, yb) * (xb.shape[0] / n)
-            (delta,) = torch.autograd.grad(loss, pre)
-            grad += delta.T @ xb
-        return grad.norm(dim=0).detach()
-
-    def _select(self, count):
-        crit = self._criterion() * (1.0 - self.selected)
-        crit_np = crit.cpu().double().numpy()
-        self.history.append(crit_np)
-        candidates = np.flatnonzero(self.selected.cpu().numpy() == 0)
-        # stable order on ties: the lower column index wins
-        best = candidates[np.argsort(-crit_np[candidates], kind="stable")[:count]]
-        for j in best:
-            self.order.append(int(j))
-            self.selected[int(j)] = 1.0
-        return crit_np
-
-    def _on_selection(self, opt):
-        if self.variant == "attention":
-            with self.torch.no_grad():
-                self.logits.copy_(self._fresh_logits())
-            # stale Adam moments would keep pushing the fresh logits; start them afresh too
-            if isinstance(opt, (self.torch.optim.Adam, self.torch.optim.AdamW)):
-                opt.state.pop(self.logits, None)
-        if isinstance(opt, self.torch.optim.LBFGS):
-            return self._make_optimizer()  # the objective changed: the curvature history is stale
-        return opt
-
-    def run(self):
-        torch, est = self.torch, self.est
-        n = self.xs.shape[0]
-        full_batch = est.batch_size is None or est.batch_size >= n or est.optimizer == "lbfgs"
-        per_epoch = 1 if full_batch else math.ceil(n / est.batch_size)
-        total = est.epochs * per_epoch
-        if self.variant != "group_lasso":
-            warm_frac = 0.0 if self.variant == "omp" else est.warmup
-            total = max(total, math.ceil(est.min_phase_steps * self.n_steps / (1.0 - warm_frac)))
-        warm = 0 if self.variant == "omp" else int(round(est.warmup * total))
-        total = max(total, warm + self.n_steps)  # at least one step per phase
-        phases = total - warm
-        # last step of each phase (inclusive); phases are as equal as integer steps allow
-        self.total = total
-        ends = [warm + (p + 1) * phases // self.n_steps - 1 for p in range(self.n_steps)]
-        starts = [warm] + [e + 1 for e in ends[:-1]]
-        reference = est.reference_schedule and self.variant == "attention"
-        group = self.variant == "group_lasso"
-        self.attention_lr = est.attention_learning_rate
-        if self.attention_lr == "auto":
-            self.attention_lr = max(est.learning_rate, 2.0 / max(1, phases // self.n_steps))
-
-        opt = self._make_optimizer()
-        step, last = 0, None
-        remaining = self.k
-        phase = 0
-        while step < total:
-            batches = [None] if full_batch else list(
-                torch.randperm(n, generator=self.gen).split(est.batch_size))
-            for idx in batches:
-                if step >= total:
-                    break
-                if reference and not group and phase < self.n_steps and step == starts[phase]:
-                    count = min(self.per_step, remaining)
-                    last = self._select(count)
-                    remaining -= count
-                    opt = self._on_selection(opt)
-                xb, yb = (self.xs, self.yt) if idx is None else (self.xs[idx], self.yt[idx])
-
-                def closure():
-                    opt.zero_grad(set_to_none=True)
-                    loss = self._loss(xb, yb, step < warm)
-                    pen = self._penalty()
-                    if pen is not None:
-                        loss = loss + pen
-                    loss.backward()
-                    return loss
-
-                opt.step(closure)
-                if not reference and not group and phase < self.n_steps and step == ends[phase]:
-                    count = min(self.per_step, remaining)
-                    last = self._select(count)
-                    remaining -= count
-                    opt = self._on_selection(opt)
-                if phase < self.n_steps and step == ends[phase]:
-                    phase += 1
-                step += 1
-        if group:
-            last = self._select(self.k)
-        elif reference:
-            # the last phase trained with k features; its remaining attention ranks the rest
-            last = self._criterion().cpu().double().numpy() * (1 - self.selected.cpu().numpy())
-        return self.order, self.history, last
