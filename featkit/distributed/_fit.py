@@ -213,6 +213,17 @@ def fit_reductions_together(fits):
     -------
     list
         The rankers, fitted.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd, numpy as np, pandas as pd
+    >>> from featkit.selection import FTestRanker, VarianceRanker
+    >>> df = pd.DataFrame({"a": [0.0, 1.0, 4.0, 5.0], "b": [1.0, 1.5, 1.0, 1.5], "y": [0, 0, 1, 1]})
+    >>> ddf = dd.from_pandas(df, npartitions=2)
+    >>> f_test, variance = fit_reductions_together([(FTestRanker(), ddf[["a", "b"]], ddf["y"]),
+    ...                                             (VarianceRanker(), ddf[["a", "b"]], None)])
+    >>> f_test.ranking_.tolist(), variance.scores_.round(4).tolist()
+    ([1.0, 2.0], [4.25, 0.0625])
     """
     with known_lengths():
         groups = {}
