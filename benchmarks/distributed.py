@@ -137,6 +137,7 @@ def run_sampled(cmd, timeout: float) -> dict:
     proc.wait()
     err = proc.stderr.read().decode(errors="replace").strip()
     return {"wall": time.perf_counter() - start, "rc": None if timed_out else proc.returncode,
+            "load": os.getloadavg()[1],  # the 5-minute average as the command ends: how shared the cores were
             "client_mib": client_peak / MiB,
             "worker_mib": max(peaks.values()) / MiB if peaks else float("nan"),
             "error": err.splitlines()[-1] if proc.returncode and err else ""}
@@ -262,11 +263,11 @@ def main(argv=None) -> int:
                                                   limit, "-o", str(tmp / "dask.parquet")])
         record("reduce --stream", reduce + ["--stream", "-o", str(tmp / "stream.parquet")])
 
-        say(f"{'command':<28} {'wall s':>8} {'worker peak MiB':>16} {'client peak MiB':>16}  status")
+        say(f"{'command':<28} {'wall s':>8} {'worker peak MiB':>16} {'client peak MiB':>16} {'load':>5}  status")
         for r in runs:
             status = "ok" if r["rc"] == 0 else ("timeout" if r["rc"] is None else f"exit {r['rc']}")
             worker = "-" if "dask" not in r["label"] else f"{r['worker_mib']:,.0f}"
-            say(f"{r['label']:<28} {r['wall']:>8.1f} {worker:>16} {r['client_mib']:>16,.0f}  {status}")
+            say(f"{r['label']:<28} {r['wall']:>8.1f} {worker:>16} {r['client_mib']:>16,.0f} {r['load']:>5.1f}  {status}")
             if r["error"]:
                 say(f"    {r['error']}")
             for note in r.get("notes", []):

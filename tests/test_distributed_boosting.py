@@ -97,14 +97,30 @@ def test_a_table_larger_than_the_cluster_is_refused():
     from featkit.distributed._boosting import _check_memory, training_bytes
 
     class Cluster:
-        def __init__(self, limit):
-            self.limit = limit
+        def __init__(self, limit, used=0):
+            self.limit, self.used = limit, used
 
         def scheduler_info(self):
-            return {"workers": {"w1": {"memory_limit": self.limit}, "w2": {"memory_limit": self.limit}}}
+            worker = {"memory_limit": self.limit, "metrics": {"memory": self.used}}
+            return {"workers": {"w1": worker, "w2": dict(worker)}}
 
     need = training_bytes(1_000_000, 49)
     with pytest.raises(InputError, match="holds the rows in the workers' memory"):
         _check_memory(Cluster(need // 4), 1_000_000, 49)
     _check_memory(Cluster(need), 1_000_000, 49)  # room enough: no error
     _check_memory(Cluster(0), 1_000_000, 49)  # no limit set: nothing to check against
+
+
+def test_the_memory_a_worker_already_holds_counts():
+    """Limits that would hold the rows, but the workers' libraries already take most of them."""
+    from featkit.distributed._boosting import _check_memory, training_bytes
+
+    class Cluster:
+        def scheduler_info(self):
+            worker = {"memory_limit": 600 * 2**20, "metrics": {"memory": 350 * 2**20}}
+            return {"workers": {"w1": worker, "w2": dict(worker)}}
+
+    n_rows = 500_000
+    assert training_bytes(n_rows, 52) < 0.8 * 2 * 600 * 2**20  # the old check let it through
+    with pytest.raises(InputError, match="free below Dask's pause threshold"):
+        _check_memory(Cluster(), n_rows, 52)

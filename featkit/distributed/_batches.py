@@ -10,18 +10,89 @@ are the scores.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import numpy as np
 
 from ._driver import aligned_blocks, compute, compute_all, import_dask
 
-__all__ = ["map_row_batches", "partition_lengths"]
+__all__ = ["known_lengths", "map_row_batches", "partition_lengths", "remember_lengths", "remember_source",
+           "scope_active", "source_of"]
+
+# Rows per partition by collection name, while a fit or a rank runs. Counting the rows of an
+# encoded frame runs its whole graph (a read and an encoding of every partition: four times per
+# OutRank fit of a text table), although they are the rows of the frame it was mapped from.
+# Scoped, not global: a folder rewritten between two runs keeps its expression's name.
+_KNOWN: contextvars.ContextVar = contextvars.ContextVar("featkit_partition_lengths", default=None)
 
 
-def partition_lengths(ddf) -> np.ndarray:
-    """Rows per partition of a Dask DataFrame or array (computed on the cluster)."""
+@contextlib.contextmanager
+def known_lengths():
+    """Remember partition lengths for the duration of the block (nested blocks share the outer one)."""
+    if _KNOWN.get() is not None:
+        yield
+        return
+    token = _KNOWN.set({})
+    try:
+        yield
+    finally:
+        _KNOWN.reset(token)
+
+
+def scope_active() -> bool:
+    """True inside :func:`known_lengths`."""
+    return _KNOWN.get() is not None
+
+
+def remember_source(derived, source) -> None:
+    """Record that ``derived`` holds the same values as ``source`` (a column passed through an
+    encoding unchanged), so a question about its values is asked of the cheaper source."""
+    known, name = _KNOWN.get(), getattr(derived, "_name", None)
+    if known is not None and name is not None and source is not None:
+        known[("source", name)] = source
+
+
+def source_of(collection):
+    """The collection recorded by :func:`remember_source` for ``collection``, or itself."""
+    known = _KNOWN.get()
+    if known is None:
+        return collection
+    return known.get(("source", getattr(collection, "_name", None)), collection)
+
+
+def remember_lengths(collection, lengths) -> None:
+    """Record that ``collection``'s partitions have ``lengths`` rows (inside :func:`known_lengths`)."""
+    known, name = _KNOWN.get(), getattr(collection, "_name", None)
+    if known is not None and name is not None and lengths is not None:
+        known[name] = np.asarray(lengths, dtype=np.int64)
+
+
+def partition_lengths(ddf, like=None) -> np.ndarray:
+    """Rows per partition of a Dask DataFrame or array (computed on the cluster, once per scope).
+
+    ``like``: a collection partitioned as ``ddf`` (the frame it was cut from), whose
+    lengths serve when they are already known.
+    """
     if hasattr(ddf, "chunks"):
         return np.asarray(ddf.chunks[0], dtype=np.int64)
-    return np.asarray(compute(ddf.map_partitions(len)), dtype=np.int64)
+    known, name = _KNOWN.get(), getattr(ddf, "_name", None)
+    if known is not None and name in known:
+        return known[name]
+    if like is not None and _lengths_if_known(like) is not None:
+        remember_lengths(ddf, _lengths_if_known(like))
+        return _lengths_if_known(like)
+    lengths = np.asarray(compute(ddf.map_partitions(len)), dtype=np.int64)
+    remember_lengths(ddf, lengths)
+    return lengths
+
+
+def _lengths_if_known(ddf):
+    """Partition lengths already known in this scope, or None (nothing is computed)."""
+    if hasattr(ddf, "chunks"):
+        return np.asarray(ddf.chunks[0], dtype=np.int64)
+    known = _KNOWN.get()
+    return None if known is None else known.get(getattr(ddf, "_name", None))
 
 
 def _rows(block, selector):
@@ -75,7 +146,7 @@ def map_row_batches(X, y, bounds, func, args=(), positions=None):
     """
     dask = import_dask()
     xs, ys, source = aligned_blocks(X, y)
-    lengths = partition_lengths(source)
+    lengths = partition_lengths(source, like=X)
     starts = np.concatenate([[0], np.cumsum(lengths)])
     tasks = []
     for lo, hi in bounds:

@@ -120,7 +120,7 @@ def fit_binned_mutual_info(est, X, y):
     if y is None or not hasattr(y, "to_delayed"):
         raise InputError(f"{type(est).__name__} needs a target y: a Dask Series or array with X.")
     xs, ys, source = aligned_blocks(X, y)
-    lengths = partition_lengths(source)
+    lengths = partition_lengths(source, like=X)
     n = int(lengths.sum())
     y_all = np.concatenate([np.asarray(b.to_numpy() if hasattr(b, "to_numpy") else b).reshape(-1)
                             for b in compute_all(ys)])

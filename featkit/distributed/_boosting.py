@@ -61,13 +61,26 @@ def training_bytes(n_rows: int, n_columns: int) -> int:
 
 
 def _check_memory(client, n_rows, d):
-    limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
+    """Refuse when a worker's share of LightGBM's copies would not fit beside what it already holds.
+
+    A worker holds ~350 MiB before any data (its libraries) and Dask pauses it at 80% of its
+    limit: the room is what is left of that 80%, and the rows are dealt about evenly, so the
+    worker with the least room decides (a 500,000-row table passed the old check against the
+    limits alone and LightGBM's workers were killed for memory).
+    """
+    workers = list(client.scheduler_info()["workers"].values())
+    limits = [w.get("memory_limit") or 0 for w in workers]
+    if not limits or not all(limits):
+        return
+    used = [int((w.get("metrics") or {}).get("memory") or 0) for w in workers]
+    room = min(0.8 * limit - u for limit, u in zip(limits, used))
     need = training_bytes(n_rows, d)
-    if limits and all(limits) and need > 0.8 * sum(limits):
+    if need / len(limits) > room:
         raise InputError(f"lightgbm.dask holds the rows in the workers' memory while it trains: about "
                          f"{need / 2**20:,.0f} MiB for {n_rows:,} rows x {d} columns, and the {len(limits)} "
-                         f"worker(s) have {sum(limits) / 2**20:,.0f} MiB in all. Add workers or memory, or "
-                         "fit on a sample.")
+                         f"worker(s) have {sum(limits) / 2**20:,.0f} MiB in all, "
+                         f"{max(room, 0) * len(limits) / 2**20:,.0f} MiB of it free below Dask's pause "
+                         "threshold. Add workers or memory, or fit on a sample.")
 
 
 def _column_kinds(X):

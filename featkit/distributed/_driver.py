@@ -6,7 +6,7 @@ import numpy as np
 
 from ..exceptions import InputError
 
-__all__ = ["import_dask", "reduce_partitions", "row_sample", "frame_blocks", "compute_all"]
+__all__ = ["import_dask", "reduce_partitions", "reduction_graph", "row_sample", "frame_blocks", "compute_all"]
 
 # states are combined in groups of this many, so no task holds more than a few states
 SPLIT_EVERY = 8
@@ -47,6 +47,15 @@ def reduce_partitions(kernel, partitions, to_args, split_every: int = SPLIT_EVER
     The kernel's finalized result, computed on the current Dask client when
     there is one (with retries) and on Dask's local scheduler otherwise.
     """
+    return kernel.finalize(compute(reduction_graph(kernel, partitions, to_args, split_every)))
+
+
+def reduction_graph(kernel, partitions, to_args, split_every: int = SPLIT_EVERY):
+    """The delayed combined state of :func:`reduce_partitions`, not computed (nor finalized).
+
+    Several such graphs computed together share the tasks of their partitions:
+    each partition is read (and encoded) once for all of them.
+    """
     dask = import_dask()
     level = [dask.delayed(_partial, pure=True)(kernel, to_args, p) for p in partitions]
     if not level:
@@ -54,7 +63,7 @@ def reduce_partitions(kernel, partitions, to_args, split_every: int = SPLIT_EVER
     while len(level) > 1:
         level = [dask.delayed(kernel.combine, pure=True)(level[i:i + split_every])
                  for i in range(0, len(level), split_every)]
-    return kernel.finalize(compute(level[0]))
+    return level[0]
 
 
 def compute(obj):
@@ -161,7 +170,9 @@ def row_sample(ddf, n_rows: int, random_state=0):
     dask = import_dask()
     import pandas as pd
 
-    lengths = np.asarray(compute(ddf.map_partitions(len)), dtype=np.int64)
+    from ._batches import partition_lengths
+
+    lengths = partition_lengths(ddf)
     total = int(lengths.sum())
     parts = ddf.to_delayed()
     if total <= n_rows:

@@ -26,7 +26,7 @@ import numpy as np
 
 from ..exceptions import InputError
 from ..stats._reduction import DistinctValues, KeyedSums
-from ._batches import partition_lengths
+from ._batches import partition_lengths, remember_lengths, remember_source, scope_active
 from ._driver import compute, import_dask, reduce_partitions
 
 __all__ = ["VOCABULARY_LIMIT", "DaskEncoder", "needs_encoding"]
@@ -186,6 +186,7 @@ class DaskEncoder:
                              "Convert them to numbers first.")
         self.categorical = [n for n, k in zip(self.features, self.kinds) if k in ("categorical", "id")]
         self.joint = ddf if y is None else ddf.assign(**{_TARGET: y})
+        self._source, self._target = ddf, y
         self.has_target = y is not None
         self.task = task
         self.random_state = 0 if random_state is None else int(random_state)
@@ -228,7 +229,7 @@ class DaskEncoder:
             T, task = _target_matrix(y, self.task)
             folds = _fold_ids(T, task, self.random_state).astype(np.int8)
             targets = T[:, 0] if T.shape[1] == 1 else T.argmax(axis=1).astype(np.int16)
-            starts = np.concatenate([[0], np.cumsum(partition_lengths(self.joint))])
+            starts = np.concatenate([[0], np.cumsum(self._lengths())])
             cut = list(zip(starts[:-1], starts[1:]))
             self._folds = ([folds[a:b] for a, b in cut], [targets[a:b] for a, b in cut],
                            T.mean(axis=0), T.shape[1], int(folds.max()) + 1, y.shape[0])
@@ -261,7 +262,7 @@ class DaskEncoder:
                       for p, f, t in zip(self.joint.to_delayed(), folds, targets)]
         else:
             folds, n_targets, n_folds = None, 0, 1
-            n_rows = int(partition_lengths(self.joint).sum())
+            n_rows = int(self._lengths().sum())
             pieces = [dask.delayed(_zero_folds, pure=True)(p) for p in self.joint.to_delayed()]
         if self._sums is None:
             kernel = KeyedSums([n_folds * vocab[n].size for n in names])
@@ -289,6 +290,17 @@ class DaskEncoder:
                 fill[name] = _weighted_median(table, counts)
         return self._map({"mode": "numeric", "values": values, "fill": fill}, folds=folds)
 
+    def fill_changes_nothing(self) -> bool:
+        """True when ``numeric(impute=True)`` and ``numeric(impute=False)`` give the same values.
+
+        They differ only where a category is missing (the median fill), which the
+        per-category counts of a numeric encoding already tell: no pass is added.
+        """
+        if self._sums is None:
+            return False
+        n_rows = int(self._lengths().sum())
+        return all(int(counts.sum()) == n_rows for counts, _ in self._sums) and not self._numbers_missing()
+
     @functools.cached_property
     def _missing_numbers(self):
         numbers = [n for n in self.features if n not in self.categorical]
@@ -296,6 +308,9 @@ class DaskEncoder:
 
     def _numbers_missing(self):
         return self._missing_numbers
+
+    def _lengths(self):
+        return partition_lengths(self.joint, like=self._source)
 
     def _map(self, plan, folds):
         """A Dask DataFrame of the encoded partitions (float64 features, the target passed through)."""
@@ -312,11 +327,19 @@ class DaskEncoder:
             meta[_TARGET] = self.joint._meta[_TARGET]
         encoded = dd.from_delayed([dask.delayed(_encode_partition, pure=True)(p, plan) for p in parts],
                                   meta=meta, verify_meta=False)
+        if scope_active():  # an encoded frame has its source's rows: never count them by encoding
+            remember_lengths(encoded, self._lengths())
         return encoded
 
     def split(self, encoded):
         """``(X, y)`` of an encoded frame: the features and the target, cut from one collection."""
-        return encoded[self.features], (encoded[_TARGET] if self.has_target else None)
+        X, y = encoded[self.features], (encoded[_TARGET] if self.has_target else None)
+        for part in (X, y):
+            if part is not None:
+                remember_lengths(part, partition_lengths(encoded) if scope_active() else None)
+        # the target passes through the encoding: its classes are read from the table, not by encoding it
+        remember_source(y, self._target)
+        return X, y
 
 
 def _zero_folds(part):

@@ -7,12 +7,13 @@ import functools
 import numpy as np
 
 from ..exceptions import InputError
-from ..stats._reduction import ScatterMoments
+from ..stats._reduction import ScatterMoments, Stacked
 from ..utils._task import infer_task
-from ._batches import map_row_batches, partition_lengths
-from ._driver import aligned_blocks, compute, frame_blocks, import_dask, reduce_partitions
+from ._batches import known_lengths, map_row_batches, partition_lengths, source_of
+from ._driver import (aligned_blocks, compute, compute_all, frame_blocks, import_dask, reduce_partitions,
+                      reduction_graph)
 
-__all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker"]
+__all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker", "fit_reductions_together", "one_pass"]
 
 # Registry names whose statistics are exact reductions (fit on every row of a Dask
 # collection). Adding a ranker that implements ``_reduction_kernel`` and
@@ -54,11 +55,17 @@ def _values(part):
     return np.asarray(part.to_numpy() if hasattr(part, "to_numpy") else part)
 
 
+def _rows(xpart):
+    X = _values(xpart).astype(np.float64, copy=False)
+    return X[:, None] if X.ndim == 1 else X
+
+
 def _block_args(allow_nan, classes, pair):
     xpart, ypart = pair
-    X = _values(xpart).astype(np.float64, copy=False)
-    if X.ndim == 1:
-        X = X[:, None]
+    return _member_args(_rows(xpart), ypart, allow_nan, classes)
+
+
+def _member_args(X, ypart, allow_nan, classes):
     if not allow_nan and not np.isfinite(X).all():
         raise InputError("The Dask collection has missing or infinite values; this method needs them "
                          "filled or dropped.")
@@ -84,6 +91,7 @@ def _pairs(X, y):
 def _target_task(est, y):
     """Task and class labels of a Dask target, from its distinct values (computed on the cluster)."""
     import_dask()
+    y = source_of(y)
     uniques = np.asarray(compute(y.unique() if hasattr(y, "unique") and not hasattr(y, "chunks")
                                  else __import__("dask.array").array.unique(y)))
     task = infer_task(uniques[:_UNIQUE_LIMIT], getattr(est, "task", "auto"))
@@ -112,6 +120,11 @@ def fit_ranker(est, X, y=None):
     -------
     est
     """
+    with known_lengths():
+        return _fit_ranker(est, X, y)
+
+
+def _fit_ranker(est, X, y):
     name = type(est).__name__
     if getattr(est, "_fit_dask", None) is not None:  # trains on the cluster itself (lightgbm.dask)
         return est._fit_dask(X, y)
@@ -126,19 +139,116 @@ def fit_ranker(est, X, y=None):
     if not hasattr(est, "_reduction_kernel"):
         raise InputError(f"{name} has no distributed form; fit it on an in-memory sample "
                          "(featkit.distributed.row_sample) or rank with rank_features(ddf, ...), which samples.")
+    kernel, classes, y = _prepare_reduction(est, X, y)
+    to_args = functools.partial(_block_args, est._allow_nan, classes)
+    state = reduce_partitions(kernel, _pairs(X, y), to_args)
+    est._set_scores(est._scores_from_reduction(state))
+    return est
+
+
+def _prepare_reduction(est, X, y):
+    """Feature names, task and classes set on ``est``; its kernel, its class labels and the y it reads."""
     _set_feature_names(est, X)
     classes = n_classes = None
     if est._requires_target:
         if y is None:
-            raise InputError(f"{name} needs a target y.")
+            raise InputError(f"{type(est).__name__} needs a target y.")
         est.task_, classes = _target_task(est, y)
         n_classes = None if classes is None else classes.size
     else:
         y = None
-    to_args = functools.partial(_block_args, est._allow_nan, classes)
-    state = reduce_partitions(est._reduction_kernel(n_classes), _pairs(X, y), to_args)
-    est._set_scores(est._scores_from_reduction(state))
-    return est
+    return est._reduction_kernel(n_classes), classes, y
+
+
+def one_pass(est, X) -> bool:
+    """True when ``est`` on ``X`` is one reduction kernel over the rows as they are (no encoding):
+    such fits can share one pass over the table (:func:`fit_reductions_together`)."""
+    from ._encode import needs_encoding
+
+    return (getattr(est, "_fit_dask", None) is None and not hasattr(est, "_fit_from_row_batches")
+            and _multi_pass_driver(type(est).__name__) is None and hasattr(est, "_reduction_kernel")
+            and not (hasattr(X, "columns") and needs_encoding(X)))
+
+
+class _Fused:
+    """Several rankers' kernels over the same row blocks ``(x, y)``: each block is read, encoded
+    and turned into float64 once for all of them; each ranker's kernel sees its own arguments
+    (no y for an unsupervised one, its class codes for a classifier), so its state is the one
+    its own pass would give, bit for bit."""
+
+    def __init__(self, kernels, members):
+        self.stacked = Stacked(kernels)
+        self.members = list(members)  # (allow_nan, classes, reads_target) per kernel
+
+    def partial(self, pair):
+        xpart, ypart = pair
+        X = _rows(xpart)
+        return tuple(k.partial(*_member_args(X, ypart if reads else None, allow_nan, classes))
+                     for k, (allow_nan, classes, reads) in zip(self.stacked.kernels, self.members))
+
+    def combine(self, states):
+        return self.stacked.combine(states)
+
+    def finalize(self, state):
+        return self.stacked.finalize(state)
+
+
+def _pair_args(pair):
+    return (pair,)
+
+
+def fit_reductions_together(fits):
+    """Fit several one-pass rankers (:func:`one_pass`) in one computation on the cluster.
+
+    Rankers on the same Dask X share one map over its partitions (one :class:`_Fused`
+    state per block, tree-combined); the maps of different X's (e.g. two encodings of one
+    table) are computed together, so a partition that feeds both is read once. The
+    scores equal those of fitting each ranker on its own.
+
+    Parameters
+    ----------
+    fits : list of (ranker, X, y)
+
+    Returns
+    -------
+    list
+        The rankers, fitted.
+
+    Examples
+    --------
+    >>> import dask.dataframe as dd, numpy as np, pandas as pd
+    >>> from featkit.selection import FTestRanker, VarianceRanker
+    >>> df = pd.DataFrame({"a": [0.0, 1.0, 4.0, 5.0], "b": [1.0, 1.5, 1.0, 1.5], "y": [0, 0, 1, 1]})
+    >>> ddf = dd.from_pandas(df, npartitions=2)
+    >>> f_test, variance = fit_reductions_together([(FTestRanker(), ddf[["a", "b"]], ddf["y"]),
+    ...                                             (VarianceRanker(), ddf[["a", "b"]], None)])
+    >>> f_test.ranking_.tolist(), variance.scores_.round(4).tolist()
+    ([1.0, 2.0], [4.25, 0.0625])
+    """
+    with known_lengths():
+        groups = {}
+        for est, X, y in fits:
+            est._validate_params()
+            kernel, classes, y = _prepare_reduction(est, X, y)
+            key = getattr(X, "_name", id(X))
+            if y is not None and groups.get(key, {}).get("y") is not None \
+                    and getattr(groups[key]["y"], "_name", None) != getattr(y, "_name", id(y)):
+                key = (key, getattr(y, "_name", id(y)))  # another target: its own map
+            group = groups.setdefault(key, {"X": X, "y": None, "members": []})
+            if y is not None:
+                group["y"] = y
+            group["members"].append((est, kernel, (est._allow_nan, classes, y is not None)))
+        graphs = []
+        for group in groups.values():
+            members = group["members"]
+            fused = _Fused([k for _, k, _ in members], [m for _, _, m in members])
+            graphs.append(reduction_graph(fused, _pairs(group["X"], group["y"]), _pair_args))
+        states = compute_all(graphs)
+        for group, graph_state in zip(groups.values(), states):
+            members = group["members"]
+            for (est, kernel, _), state in zip(members, Stacked([k for _, k, _ in members]).finalize(graph_state)):
+                est._set_scores(est._scores_from_reduction(state))
+    return [est for est, _, _ in fits]
 
 
 def _multi_pass_driver(name):

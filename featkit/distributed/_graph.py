@@ -119,7 +119,7 @@ def fit_graph_ranker(est, X, y):
         raise InputError(f"{name} needs a target y: a Dask Series or array with X.")
     dask = import_dask()
     xs, ys, source = aligned_blocks(X, y)
-    lengths = partition_lengths(source)
+    lengths = partition_lengths(source, like=X)
     n = int(lengths.sum())
     y_all = np.concatenate([np.asarray(b.to_numpy() if hasattr(b, "to_numpy") else b).reshape(-1)
                             for b in compute_all(ys)])

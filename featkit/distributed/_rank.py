@@ -7,8 +7,9 @@ import time
 import numpy as np
 
 from ..exceptions import InputError
+from ._batches import known_lengths, partition_lengths, remember_lengths
 from ._driver import row_sample
-from ._fit import DISTRIBUTED_METHODS
+from ._fit import DISTRIBUTED_METHODS, fit_reductions_together, one_pass
 
 __all__ = ["rank_dask", "DEFAULT_SAMPLE_ROWS"]
 
@@ -37,37 +38,53 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
     -------
     RankingResult
     """
+    if target is not None and target not in ddf.columns:
+        raise InputError(f"The target column {target!r} is not in the table.")
+    if kwargs.get("sample") is not None:
+        sample_rows = min(sample_rows, int(kwargs.pop("sample")))
+    with known_lengths():  # the table's rows are counted once, and every encoding of it inherits them
+        return _rank(ddf, target, int(sample_rows), kwargs)
+
+
+def _rank(ddf, target, sample_rows, kwargs):
     from .._engine import _consensus, _method_result
     from ..base import ranking_from_scores
     from ..selection._consensus import aggregate_rankings
     from ..ranking import _make_estimator, rank_features
     from ..registry import get_method
 
-    if target is not None and target not in ddf.columns:
-        raise InputError(f"The target column {target!r} is not in the table.")
-    if kwargs.get("sample") is not None:
-        sample_rows = min(sample_rows, int(kwargs.pop("sample")))
     seed = kwargs.get("random_state", 0)
-    frame, n_rows = row_sample(ddf, int(sample_rows), seed)
+    frame, n_rows = row_sample(ddf, sample_rows, seed)
     result = rank_features(frame, target, **kwargs)
     sampled = n_rows > frame.shape[0]
-    exact, kept_sampled = [], []
+    exact, kept_sampled, fits = [], [], []
     # the cv_weighted consensus chose its weights by inner CV on the sample (at most a few
     # thousand rows are used for that anyway); the members refitted on every row keep them
     chosen = {name: (m.weight, m.weight_note) for name, m in result.methods.items()}
     encodings = _Encodings(ddf, target, result, seed)
-    for name, method in list(result.methods.items()):
+    for name in list(result.methods):
         if not sampled or name not in DISTRIBUTED_METHODS:
             kept_sampled.append(name)
             continue
         spec = get_method(name)
         est = _make_estimator(spec, result.task, seed, kwargs.get("n_jobs"), (kwargs.get("params") or {}).get(name))
-        start = time.perf_counter()
         try:
             # a ranker that trains on the cluster itself (lightgbm.dask) codes its categoricals as
             # categories: it gets the raw columns, not the target encoding
             X, y = encodings.raw() if getattr(est, "_fit_dask", None) is not None else encodings.get(spec)
-            est.fit(X, y if est._requires_target else None)
+        except InputError as exc:
+            result.notes.append(f"{name} stays on the sample: {exc}")
+            kept_sampled.append(name)
+            continue
+        fits.append((name, est, X, y if est._requires_target else None))
+    done = _fit_one_pass_together([f for f in fits if one_pass(f[1], f[2])], result, _method_result)
+    exact.extend(done)
+    for name, est, X, y in fits:
+        if name in done:
+            continue
+        start = time.perf_counter()
+        try:
+            est.fit(X, y)
         except InputError as exc:
             result.notes.append(f"{name} stays on the sample: {exc}")
             kept_sampled.append(name)
@@ -76,6 +93,7 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
         exact.append(name)
         if getattr(est, "distributed_note_", None):
             result.notes.append(f"{name}: {est.distributed_note_}.")
+    exact = [name for name in result.methods if name in exact]  # the methods' order, not the fits'
     result.n_rows = n_rows
     if sampled:
         weights = [chosen.get(name, (None, None))[0] for name in result.methods]
@@ -103,6 +121,29 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
     return result
 
 
+def _fit_one_pass_together(fits, result, method_result):
+    """Fit the one-pass rankers in one computation (one read of each partition for all of them).
+
+    Returns the names fitted. With fewer than two, or when one of them refuses the data
+    (its InputError), nothing is fitted here: they are fitted one by one, so a refusal
+    is noted against the method that made it.
+    """
+    if len(fits) < 2:
+        return []
+    start = time.perf_counter()
+    try:
+        fit_reductions_together([(est, X, y) for _, est, X, y in fits])
+    except InputError:
+        return []
+    # one pass served them all: each is charged an equal share of its wall time
+    seconds = (time.perf_counter() - start) / len(fits)
+    for name, est, _, _ in fits:
+        result.methods[name] = method_result(name, est, seconds)
+    result.notes.append(f"Dask engine: {', '.join(n for n, *_ in fits)} computed together in one pass "
+                        "over the table.")
+    return [name for name, *_ in fits]
+
+
 class _Encodings:
     """The table's features encoded on the cluster as ``featkit rank`` encodes them in memory,
     one Dask frame per input kind, built when a method first asks for it."""
@@ -114,7 +155,11 @@ class _Encodings:
 
     def raw(self):
         y = self.ddf[self.target] if self.target is not None else None
-        return self.ddf[self.result.features], y
+        X = self.ddf[self.result.features]
+        for part in (X, y):  # cut from the table, whose rows the sample counted
+            if part is not None:
+                remember_lengths(part, partition_lengths(self.ddf))
+        return X, y
 
     def get(self, spec):
         from ._encode import DaskEncoder, needs_encoding
@@ -123,6 +168,10 @@ class _Encodings:
         if not needs_encoding(X, self.result.columns):
             return X, y
         kind = "categorical" if spec.input == "categorical" else ("nan" if spec.allow_nan else "imputed")
+        other = {"nan": "imputed", "imputed": "nan"}.get(kind)
+        if kind not in self._frames and other in self._frames and not isinstance(self._frames[other], InputError) \
+                and self._encoder.fill_changes_nothing():
+            self._frames[kind] = self._frames[other]  # the same values: one encoded frame, one pass
         if kind not in self._frames:
             try:
                 if self._encoder is None:
