@@ -85,7 +85,7 @@ def score_rows(X, y, n_bins):
     """
     codes, ks, y_codes, k_y, n_missing, values = batch_codes(X, y, n_bins)
     scores, label_entropy = score_batch(codes, ks, y_codes, k_y)
-    return (scores, label_entropy, n_missing, X.shape[0]), DistinctCounts().partial(values)
+    return (scores, label_entropy, n_missing, X.shape[0]), DistinctCounts(distinct_input=True).partial(values)
 
 
 def pair_rows(X, y, n_bins, pairs):

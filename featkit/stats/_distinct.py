@@ -104,13 +104,38 @@ class DistinctCounter:
         >>> a.merge(b).count()
         3
         """
-        if other._overflow:
-            if not self._overflow:
-                self._to_sketch()
-            np.maximum(self._registers, other._registers, out=self._registers)
-        elif other._seen is not None:
-            self.update(other._seen)
+        self.__dict__.update(DistinctCounter.union([self, other]).__dict__)
         return self
+
+    @classmethod
+    def union(cls, counters) -> "DistinctCounter":
+        """A new counter of the values of all ``counters`` (which are left unchanged).
+
+        One hash-set pass over all the exact sets together (not one per pair),
+        then the registers' maximum if a sketch is involved.
+        """
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        counters = list(counters)
+        out = cls()
+        exact = [c._seen for c in counters if not c._overflow and c._seen is not None and len(c._seen)]
+        if exact:
+            kind = exact[0].type
+            exact = [a if a.type == kind else a.cast(kind) for a in exact]
+            if len(exact) == 1:
+                out._seen = exact[0]
+            elif pa.types.is_integer(kind) or pa.types.is_floating(kind):
+                # NumPy's sort-based unique is ~3x faster than Arrow's hash set on numbers
+                out._seen = pa.array(np.unique(np.concatenate([a.to_numpy(zero_copy_only=False) for a in exact])))
+            else:
+                out._seen = pc.unique(pa.concat_arrays(exact))
+        sketches = [c._registers for c in counters if c._overflow]
+        if sketches or (out._seen is not None and len(out._seen) > _EXACT_MAX):
+            out._to_sketch()
+            for registers in sketches:
+                np.maximum(out._registers, registers, out=out._registers)
+        return out
 
     def _add_hashes(self, h):
         p = _PRECISION
@@ -149,7 +174,8 @@ class DistinctCounts:
     """Distinct non-missing values per column, as a "partial + combine" kernel.
 
     ``partial(columns)`` takes a list of 1-d arrays (one per column, missing
-    values already left out; each block's distinct values save work),
+    values already left out; with ``distinct_input=True`` each must hold
+    distinct values, which saves a hash-set pass),
     ``combine`` merges states (:meth:`DistinctCounter.merge`) and ``finalize``
     returns ``(counts (d,) int64, exact (d,) bool)``. Counts are exact up to
     65,536 values a column and a HyperLogLog estimate (about 0.4% standard
@@ -167,22 +193,25 @@ class DistinctCounts:
     ([3, 1], [True, True])
     """
 
+    def __init__(self, distinct_input: bool = False):
+        self.distinct_input = distinct_input
+
     def partial(self, columns):
+        import pyarrow as pa
+
         state = []
         for col in columns:
             counter = DistinctCounter()
-            counter.update(np.asarray(col))
+            if self.distinct_input and len(col) <= _EXACT_MAX:
+                counter._seen = pa.array(np.asarray(col))  # already distinct: no hash-set pass
+            else:
+                counter.update(np.asarray(col))
             state.append(counter)
         return state
 
     def combine(self, states):
-        states = list(states)
-        # fresh counters: a state held by the scheduler (a retried task) is never changed
-        out = [DistinctCounter().merge(c) for c in states[0]]
-        for other in states[1:]:
-            for mine, theirs in zip(out, other):
-                mine.merge(theirs)
-        return out
+        # new counters: a state the scheduler holds (for a retried task) is never changed
+        return [DistinctCounter.union(column) for column in zip(*states)]
 
     def finalize(self, state):
         counts = np.array([c.count() for c in state], dtype=np.int64)
