@@ -37,6 +37,7 @@ def main(argv=None) -> int:
     ap.add_argument("--featkit-path", action="append", default=[],
                     help="LABEL=PATH of another featkit checkout to run first (repeatable)")
     ap.add_argument("--no-self", action="store_true", help="run only the --featkit-path checkouts")
+    ap.add_argument("--self-first", action="store_true", help="run this checkout before the others")
     ap.add_argument("--folder", type=Path, default=None, help="reuse a folder of parts")
     ap.add_argument("--timeout", type=float, default=1200)
     ap.add_argument("--output", type=Path, default=RESULTS)
@@ -57,7 +58,9 @@ def main(argv=None) -> int:
         say(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {os.cpu_count()} cores; "
             f"load average {os.getloadavg()[0]:.1f} at start")
         runs = [(label, path) for label, path in (s.split("=", 1) for s in args.featkit_path)]
-        if not args.no_self:
+        if args.self_first:
+            runs.insert(0, ("this checkout", None))
+        elif not args.no_self:
             runs.append(("this checkout", None))
         tops = {}
         for label, path in runs:
@@ -84,9 +87,9 @@ def main(argv=None) -> int:
             if r["rc"] == 0:
                 tops[label] = top10(out)
         labels = list(tops)
-        for other in labels[:-1]:
-            same = tops[other] == tops[labels[-1]]
-            say(f"top-10 {other} vs {labels[-1]}: {'identical' if same else 'DIFFERENT'}")
+        for other in labels[1:]:
+            same = tops[other] == tops[labels[0]]
+            say(f"top-10 {labels[0]} vs {other}: {'identical' if same else 'DIFFERENT'}")
         say()
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with open(args.output, "a", encoding="utf-8") as fh:

@@ -76,6 +76,16 @@ def rank_dask(ddf, target=None, *, sample_rows=DEFAULT_SAMPLE_ROWS, **kwargs):
         exact.append(name)
         if getattr(est, "distributed_note_", None):
             result.notes.append(f"{name}: {est.distributed_note_}.")
+    if sampled and kwargs.get("model") == "xgboost":  # TreeSHAP on every row through xgboost.dask
+        from ._xgboost import attribution_on_cluster
+
+        try:
+            moved = attribution_on_cluster(result, *encodings.raw(), random_state=seed)
+        except InputError as exc:
+            result.notes.append(f"xgboost attribution stays on the sample: {exc}")
+        else:
+            exact += moved
+            kept_sampled = [m for m in kept_sampled if m not in moved]
     result.n_rows = n_rows
     if sampled:
         weights = [chosen.get(name, (None, None))[0] for name in result.methods]
