@@ -25,8 +25,9 @@ from ..exceptions import InputError
 from ..utils._dask import is_dask_collection
 from ..utils._input import as_pandas_frame
 from ..utils._sampling import RowSubsample
-from ..progress import as_reporter, sub_steps
+from ..progress import as_reporter
 from ..stats._distinct import DistinctCounts
+from ._outrank_3mr import finish_3mr, fit_3mr
 from ._outrank_batches import (
     MIN_TRAILING_BATCH,
     ArrayCodeBatches,
@@ -35,7 +36,6 @@ from ._outrank_batches import (
     mean_coverage,
     minmax,
     name_ranks,
-    pair_batch_scores,
     pair_rows,
     run_batches,
     _batch_bounds,
@@ -404,7 +404,7 @@ class OutRank3MR(_OutRankBase):
         source = self._code_batches(X, y)
         names = getattr(self, "feature_names_in_", None)
         later = None if names is None else name_ranks(np.asarray(names)[self.canonical_order_])
-        fitted = _fit_3mr(source, self.max_pairs, self.n_jobs, later=later)
+        fitted = fit_3mr(source, self.max_pairs, self.n_jobs, later=later)
         self._keep_statistics(source)
         for key, value in fitted.items():
             setattr(self, key, value)
@@ -422,7 +422,7 @@ class OutRank3MR(_OutRankBase):
         pairs, capped = choose_pairs(relevance, self.max_pairs,
                                      name_ranks(getattr(self, "feature_names_in_", None)))
         pair_runs = map_batches(bounds, pair_rows, (self.n_bins, pairs), positions) if pairs.size else []
-        fitted = _finish_3mr(relevance, pairs, capped, pair_runs, self.max_pairs, len(runs))
+        fitted = finish_3mr(relevance, pairs, capped, pair_runs, self.max_pairs, len(runs))
         for key, value in fitted.items():
             setattr(self, key, value)
         return self._scores_from_order()
@@ -435,54 +435,6 @@ class OutRank3MR(_OutRankBase):
 
     def _relevance_for_cut(self):
         return self.relevance_
-
-
-def _fit_3mr(source, max_pairs, n_jobs, progress=None, later=None) -> dict:
-    """3MR from per-batch codes, in two passes over ``source``: relevance first,
-    then the pairs it selects (``later``: see :func:`choose_pairs`). With
-    ``progress``, each pass is a sub-step of it."""
-
-    def one_pass(k):
-        if progress is not None:
-            source.progress = sub_steps(progress, f"pass {k} of 2", k - 1, 2)
-        return source
-
-    relevance_runs = run_batches(one_pass(1), score_batch, n_jobs)
-    if not relevance_runs:
-        raise InputError("3MR needs at least 2 data rows.")
-    relevance = np.median(np.vstack([r[0] for r in relevance_runs]), axis=0)
-    pairs, capped = choose_pairs(relevance, max_pairs, later)
-
-    def pair_func(codes, ks, y_codes, k_y):
-        return pair_batch_scores(codes, ks, y_codes, k_y, pairs)
-
-    runs = run_batches(one_pass(2), pair_func, n_jobs)
-    return _finish_3mr(relevance, pairs, capped, runs, max_pairs, len(relevance_runs))
-
-
-def _finish_3mr(relevance, pairs, capped, runs, max_pairs, n_batches) -> dict:
-    """The medians over batches of the pair scores, and the greedy 3MR order on them.
-
-    ``runs`` are the batches' :func:`pair_batch_scores`; with no pair to score (one
-    feature) the distributed fit skips that pass, and each feature's entropy is then
-    not needed (no redundancy to normalise).
-    """
-    d = relevance.shape[0]
-    red = np.median(np.vstack([r[0] for r in runs]), axis=0) if pairs.size else np.zeros(0)
-    rel = np.median(np.vstack([r[1] for r in runs]), axis=0) if pairs.size else np.zeros(0)
-    self_ent = np.median(np.vstack([r[2] for r in runs]), axis=0) if runs else np.zeros(0)
-    order, gains = greedy_3mr(minmax(relevance), pairs, minmax(red, self_ent), minmax(rel))
-    gain = np.empty(d)
-    gain[order] = gains
-    total = d * (d - 1) // 2
-    note = (f"3MR scored {pairs.shape[0]:,} of {total:,} feature pairs (max_pairs={max_pairs:,}, "
-            "pairs among the most relevant features first; the others count as 0)."
-            if capped else f"3MR scored all {total:,} feature pairs.")
-    return {
-        "relevance_": relevance, "pairs_": pairs, "redundancy_": red, "relation_": rel,
-        "order_": order, "gain_": gain, "pairs_capped_": bool(capped), "note_": note,
-        "n_batches_": n_batches,
-    }
 
 
 # ------------------------------------------------------- streaming from a file
@@ -611,7 +563,7 @@ def outrank_3mr_file(path, target, *, batch_size=16384, random_state=0, drop=(),
     source = _file_source(path, target, batch_size=batch_size, random_state=random_state, drop=drop,
                           subsample=subsample, n_bins=n_bins, progress=None, caller="outrank_3mr_file")
     features = source.features
-    fitted = _fit_3mr(source, max_pairs, None, progress=progress, later=name_ranks(features))
+    fitted = fit_3mr(source, max_pairs, None, progress=progress, later=name_ranks(features))
     _check_two_classes(source)
     d = len(features)
     scores = np.empty(d)
