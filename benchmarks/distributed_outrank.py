@@ -34,6 +34,7 @@ def main(argv=None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory-limit", default="900MiB")
     ap.add_argument("--methods", default="outrank")
+    ap.add_argument("--sample", type=int, default=None, help="rows of the client's sample pass (--sample)")
     ap.add_argument("--featkit-path", action="append", default=[],
                     help="LABEL=PATH of another featkit checkout to run first (repeatable)")
     ap.add_argument("--no-self", action="store_true", help="run only the --featkit-path checkouts")
@@ -67,7 +68,7 @@ def main(argv=None) -> int:
             out = tmp / f"{len(tops)}.json"
             cmd = [*_featkit_exe(), "rank", str(folder), "-t", "y", "--quiet", "-m", args.methods,
                    "--engine", "dask", "--workers", str(args.workers), "--memory-limit", args.memory_limit,
-                   "-o", str(out)]
+                   "-o", str(out)] + ([] if args.sample is None else ["--sample", str(args.sample)])
             env_path = os.environ.get("PYTHONPATH")
             if path is not None:
                 os.environ["PYTHONPATH"] = path
