@@ -15,7 +15,7 @@ import contextvars
 
 import numpy as np
 
-from ._driver import aligned_blocks, compute, compute_all, import_dask
+from ._driver import SPLIT_EVERY, aligned_blocks, compute, compute_all, import_dask
 
 __all__ = ["known_lengths", "map_row_batches", "partition_lengths", "remember_lengths", "remember_source",
            "scope_active", "source_of"]
@@ -123,7 +123,7 @@ def _pieces(starts, positions, lo, hi):
     return out
 
 
-def map_row_batches(X, y, bounds, func, args=(), positions=None):
+def map_row_batches(X, y, bounds, func, args=(), positions=None, kernel=None):
     """Apply ``func(X_batch, y_batch, *args)`` to row batches of a Dask X and y, on the workers.
 
     Parameters
@@ -138,18 +138,31 @@ def map_row_batches(X, y, bounds, func, args=(), positions=None):
         Further arguments of ``func``.
     positions : ndarray of int or None
         Sorted global positions of the rows kept (a subsample); None keeps every row.
+    kernel : object with ``combine`` and ``finalize``, optional
+        With a kernel, ``func`` returns ``(result, state)``: the results come to
+        the client and the states are combined on the workers in a tree
+        (``SPLIT_EVERY`` a task), so only the combined state reaches the client.
 
     Returns
     -------
-    list
+    list, or (list, finalized state) with ``kernel``
         ``func``'s results, in batch order.
     """
     dask = import_dask()
     xs, ys, source = aligned_blocks(X, y)
     lengths = partition_lengths(source, like=X)
     starts = np.concatenate([[0], np.cumsum(lengths)])
+    # one task holds the arguments (3MR's pair list): not a copy in every batch's task
+    shared = dask.delayed(tuple(args), pure=True)
     tasks = []
     for lo, hi in bounds:
         pieces = [(xs[p], ys[p], sel) for p, sel in _pieces(starts, positions, lo, hi)]
-        tasks.append(dask.delayed(_gather_and_apply, pure=True)(func, args, pieces))
-    return compute_all(tasks)
+        tasks.append(dask.delayed(_gather_and_apply, pure=True)(func, shared, pieces))
+    if kernel is None:
+        return compute_all(tasks)
+    level = [t[1] for t in tasks]
+    while len(level) > 1:
+        level = [dask.delayed(kernel.combine, pure=True)(level[i:i + SPLIT_EVERY])
+                 for i in range(0, len(level), SPLIT_EVERY)]
+    *results, state = compute_all([t[0] for t in tasks] + level)
+    return results, kernel.finalize(state)

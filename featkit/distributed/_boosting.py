@@ -45,8 +45,31 @@ def _lightgbm_dask():
         import lightgbm.dask as lgb_dask
     except ImportError as exc:
         raise InputError(f"lightgbm.dask cannot be imported here ({exc}); rank the Dask table with "
-                         "rank_features(ddf, ...), which fits gradient_boosting on a sample.") from None
+                         "rank_features(ddf, ...), which fits gradient_boosting on a sample, or "
+                         "install xgboost for backend='xgboost'.") from None
     return lgb_dask
+
+
+def dask_backend(backend: str) -> str:
+    """The library that trains on the cluster: ``"lightgbm"`` (``lightgbm.dask``) or ``"xgboost"``.
+
+    ``"auto"`` takes ``lightgbm.dask`` and falls back to ``xgboost.dask`` when it
+    cannot be imported; scikit-learn's model has no distributed form.
+    """
+    if backend == "sklearn":
+        raise InputError("GradientBoostingRanker(backend='sklearn') has no distributed form; the Dask "
+                         "engine trains LightGBM or xgboost (backend='auto', 'lightgbm' or 'xgboost').")
+    if backend != "auto":
+        return backend
+    try:
+        import lightgbm.dask  # noqa: F401
+    except ImportError:
+        try:
+            import xgboost.dask  # noqa: F401
+        except ImportError:
+            _lightgbm_dask()  # says what is missing
+        return "xgboost"
+    return "lightgbm"
 
 
 def training_bytes(n_rows: int, n_columns: int) -> int:
@@ -165,8 +188,10 @@ def _training_arrays(X, y, names, levels, classes):
 def fit_boosting(est, X, y):
     """Fit a :class:`~featkit.selection.GradientBoostingRanker` on a Dask collection.
 
-    The model is LightGBM's ``DaskLGBMClassifier`` / ``DaskLGBMRegressor`` with the
-    parameters the in-memory fit uses (:func:`featkit.selection._boosting.boosting_model`),
+    The model is LightGBM's ``DaskLGBMClassifier`` / ``DaskLGBMRegressor`` (or, with
+    ``backend="xgboost"`` or no ``lightgbm.dask``, xgboost's ``DaskXGBClassifier`` /
+    ``DaskXGBRegressor``, :mod:`featkit.distributed._xgboost`) with the parameters the
+    in-memory fit uses (:func:`featkit.selection._boosting.boosting_model`),
     trained data-parallel on the workers of the current ``distributed.Client``.
     Text and categorical columns become category codes (sorted levels; missing is
     NaN) that LightGBM splits on as categories. The columns are given to LightGBM
@@ -182,7 +207,8 @@ def fit_boosting(est, X, y):
     -------
     est
         With NumPy ``scores_`` (share of the total gain), ``estimator_`` (the
-        trained model as an in-memory ``LGBMClassifier`` / ``LGBMRegressor``) and
+        trained model as an in-memory ``LGBMClassifier`` / ``LGBMRegressor``, or
+        xgboost's ``Booster``, on the columns in name order) and
         ``distributed_note_`` saying how it was trained.
 
     Examples
@@ -199,16 +225,13 @@ def fit_boosting(est, X, y):
     >>> int(np.argmax(ranker.scores_))
     0
     """
-    from ..selection._boosting import boosting_model, resolve_backend, _seed
+    from ..selection._boosting import boosting_model, _seed
     from ._fit import _target_task
 
     name = type(est).__name__
     if y is None or not hasattr(y, "to_delayed"):
         raise InputError(f"{name} needs a target y: a Dask Series or array taken with X.")
-    if resolve_backend(est.backend) != "lightgbm":
-        raise InputError(f"{name}(backend={est.backend!r}) has no distributed form; the Dask engine "
-                         "trains LightGBM (backend='lightgbm' or 'auto').")
-    lgb_dask = _lightgbm_dask()
+    backend = dask_backend(est.backend)
     client = _client()
     names, categorical = _column_kinds(X)
     d = len(names) if names is not None else int(X.shape[1])
@@ -228,7 +251,13 @@ def fit_boosting(est, X, y):
     else:
         X = X[:, order]
     Xa, ya = _training_arrays(X, y, names, _levels(X, names, categorical), classes)
+    if backend == "xgboost":
+        from ._xgboost import train_xgboost
 
+        est.estimator_, gain_sorted = train_xgboost(client, est, Xa, ya, categorical)
+        return _set_gain(est, gain_sorted, order, client, n_rows, "xgboost.dask",
+                         "the workers' quantile sketches are merged")
+    lgb_dask = _lightgbm_dask()
     local = boosting_model(est.task_, "lightgbm", n_estimators=est.n_estimators,
                            learning_rate=est.learning_rate, max_leaf_nodes=est.max_leaf_nodes,
                            seed=_seed(est.random_state), n_jobs=None, n_rows=n_rows,
@@ -242,13 +271,19 @@ def fit_boosting(est, X, y):
         warnings.filterwarnings("ignore", message="Parameter .* will be ignored", category=UserWarning)
         model.fit(Xa, ya, categorical_feature=sorted(categorical) or "auto")
     est.estimator_ = model.to_local()
-    est.backend_ = "lightgbm"
-    gain = np.zeros(d)
-    gain[order] = est.estimator_.booster_.feature_importance("gain")
+    return _set_gain(est, est.estimator_.booster_.feature_importance("gain"), order, client, n_rows,
+                     "lightgbm.dask", "each worker bins the rows it holds")
+
+
+def _set_gain(est, gain_sorted, order, client, n_rows, library, why):
+    """Scores (gain shares) in input order from the gains of the columns as trained (name order)."""
+    gain = np.zeros(order.shape[0])
+    gain[order] = gain_sorted
     total = gain.sum()
     n_workers = len(client.scheduler_info()["workers"])
-    est.distributed_note_ = (f"trained distributed with lightgbm.dask on all {n_rows:,} rows "
+    est.backend_ = library.split(".")[0]
+    est.distributed_note_ = (f"trained distributed with {library} on all {n_rows:,} rows "
                              f"({n_workers} worker{'s' if n_workers != 1 else ''}); its gains differ "
-                             "from an in-memory fit's and a little between runs (each worker bins the rows it holds)")
+                             f"from an in-memory fit's and a little between runs ({why})")
     est._set_scores(gain / total if total > 0 else gain)
     return est

@@ -20,7 +20,7 @@ __all__ = ["DISTRIBUTED_METHODS", "fit_pca", "fit_ranker", "fit_reductions_toget
 # ``_scores_from_reduction`` is one name here (e.g. "mutual_info_binned").
 # PFA's reduction is exact too, but its k-means sees the features in name order here
 # (content fingerprints are not computed on a cluster), so its scores may differ from memory.
-DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank",
+DISTRIBUTED_METHODS = ("variance", "f_test", "pca_loadings", "pfa", "outrank", "outrank_3mr",
                        "mutual_info_binned",
                        "inffs",
                        "inffs_s",
@@ -31,7 +31,7 @@ _UNIQUE_LIMIT = 21  # one more than featkit's integer-class limit: enough to dec
 
 # rankers whose own ``fit`` reads a text column as category codes (NaN where missing);
 # every other ranker's reads it through featkit.io's numeric (target) encoding
-_CODES_INPUT = ("OutRank", "BinnedMutualInfoRanker")
+_CODES_INPUT = ("OutRank", "OutRank3MR", "BinnedMutualInfoRanker")
 
 
 def _feature_names(X):

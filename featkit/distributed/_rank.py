@@ -93,6 +93,16 @@ def _rank(ddf, target, sample_rows, kwargs):
         exact.append(name)
         if getattr(est, "distributed_note_", None):
             result.notes.append(f"{name}: {est.distributed_note_}.")
+    if sampled and kwargs.get("model") == "xgboost":  # TreeSHAP on every row through xgboost.dask
+        from ._xgboost import attribution_on_cluster
+
+        try:
+            moved = attribution_on_cluster(result, *encodings.raw(), random_state=seed)
+        except InputError as exc:
+            result.notes.append(f"xgboost attribution stays on the sample: {exc}")
+        else:
+            exact += moved
+            kept_sampled = [m for m in kept_sampled if m not in moved]
     exact = [name for name in result.methods if name in exact]  # the methods' order, not the fits'
     result.n_rows = n_rows
     if sampled:

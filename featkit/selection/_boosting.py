@@ -19,7 +19,7 @@ from ..findings import Finding
 from ..utils._param_validation import TASK_CONSTRAINT, Interval, RealNotInt, StrOptions
 from ..utils._sampling import held_out_split
 
-_BACKENDS = ("auto", "lightgbm", "sklearn")
+_BACKENDS = ("auto", "lightgbm", "sklearn", "xgboost")
 
 
 def _seed(random_state) -> int:
@@ -34,10 +34,10 @@ def resolve_backend(backend: str) -> str:
         raise ValueError(f"backend must be one of {', '.join(_BACKENDS)}, got {backend!r}.")
     if backend == "auto":
         return "lightgbm" if importlib.util.find_spec("lightgbm") is not None else "sklearn"
-    if backend == "lightgbm" and importlib.util.find_spec("lightgbm") is None:
+    if backend in ("lightgbm", "xgboost") and importlib.util.find_spec(backend) is None:
         from ..exceptions import missing_extra
 
-        raise missing_extra("lightgbm", "boost", "backend='lightgbm'")
+        raise missing_extra(backend, "boost", f"backend={backend!r}")
     return backend
 
 
@@ -91,6 +91,11 @@ def boosting_model(task, backend, *, n_estimators, learning_rate, max_leaf_nodes
                    n_cells=None, n_rows=None, max_features=1.0):
     """An unfitted gradient-boosting model of the resolved ``backend``."""
     leaf = 20 if n_rows is None else min_leaf_rows(n_rows)
+    if backend == "xgboost":  # optional backend, kept in its own module
+        from ._xgboost_model import xgboost_model
+
+        return xgboost_model(task, n_estimators=n_estimators, learning_rate=learning_rate,
+                             max_leaf_nodes=max_leaf_nodes, seed=seed, max_features=max_features, n_jobs=n_jobs)
     if backend == "lightgbm":
         import lightgbm
 
@@ -122,6 +127,10 @@ def split_gain(model, n_features: int) -> np.ndarray:
     """
     if hasattr(model, "booster_"):
         return np.asarray(model.booster_.feature_importance("gain"), dtype=np.float64)
+    if hasattr(model, "get_booster"):
+        from ._xgboost_model import total_gain
+
+        return total_gain(model.get_booster(), n_features)
     gain = np.zeros(n_features)
     for iteration in model._predictors:
         for predictor in iteration:
@@ -145,9 +154,12 @@ class GradientBoostingRanker(BaseRanker):
         "auto" keeps the features whose share of the gain exceeds the mean share
         (the rule of scikit-learn's ``SelectFromModel`` for tree models).
     task : {"auto", "classification", "regression"}, default="auto"
-    backend : {"auto", "lightgbm", "sklearn"}, default="auto"
+    backend : {"auto", "lightgbm", "sklearn", "xgboost"}, default="auto"
         "auto" uses LightGBM when installed, else scikit-learn's
         ``HistGradientBoosting*`` (gain summed from its trees' split records).
+        "xgboost": leaf-wise ``hist`` trees of the same size (total gain); on a
+        Dask collection it trains through ``xgboost.dask``, as "auto" does when
+        ``lightgbm.dask`` cannot be imported.
     n_estimators : int, default=100
         Boosting rounds.
     learning_rate : float, default=0.05
@@ -174,7 +186,7 @@ class GradientBoostingRanker(BaseRanker):
     scores_ : ndarray of shape (n_features,)
         Share of the total split gain (sums to 1; all 0 when the model made no split).
     backend_ : str
-        "lightgbm" or "sklearn".
+        "lightgbm", "sklearn" or "xgboost".
     estimator_ : fitted model
     ranking_, support_, n_features_in_, feature_names_in_, task_
         See :class:`featkit.base.BaseRanker`.
@@ -280,7 +292,7 @@ class BoostingPermutationRanker(GradientBoostingRanker):
         "auto" keeps the features whose mean importance is above two standard
         errors of its repeats.
     task : {"auto", "classification", "regression"}, default="auto"
-    backend : {"auto", "lightgbm", "sklearn"}, default="auto"
+    backend : {"auto", "lightgbm", "sklearn", "xgboost"}, default="auto"
     n_estimators : int, default=100
     learning_rate : float, default=0.05
     max_leaf_nodes : int, default=7

@@ -25,7 +25,9 @@ from ..exceptions import InputError
 from ..utils._dask import is_dask_collection
 from ..utils._input import as_pandas_frame
 from ..utils._sampling import RowSubsample
-from ..progress import as_reporter, sub_steps
+from ..progress import as_reporter
+from ..stats._distinct import DistinctCounts
+from ._outrank_3mr import finish_3mr, fit_3mr
 from ._outrank_batches import (
     MIN_TRAILING_BATCH,
     ArrayCodeBatches,
@@ -33,7 +35,8 @@ from ._outrank_batches import (
     greedy_3mr,
     mean_coverage,
     minmax,
-    pair_batch_scores,
+    name_ranks,
+    pair_rows,
     run_batches,
     _batch_bounds,
     score_batch,
@@ -110,6 +113,34 @@ class _OutRankBase(BaseRanker):
         self.cardinality_ = source.cardinality()
         self.coverage_ = 1.0 - source.n_missing / max(source.rows_scored, 1)
         self._label_coverage = mean_coverage(source, self.cardinality_.shape[0])
+
+    def _score_row_batches(self, map_batches, n_rows):
+        """OutRank's batch scores of a table that lives elsewhere (a Dask cluster).
+
+        The client receives per batch only the scores, missing counts and row
+        count; the columns' distinct values are counted by a
+        :class:`~featkit.stats._distinct.DistinctCounts` kernel combined on the
+        workers (exact up to 65,536 values a column, HyperLogLog past that).
+        Returns ``(bounds, positions, results)`` for a second pass over the same batches.
+        """
+        self.__dict__.pop("distributed_note_", None)  # a refit says only what is true of it
+        positions = RowSubsample(self.subsample, self.random_state).take(n_rows)
+        kept = n_rows if positions is None else positions.size
+        if kept < 2:
+            raise InputError("OutRank needs at least 2 rows after subsampling.")
+        bounds = _batch_bounds(kept, self.batch_size)
+        results, (cardinality, exact) = map_batches(bounds, score_rows, (self.n_bins,), positions,
+                                                    DistinctCounts())
+        n_missing = np.sum([r[2] for r in results], axis=0)
+        rows = sum(r[3] for r in results)
+        self.cardinality_ = cardinality
+        self.coverage_ = 1.0 - n_missing / max(rows, 1)
+        self._label_coverage = np.mean([100.0 * (1.0 - r[2] / r[3]) for r in results], axis=0)
+        if not exact.all():
+            self.distributed_note_ = (
+                f"cardinality_ of {int(np.count_nonzero(~exact))} column(s) with more than 65,536 "
+                "distinct values is a HyperLogLog estimate (about 0.4% standard error)")
+        return bounds, positions, results
 
     def _auto_support_size(self):
         # Keep the features that beat a same-cardinality random feature.
@@ -266,21 +297,11 @@ class OutRank(_OutRankBase):
     def _fit_from_row_batches(self, map_batches, n_rows):
         """Scores from batches scored where the rows live (:mod:`featkit.distributed`).
 
-        ``map_batches(bounds, func, args, positions)`` applies ``func`` to each
-        batch of the kept rows; the batches, the subsample and so the scores are
-        those of an in-memory fit.
+        ``map_batches(bounds, func, args, positions, kernel=None)`` applies ``func``
+        to each batch of the kept rows; the batches, the subsample and so the
+        scores are those of an in-memory fit.
         """
-        positions = RowSubsample(self.subsample, self.random_state).take(n_rows)
-        kept = n_rows if positions is None else positions.size
-        if kept < 2:
-            raise InputError("OutRank needs at least 2 rows after subsampling.")
-        results = map_batches(_batch_bounds(kept, self.batch_size), score_rows, (self.n_bins,), positions)
-        n_missing = np.sum([r[2] for r in results], axis=0)
-        rows = sum(r[3] for r in results)
-        self.cardinality_ = np.array([np.unique(np.concatenate([r[4][j] for r in results])).size
-                                      for j in range(n_missing.shape[0])], dtype=np.int64)
-        self.coverage_ = 1.0 - n_missing / max(rows, 1)
-        self._label_coverage = np.mean([100.0 * (1.0 - r[2] / r[3]) for r in results], axis=0)
+        _, _, results = self._score_row_batches(map_batches, n_rows)
         self._set_batch_results(results)
         return self.normalized_scores_ if self.normalize else self.raw_scores_
 
@@ -303,7 +324,8 @@ class OutRank3MR(_OutRankBase):
     maximises ``rel(f) - median_{s in S} red(s, f) + median_{s in S} relation(s, f)``
     over the chosen set S. ``rel`` is f's OutRank score against the label,
     ``red(a, b)`` the OutRank score of one feature against the other (the later
-    column is the conditioning one), ``relation(a, b)`` the OutRank score of the
+    of the two by name is the conditioning one, as in the reference; by
+    position in the canonical column order when the columns have no names), ``relation(a, b)`` the OutRank score of the
     pair's joint category against the label; each is the median over batches
     and then min-max normalised (the redundancy range includes each feature's
     score against itself, its entropy, as in the reference).
@@ -333,8 +355,9 @@ class OutRank3MR(_OutRankBase):
     relevance_ : ndarray of shape (n_features,)
         Raw OutRank scores against the label (median over batches).
     pairs_ : ndarray of shape (n_pairs, 2)
-        The scored pairs (input column indices; i < j in the canonical column order,
-        see :func:`featkit.base.canonical_column_order`).
+        The scored pairs as input column indices ``(i, j)``, j the conditioning
+        column of the redundancy: the later name (without names, the later in the
+        canonical column order, see :func:`featkit.base.canonical_column_order`).
     redundancy_, relation_ : ndarray of shape (n_pairs,)
         Raw median redundancy / relation scores of ``pairs_``.
     pairs_capped_ : bool
@@ -379,8 +402,27 @@ class OutRank3MR(_OutRankBase):
 
     def _fit_scores(self, X, y):
         source = self._code_batches(X, y)
-        fitted = _fit_3mr(source, X.shape[1], self.max_pairs, self.n_jobs)
+        names = getattr(self, "feature_names_in_", None)
+        later = None if names is None else name_ranks(np.asarray(names)[self.canonical_order_])
+        fitted = fit_3mr(source, self.max_pairs, self.n_jobs, later=later)
         self._keep_statistics(source)
+        for key, value in fitted.items():
+            setattr(self, key, value)
+        return self._scores_from_order()
+
+    def _fit_from_row_batches(self, map_batches, n_rows):
+        """3MR of a table that lives elsewhere (:mod:`featkit.distributed`), in two passes
+        over the in-memory fit's batches: relevance (with the statistics of
+        :class:`OutRank`'s distributed fit), then the pairs it selects, each batch
+        scored on a worker by the in-memory kernels; the medians and the greedy
+        order are computed here. Same batches, so the same numbers as in memory
+        for the same column order."""
+        bounds, positions, runs = self._score_row_batches(map_batches, n_rows)
+        relevance = np.median(np.vstack([r[0] for r in runs]), axis=0)
+        pairs, capped = choose_pairs(relevance, self.max_pairs,
+                                     name_ranks(getattr(self, "feature_names_in_", None)))
+        pair_runs = map_batches(bounds, pair_rows, (self.n_bins, pairs), positions) if pairs.size else []
+        fitted = finish_3mr(relevance, pairs, capped, pair_runs, self.max_pairs, len(runs))
         for key, value in fitted.items():
             setattr(self, key, value)
         return self._scores_from_order()
@@ -393,43 +435,6 @@ class OutRank3MR(_OutRankBase):
 
     def _relevance_for_cut(self):
         return self.relevance_
-
-
-def _fit_3mr(source, d, max_pairs, n_jobs, progress=None) -> dict:
-    """3MR from per-batch codes, in two passes over ``source``: relevance first,
-    then the pairs it selects. With ``progress``, each pass is a sub-step of it."""
-
-    def one_pass(k):
-        if progress is not None:
-            source.progress = sub_steps(progress, f"pass {k} of 2", k - 1, 2)
-        return source
-
-    relevance_runs = run_batches(one_pass(1), score_batch, n_jobs)
-    if not relevance_runs:
-        raise InputError("3MR needs at least 2 data rows.")
-    relevance = np.median(np.vstack([r[0] for r in relevance_runs]), axis=0)
-    pairs, capped = choose_pairs(relevance, max_pairs)
-
-    def pair_func(codes, ks, y_codes, k_y):
-        return pair_batch_scores(codes, ks, y_codes, k_y, pairs)
-
-    runs = run_batches(one_pass(2), pair_func, n_jobs)
-    red = np.median(np.vstack([r[0] for r in runs]), axis=0) if pairs.size else np.zeros(0)
-    rel = np.median(np.vstack([r[1] for r in runs]), axis=0) if pairs.size else np.zeros(0)
-    self_ent = np.median(np.vstack([r[2] for r in runs]), axis=0)
-    order, gains = greedy_3mr(minmax(relevance), pairs, minmax(red, self_ent), minmax(rel))
-    gain = np.empty(d)
-    gain[order] = gains
-    total = d * (d - 1) // 2
-    note = (f"3MR scored {pairs.shape[0]:,} of {total:,} feature pairs (max_pairs={max_pairs:,}, "
-            "pairs among the most relevant features first; the others count as 0)."
-            if capped else f"3MR scored all {total:,} feature pairs.")
-    return {
-        "relevance_": relevance, "pairs_": pairs, "redundancy_": red, "relation_": rel,
-        "order_": order, "gain_": gain, "pairs_capped_": bool(capped), "note_": note,
-        "n_batches_": len(relevance_runs),
-    }
-
 
 
 # ------------------------------------------------------- streaming from a file
@@ -558,7 +563,7 @@ def outrank_3mr_file(path, target, *, batch_size=16384, random_state=0, drop=(),
     source = _file_source(path, target, batch_size=batch_size, random_state=random_state, drop=drop,
                           subsample=subsample, n_bins=n_bins, progress=None, caller="outrank_3mr_file")
     features = source.features
-    fitted = _fit_3mr(source, len(features), max_pairs, None, progress=progress)
+    fitted = fit_3mr(source, max_pairs, None, progress=progress, later=name_ranks(features))
     _check_two_classes(source)
     d = len(features)
     scores = np.empty(d)

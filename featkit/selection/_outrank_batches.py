@@ -21,6 +21,7 @@ from ..stats._contingency import (
     factorize,
     factorize_columns,
 )
+from ..stats._distinct import DistinctCounts
 from ..utils._sampling import RowSubsample
 
 # The reference drops a trailing partial batch of at most this many rows
@@ -76,12 +77,22 @@ def batch_codes(X, y, n_bins):
 
 
 def score_rows(X, y, n_bins):
-    """Score one batch of raw rows where they live (a Dask worker): the batch's scores,
-    the label's entropy, missing cells per column, the row count and each column's
-    distinct values -- everything :class:`OutRank` keeps from a batch."""
+    """Score one batch of raw rows where they live (a Dask worker).
+
+    Returns ``((scores, label entropy, missing cells per column, rows), distinct)``:
+    the small part goes to the client; ``distinct`` (a :class:`DistinctCounts`
+    state of the batch's values) is combined with the other batches' on the workers.
+    """
     codes, ks, y_codes, k_y, n_missing, values = batch_codes(X, y, n_bins)
     scores, label_entropy = score_batch(codes, ks, y_codes, k_y)
-    return scores, label_entropy, n_missing, X.shape[0], [np.unique(v) for v in values]
+    return (scores, label_entropy, n_missing, X.shape[0]), DistinctCounts(distinct_input=True).partial(values)
+
+
+def pair_rows(X, y, n_bins, pairs):
+    """3MR's pair scores of one batch of raw rows (:func:`pair_batch_scores`), on a worker."""
+    codes, ks, _ = factorize_columns(X, n_bins)
+    y_codes, k_y = _label_codes(y, n_bins)
+    return pair_batch_scores(codes, ks, y_codes, k_y, pairs)
 
 
 # ------------------------------------------------------------ batch scoring
@@ -91,9 +102,17 @@ def score_batch(codes, ks, y_codes, k_y):
     return scores, entropy_from_codes(y_codes, k_y)
 
 
-def choose_pairs(relevance: np.ndarray, max_pairs: int) -> tuple[np.ndarray, bool]:
-    """Feature pairs (i < j) for 3MR, the most relevant first, at most ``max_pairs``."""
+def choose_pairs(relevance: np.ndarray, max_pairs: int, later=None) -> tuple[np.ndarray, bool]:
+    """Feature pairs for 3MR, the most relevant first, at most ``max_pairs``.
+
+    Each pair is ``(feature, conditioning feature)``: the conditioning one is the
+    later of the two by ``later`` (a sort key per column, e.g. the rank of its
+    name; default its position), as the reference conditions on the later of two
+    sorted names. Keying on names keeps a pair's direction the same whatever
+    order the columns reach the fit in (in memory, streamed, or on Dask).
+    """
     d = relevance.shape[0]
+    later = np.arange(d) if later is None else np.asarray(later)
     order = np.argsort(-np.where(np.isfinite(relevance), relevance, -np.inf), kind="stable")
     total = d * (d - 1) // 2
     pairs = []
@@ -101,7 +120,7 @@ def choose_pairs(relevance: np.ndarray, max_pairs: int) -> tuple[np.ndarray, boo
     for m in range(1, d):
         new = order[m]
         for earlier in order[:m]:
-            pairs.append((min(new, earlier), max(new, earlier)))
+            pairs.append((earlier, new) if later[new] > later[earlier] else (new, earlier))
             if len(pairs) >= max_pairs:
                 break
         if len(pairs) >= max_pairs:
@@ -110,17 +129,26 @@ def choose_pairs(relevance: np.ndarray, max_pairs: int) -> tuple[np.ndarray, boo
     return arr, arr.shape[0] < total
 
 
+def name_ranks(names):
+    """Each column's position in the sorted names (the key of :func:`choose_pairs`), or None without names."""
+    if names is None:
+        return None
+    ranks = np.empty(len(names), dtype=np.int64)
+    ranks[np.argsort(np.asarray([str(n) for n in names]), kind="stable")] = np.arange(len(names))
+    return ranks
+
+
 def pair_batch_scores(codes, ks, y_codes, k_y, pairs, chunk=64):
     """Per batch: redundancy score(F_i | F_j) and relation score((F_i, F_j) | L)
-    for every pair (i < j), plus each feature's entropy (the reference's
-    self-pair value, which enters the redundancy normalisation)."""
+    for every pair (i, j) (j the conditioning column, see :func:`choose_pairs`),
+    plus each feature's entropy (the reference's self-pair value, which enters
+    the redundancy normalisation)."""
     n_pairs = pairs.shape[0]
     red = np.zeros(n_pairs)
     rel = np.zeros(n_pairs)
     d = codes.shape[1]
     self_entropy = np.array([entropy_from_codes(codes[:, j], ks[j]) for j in range(d)])
-    # Redundancy: the later column (by position) is the conditioning one, like
-    # the reference, which conditions on the later of the two sorted names.
+    # Redundancy: the pair's second column is the conditioning one.
     for j in np.unique(pairs[:, 1]):
         sel = np.flatnonzero(pairs[:, 1] == j)
         idx = pairs[sel, 0]
