@@ -111,8 +111,21 @@ def _weigh(used, evidence, notes):
         m.weight_note = dropped.get(m.name) or score_text
     notes.append("Consensus weights from each method's inner 3-fold cross-validated evidence: "
                  + ", ".join(f"{m.name} {m.weight:.2f}" for m in used) + "."
-                 + "".join(f" {n} weighs 0: {why}." for n, why in dropped.items()))
+                 + _zero_weights_text(dropped, found))
     return score
+
+
+def _zero_weights_text(dropped, evidence):
+    """Why members weigh 0, the choice said once (each member's reason ends with its own)."""
+    if not dropped:
+        small = {e.get("error_message") for e in evidence.values() if e["score"] is None}
+        return f" Equal vote: {small.pop().split(': ', 1)[1]}." if len(small) == 1 and None not in small \
+            and next(iter(small)).startswith("not refitted: ") else ""
+    parts = [why.rsplit("; ", 1) for why in dropped.values()]
+    if len(parts) > 1 and all(len(p) == 2 for p in parts) and len({p[0] for p in parts}) == 1:
+        return (f" {parts[0][0][0].upper()}{parts[0][0][1:]}; weighing 0: "
+                + "; ".join(f"{n} ({p[1]})" for n, p in zip(dropped, parts)) + ".")
+    return "".join(f" {n} weighs 0: {why}." for n, why in dropped.items())
 
 
 def _method_result(spec_name, est, seconds):
@@ -408,6 +421,7 @@ class _Encodings:
         names = list(p.X.columns)
         out = np.empty((n, d), dtype=np.float64, order="F")
         has_missing = False
+        pending = []  # encoded columns still in the frame
         for start in range(0, d, _BLOCK_COLUMNS):
             block = slice(start, min(start + _BLOCK_COLUMNS, d))
             # the fold split depends on the target and the seed only, so a
@@ -417,13 +431,21 @@ class _Encodings:
             has_missing = has_missing or bool(np.isnan(values).any())
             out[:, block] = values
             del values  # else the next block is encoded while this one is still held
-            if consume:
-                p.X = p.X.drop(columns=names[block])
+            pending += names[block]
+            # each drop costs a pass over the frame's blocks (one per column on a wide
+            # table): drop once the columns waiting hold enough memory to matter, so a
+            # tall table lets go of each block at once and a wide one drops rarely
+            if consume and (n * len(pending) * 8 >= _DROP_BYTES or block.stop == d):
+                p.X = p.X.drop(columns=pending)
+                pending = []
                 _return_arrow_memory()  # columns read from Arrow free into its pool
                 from ._fitting import _trim_heap
                 _trim_heap()
         self._has_missing = has_missing
         return out
+
+
+_DROP_BYTES = 32 << 20  # see _encode_nan
 
 
 def _decomposition(name, est, features):

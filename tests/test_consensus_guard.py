@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from featkit.evaluation._evidence import InnerFolds
+from featkit.evaluation._evidence import member_evidence as _consensus_member_evidence
 from featkit.exceptions import InputError
 from featkit.selection import _consensus
 from featkit.selection._consensus import choose_candidate, inner_choice, inner_folds_too_small
@@ -105,13 +106,29 @@ def test_the_small_fold_fallback_keeps_the_equal_vote_that_a_larger_table_leaves
     X, y, rankings, refit = _members_with_a_clear_winner(90, 3)
     rankings["bad3"] = rankings["bad"].copy()
     refit["bad3"] = refit["bad"]
-    found = inner_choice(rankings, refit, X, y, task="classification", random_state=0)
+    called = []
+
+    def spy(fit_on):
+        def fit(rows):
+            called.append(len(rows))
+            return fit_on(rows)
+        return fit
+
+    found = inner_choice(rankings, {n: spy(f) for n, f in refit.items()}, X, y,
+                         task="classification", random_state=0)
     # 90 rows: too few for the inner folds to be trusted, although "good" alone is far ahead
+    # (below): the choice is the equal vote, so no member is refitted for it
     assert found["held_out"] == (90, 10)
-    cands = found["candidates"]
-    assert cands["good"]["score"] > cands["mean rank"]["score"] + 0.2
+    assert called == [] and found["candidates"] == {}
     assert found["chosen"] == _consensus.SMALL_FOLDS_CHOICE == "mean rank"
-    assert found["weights"] == {n: 0.25 for n in rankings}
+    assert found["weights"] == {n: 0.25 for n in rankings} and found["dropped"] == {}
+    assert all(e["score"] is None and "inner folds too small" in e["error_message"]
+               for e in found["evidence"].values())
+    folds = InnerFolds(X, y, task="classification", cv=3, random_state=0, max_rows=3000)
+    inner, failures = folds.refit_all(refit)
+    evidence = _consensus_member_evidence(folds, inner, failures, list(rankings))
+    cands = _consensus.consensus_candidates(folds, inner, evidence, 0.5)
+    assert cands["good"]["score"] > cands["mean rank"]["score"] + 0.2
     assert "inner folds too small" in _consensus._choice_text(
         "mean rank", cands, "fewer than 100 rows (90)")
     # the same members on 300 rows: the folds are large enough and "good" wins by far
