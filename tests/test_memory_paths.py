@@ -33,6 +33,19 @@ def _tall(n, d, seed=0):
     return X, y
 
 
+def _sampling_jobs(_fitting, sizes):
+    """``_fitting._jobs`` with each method of ``sizes`` fitted on that many seeded rows."""
+    make_jobs = _fitting._jobs
+
+    def jobs(plan, specs, encodings, random_state, params):
+        out = make_jobs(plan, specs, encodings, random_state, params)
+        for job in out:
+            if job["spec"].name in sizes:
+                job["rows"] = _fitting.sample_rows(plan.n_rows, sizes[job["spec"].name], random_state)
+        return out
+    return jobs
+
+
 def _as_engine_gives(X):
     """The frame over the shared matrix that the engine hands a method (no copy); its
     input checks read it a column at a time."""
@@ -166,14 +179,7 @@ def test_sampled_fits_run_last_on_one_copy_of_their_rows(aggregation, monkeypatc
     from featkit import _fitting
 
     sizes = {"gradient_boosting": 150, "permutation_boosting": 220, "random_forest": 120}
-    make_jobs = _fitting._jobs
-
-    def jobs(plan, specs, encodings, random_state, params):
-        out = make_jobs(plan, specs, encodings, random_state, params)
-        for job in out:
-            if job["spec"].name in sizes:
-                job["rows"] = _fitting.sample_rows(plan.n_rows, sizes[job["spec"].name], random_state)
-        return out
+    jobs = _sampling_jobs(_fitting, sizes)
 
     run_job, order, unions = _fitting._run_job, [], []
     nested = _fitting._nested_union
@@ -211,14 +217,7 @@ def test_sampled_fits_in_workers_give_the_serial_scores(monkeypatch):
 
     monkeypatch.setattr(_plan, "PARALLEL_MIN_SECONDS", 0.0)
     sizes = {"gradient_boosting": 150, "random_forest": 120}
-    make_jobs = _fitting._jobs
-
-    def jobs(plan, specs, encodings, random_state, params):
-        out = make_jobs(plan, specs, encodings, random_state, params)
-        for job in out:
-            if job["spec"].name in sizes:
-                job["rows"] = _fitting.sample_rows(plan.n_rows, sizes[job["spec"].name], random_state)
-        return out
+    jobs = _sampling_jobs(_fitting, sizes)
 
     monkeypatch.setattr(_fitting, "_jobs", jobs)
     methods, params = ["gradient_boosting", "random_forest", "f_test"], {"random_forest": {"n_estimators": 20}}
