@@ -118,9 +118,10 @@ def _weigh(used, evidence, notes):
 def _zero_weights_text(dropped, evidence):
     """Why members weigh 0, the choice said once (each member's reason ends with its own)."""
     if not dropped:
-        small = {e.get("error_message") for e in evidence.values() if e["score"] is None}
-        return f" Equal vote: {small.pop().split(': ', 1)[1]}." if len(small) == 1 and None not in small \
-            and next(iter(small)).startswith("not refitted: ") else ""
+        unscored = {e.get("error_message") or "" for e in evidence.values() if e["score"] is None}
+        if len(unscored) == 1 and (why := unscored.pop()).startswith("not refitted: "):
+            return f" Equal vote: {why.removeprefix('not refitted: ')}."
+        return ""
     parts = [why.rsplit("; ", 1) for why in dropped.values()]
     if len(parts) > 1 and all(len(p) == 2 for p in parts) and len({p[0] for p in parts}) == 1:
         return (f" {parts[0][0][0].upper()}{parts[0][0][1:]}; weighing 0: "

@@ -350,44 +350,41 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
                                         member_evidence)
 
     names = list(rankings)
+    equal = {n: 1.0 / len(names) for n in names}
+
+    def unscored(message):
+        return {n: {"score": None, "error": None, "folds": [], "error_message": message}
+                for n in names}
+
     try:
         folds = InnerFolds(X, y, task=task, cv=cv, random_state=random_state,
                            max_rows=INNER_MAX_ROWS if max_rows is None else max_rows)
     except InputError:
         raise
     except ValueError as exc:  # fewer rows than folds
-        folds, failures = None, {n: str(exc) for n in names}
-        evidence = {n: {"score": None, "error": None, "folds": [], "error_message": str(exc)}
-                    for n in names}
-        candidates, held_out = {}, None
+        evidence, candidates, held_out, too_small = unscored(str(exc)), {}, None, None
     else:
         held_out = folds.smallest_held_out()
         too_small = inner_folds_too_small(*held_out)
         if too_small:
-            # the choice is the equal vote whatever the refits would say: skip them (on
-            # 20 x 5,000 they were half the run's time)
-            weights = {n: 1.0 / len(names) for n in names}
-            why = f"not refitted: inner folds too small to choose ({too_small})"
-            evidence = {n: {"score": None, "error": None, "folds": [], "error_message": why}
-                        for n in names}
-            score = aggregate_rankings([rankings[n] for n in names], "cv_weighted",
-                                       weights=[weights[n] for n in names])
-            return {"score": score, "weights": weights, "dropped": {}, "evidence": evidence,
-                    "candidates": {}, "chosen": SMALL_FOLDS_CHOICE, "held_out": held_out}
-        inner, failures = folds.refit_all({n: refit[n] for n in names})
-        evidence = member_evidence(folds, inner, failures, names)
-        candidates = consensus_candidates(folds, inner, evidence, chance_score(task, folds.y))
-    dropped = {n: f"could not be refitted in the inner folds ({e['error_message']})"
-               for n, e in evidence.items() if e["score"] is None}
-    if not candidates:  # no member could be refitted: the equal vote of all
-        weights, chosen = {n: 1.0 / len(names) for n in names}, None
-        dropped = {}
+            # the choice is the equal vote whatever the refits would say: they are not
+            # made (on 20 x 5,000 they were half the run's time)
+            evidence = unscored(f"not refitted: inner folds too small to choose ({too_small})")
+            candidates = {}
+        else:
+            inner, failures = folds.refit_all({n: refit[n] for n in names})
+            evidence = member_evidence(folds, inner, failures, names)
+            candidates = consensus_candidates(folds, inner, evidence, chance_score(task, folds.y))
+    if too_small:
+        weights, chosen, dropped = equal, SMALL_FOLDS_CHOICE, {}
+    elif not candidates:  # no member could be refitted: the equal vote of all
+        weights, chosen, dropped = equal, None, {}
     else:
-        too_small = inner_folds_too_small(*held_out)
-        chosen = choose_candidate(candidates, reference=REFERENCE, standard_error=STANDARD_ERROR,
-                                  too_small=too_small, small_folds_choice=SMALL_FOLDS_CHOICE)
+        dropped = {n: f"could not be refitted in the inner folds ({e['error_message']})"
+                   for n, e in evidence.items() if e["score"] is None}
+        chosen = choose_candidate(candidates, reference=REFERENCE, standard_error=STANDARD_ERROR)
         weights = candidates[chosen]["weights"]
-        why = _choice_text(chosen, candidates, too_small)
+        why = _choice_text(chosen, candidates)
         if chosen == "evidence weights":
             reasons = evidence_weights({n: e for n, e in evidence.items() if n not in dropped},
                                        chance_score(task, folds.y))[1]
