@@ -320,16 +320,18 @@ def test_an_ensemble_selects_by_its_mean_attention():
     np.testing.assert_array_equal(omp[0].scores_, omp[1].scores_)
 
 
-def test_identical_ensemble_members_train_as_one_network(monkeypatch):
+@pytest.mark.parametrize("batch_size", [None, 30])
+def test_identical_ensemble_members_train_as_one_network(monkeypatch, batch_size):
     # The members' losses are summed, so each member's gradient is its own loss's and it
-    # follows the trajectory it would follow alone: members that start identical stay
-    # identical, and their mean attention is the single network's, step for step.
+    # follows the trajectory it would follow alone: on full batches members that start
+    # identical stay identical, and their mean attention is the single network's, step for
+    # step. On mini-batches each member draws its own batch order, so they part ways.
     import copy
 
     from featkit.selection import _sequential_attention as sa
 
     X, y, _ = _nonlinear("classification", n=120)
-    params = {**FAST, "n_features_to_select": 3}
+    params = {**FAST, "n_features_to_select": 3, "batch_size": batch_size}
     single = SequentialAttentionSelector(**params).fit(X, y)
 
     real_build, real_fresh = SequentialAttentionSelector._build, sa._Engine._fresh_logits
@@ -355,8 +357,13 @@ def test_identical_ensemble_members_train_as_one_network(monkeypatch):
     monkeypatch.setattr(sa._Engine, "_fresh_logits", same_rows)
     pair = SequentialAttentionSelector(ensemble_size=2, **params).fit(X, y)
     assert len(built) >= 2
-    np.testing.assert_allclose(pair.attention_history_, single.attention_history_, rtol=1e-5, atol=1e-7)
-    np.testing.assert_array_equal(pair.selection_order_, single.selection_order_)
+    first, second = (net[0].weight.detach() for net in built[:2])
+    if batch_size is None:
+        torch.testing.assert_close(first, second)
+        np.testing.assert_allclose(pair.attention_history_, single.attention_history_, rtol=1e-5, atol=1e-7)
+        np.testing.assert_array_equal(pair.selection_order_, single.selection_order_)
+    else:
+        assert not torch.allclose(first, second)
 
 
 def test_cap_and_ensemble_keep_column_order_invariance():
@@ -427,10 +434,11 @@ def test_network_without_hidden_layer_starts_at_zero():
 def test_auto_batch_size():
     from featkit.selection._sequential_attention import auto_batch_size
 
-    assert [auto_batch_size(n) for n in (10, 64, 65, 113, 1024, 1028, 100_000)] == [16, 16, 16, 28, 256, 256, 256]
+    assert ([auto_batch_size(n) for n in (10, 50, 51, 113, 151, 768, 800, 100_000)]
+            == [16, 16, 17, 37, 50, 256, 256, 256])
     X, y = _small_wide()
     auto = SequentialAttentionSelector(n_features_to_select=2, random_state=0, n_threads=1).fit(X, y)
-    assert auto.batch_size_ == 16  # 60 rows: four mini-batches per epoch
+    assert auto.batch_size_ == 20  # 60 rows: three mini-batches per epoch
     full = SequentialAttentionSelector(n_features_to_select=2, batch_size=None, random_state=0,
                                        n_threads=1).fit(X, y)
     assert full.batch_size_ is None

@@ -56,8 +56,8 @@ _MIN_CHECK_ROWS = 5
 # benchmark tables (docs/neural.md, "How the default was chosen").
 AUTO_ROWS_PER_FEATURE = 25
 AUTO_HIDDEN_UNITS = 64
-# batch_size="auto": about four mini-batches per epoch, within these bounds (docs/neural.md)
-AUTO_BATCHES_PER_EPOCH = 4
+# batch_size="auto": about three mini-batches per epoch, within these bounds (docs/neural.md)
+AUTO_BATCHES_PER_EPOCH = 3
 AUTO_MIN_BATCH, AUTO_MAX_BATCH = 16, 256
 # sequential_cap="auto" of the attention variant: features chosen one phase at a time
 _AUTO_ATTENTION_CAP = 64
@@ -86,7 +86,7 @@ def auto_hidden_layer_sizes(n_samples, n_features):
 
 
 def auto_batch_size(n_samples):
-    """The mini-batch of ``batch_size="auto"``: about a quarter of the rows, from 16 to 256.
+    """The mini-batch of ``batch_size="auto"``: about a third of the rows, from 16 to 256.
 
     Full-batch Adam on a small table moves every attention logit whose
     gradient keeps its sign by the same step (Adam divides each gradient by
@@ -98,7 +98,7 @@ def auto_batch_size(n_samples):
     Examples
     --------
     >>> auto_batch_size(113), auto_batch_size(40), auto_batch_size(2500)
-    (28, 16, 256)
+    (37, 16, 256)
     """
     return int(min(AUTO_MAX_BATCH, max(AUTO_MIN_BATCH, n_samples // AUTO_BATCHES_PER_EPOCH)))
 
@@ -141,7 +141,7 @@ class SequentialAttentionSelector(BaseRanker):
         Passes over the data (raised when needed to give each phase ``min_phase_steps``).
     batch_size : int, None or "auto", default="auto"
         Rows per mini-batch; None trains full batch. "auto"
-        (:func:`auto_batch_size`) is a quarter of the rows, at least 16 and at
+        (:func:`auto_batch_size`) is a third of the rows, at least 16 and at
         most 256: on small tables a full batch leaves the attention near
         uniform (see the function). The value used is ``batch_size_``.
     learning_rate : float, default=0.01
@@ -171,9 +171,9 @@ class SequentialAttentionSelector(BaseRanker):
         Select at the start of each phase as the reference code does ("attention" only).
     ensemble_size : int, default=1
         Networks trained side by side ("attention" only): each has its own
-        initial weights and attention logits, all see the same batches and
-        the same selected set, and each phase selects the arg-max of their
-        mean attention. Costs about ``ensemble_size`` times the time.
+        initial weights, attention logits and order of mini-batches, all share
+        the selected set, and each phase selects the arg-max of their mean
+        attention. Costs about ``ensemble_size`` times the time.
     sequential_cap : int, None or "auto", default="auto"
         Most features chosen one phase at a time. When k is larger (wide
         tables with ``n_features_to_select="auto"``), the first

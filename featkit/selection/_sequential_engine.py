@@ -94,14 +94,21 @@ class _Engine:
                 h = self.torch.relu(h)
         return (h, pre) if first_pre else h
 
-    def _loss(self, xb, yb, warm):
-        """The training loss: summed over the members, so each follows its own trajectory."""
+    def _loss(self, idx, warm):
+        """The training loss: summed over the members, so each follows its own trajectory.
+
+        ``idx``: the rows of each member's mini-batch (None: every row).
+        """
         mask = self._mask(warm)
         if len(self.members) == 1:
+            xb, yb = self._rows(idx[0])
             return self.loss_fn(self._forward(xb, mask if mask is None or mask.dim() == 1 else mask[0]), yb)
         masks = [None] * len(self.members) if mask is None else mask
         return sum(self.loss_fn(self._forward(xb, m, layers=layers), yb)
-                   for m, layers in zip(masks, self.members))
+                   for m, layers, (xb, yb) in zip(masks, self.members, map(self._rows, idx)))
+
+    def _rows(self, idx):
+        return (self.xs, self.yt) if idx is None else (self.xs[idx], self.yt[idx])
 
     def _penalty(self):
         if self.variant not in ("lasso", "group_lasso") or self.est.penalty == 0:
@@ -184,9 +191,12 @@ class _Engine:
         remaining = self.k
         phase = 0
         while step < total:
-            batches = [None] if full_batch else list(
-                torch.randperm(n, generator=self.gen).split(batch))
-            for idx in batches:
+            # each ensemble member draws its own batch order: a network without hidden layers
+            # starts at zero, so members on the same batches would differ only by their
+            # 1e-5 logits and the ensemble would average one attention with itself
+            orders = [[None] if full_batch else list(torch.randperm(n, generator=self.gen).split(batch))
+                      for _ in self.members]
+            for idx in zip(*orders):
                 if step >= total:
                     break
                 if reference and not group and phase < self.n_steps and step == starts[phase]:
@@ -194,11 +204,10 @@ class _Engine:
                     last = self._select(count)
                     remaining -= count
                     opt = self._on_selection(opt)
-                xb, yb = (self.xs, self.yt) if idx is None else (self.xs[idx], self.yt[idx])
 
                 def closure():
                     opt.zero_grad(set_to_none=True)
-                    loss = self._loss(xb, yb, step < warm)
+                    loss = self._loss(idx, step < warm)
                     pen = self._penalty()
                     if pen is not None:
                         loss = loss + pen
