@@ -36,7 +36,7 @@ class _Engine:
 
     def __init__(self, est, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps):
         # ``members``: one network, or for an attention ensemble several trained side by
-        # side on the same batches, each with its own logits (a row of ``self.logits``)
+        # side, each on its own batch order and with its own logits (a row of ``self.logits``)
         self.est, self.torch, self.members, self.layers = est, torch, members, members[0]
         self.xs, self.yt, self.loss_fn, self.gen = xs, yt, loss_fn, gen
         self.device, self.k, self.per_step, self.n_steps = device, k, per_step, n_steps
