@@ -170,6 +170,31 @@ def _return_arrow_memory():
         pa.default_memory_pool().release_unused()
 
 
+# A shared matrix of at least this many float64 bytes is stored in float32 (see
+# storage_dtype): below it the matrix is smaller than the libraries a run imports.
+_FLOAT32_FROM_BYTES = 64 << 20
+
+
+def storage_dtype(n_rows: int, n_features: int):
+    """The type the engine stores a table's shared matrix in: float32 from 64 MiB of
+    float64 on, else float64.
+
+    float32 halves the largest array of a tall run; the methods that need float64
+    widen only the rows they read, and the canonical column order stays that of the
+    float64 values (:meth:`_Encodings.column_order`). Category codes are exact in
+    float32 below 2**24, so a table with as many rows or more stays in float64.
+
+    Examples
+    --------
+    >>> from featkit._engine import storage_dtype
+    >>> storage_dtype(1_000_000, 100).__name__, storage_dtype(4_000, 1_600).__name__
+    ('float32', 'float64')
+    """
+    if n_rows * n_features * 8 >= _FLOAT32_FROM_BYTES and n_rows < 2**24:
+        return np.float32
+    return np.float64
+
+
 # Columns encoded per pass: the encoders fill a column-major block that is then
 # copied into the shared matrix (column-major too, so a block writes only its own
 # columns' pages), so the transient copy is one block (64 MB at 1,000,000 rows).
@@ -192,9 +217,14 @@ class _Encodings:
     reused in place, without a copy, when the kind it was built as is not
     needed. :meth:`release` drops a kind no later step needs, unless it is in
     ``keep``; a released kind asked for again is encoded again (the same values).
+
+    ``dtype`` is the type the matrices are stored in. With float32, what must not
+    depend on it is taken from the float64 values as each block is encoded: the
+    canonical column orders asked for with :meth:`want_orders`, the medians that
+    fill missing values, and the rows of :meth:`sample_rows` (kept in float64).
     """
 
-    def __init__(self, prepared, random_state, needed=None, keep=()):
+    def __init__(self, prepared, random_state, needed=None, keep=(), dtype=np.float64):
         info = {c.name: c for c in prepared.columns}
         self._prepared = prepared
         self._used = [info[name] for name in prepared.X.columns]
@@ -209,6 +239,52 @@ class _Encodings:
         self._coded = None  # positions of the categorical columns
         self._codes = None  # their category codes, once the frame is let go
         self._table_gone = False
+        self._dtype = np.dtype(dtype)
+        self._order_requests = {}  # key -> (kind, rows or None)
+        self._fingerprints = {}  # key -> each column's float64 fingerprint
+        self._medians = {}  # column -> float64 median of its present values
+
+    @property
+    def dtype(self):
+        """The type the matrices are stored in."""
+        return self._dtype
+
+    @staticmethod
+    def _order_key(kind, rows):
+        if rows is None:
+            return (kind, None)
+        import hashlib
+
+        return (kind, hashlib.blake2b(np.ascontiguousarray(rows, dtype=np.intp).tobytes(),
+                                      digest_size=16).digest())
+
+    def want_orders(self, requests):
+        """Ask, before anything is encoded, for the canonical column order of each
+        ``(kind, rows)`` (rows: sorted positions, or None for all) that a fit will read.
+
+        With a float32 store the fingerprints are taken from the float64 values as they
+        are encoded, so the order is the one a fit on the float64 matrix computes
+        (:func:`featkit.base.canonical_column_order`); :meth:`column_order` returns it.
+        """
+        if self._dtype == np.float64:
+            return
+        if self._cache or self._fingerprints:
+            raise RuntimeError("want_orders must be called before the first encoding")
+        for kind, rows in requests:
+            self._order_requests[self._order_key(kind, rows)] = (kind, rows)
+
+    def column_order(self, kind, rows, features):
+        """The canonical order of ``kind``'s float64 values in ``rows`` (None: all), or
+        None when the matrices are float64 (a fit computes the same order itself)."""
+        if self._dtype == np.float64:
+            return None
+        from .base import order_from_fingerprints
+
+        fingerprints = self._fingerprints.get(self._order_key(kind, rows))
+        if fingerprints is None or any(f is None for f in fingerprints):
+            raise RuntimeError(f"no float64 fingerprints of {kind!r} for these rows: ask for "
+                               "them with want_orders before encoding")
+        return order_from_fingerprints(fingerprints, features)
 
     @staticmethod
     def kind_for(spec):
@@ -302,9 +378,12 @@ class _Encodings:
             column = out[:, j]
             missing = np.isnan(column)
             if missing.any():
-                present = column[~missing]
-                # as encode_numeric(impute=True): the median, 0 for an all-missing column
-                column[missing] = np.median(present) if present.size else 0.0
+                median = self._medians.get(j)  # the float64 values', with a float32 store
+                if median is None:
+                    present = column[~missing]
+                    # as encode_numeric(impute=True): the median, 0 for an all-missing column
+                    median = np.median(present) if present.size else 0.0
+                column[missing] = median
         return out
 
     @contextlib.contextmanager
@@ -380,7 +459,7 @@ class _Encodings:
             self._cache["numeric_nan"] = self._encode_nan(consume=True)
         else:
             self.get("numeric_nan" if "numeric_nan" in needed else next(iter(needed)))
-        for kind in self._sample_kinds - needed:  # rows read by the consensus only
+        for kind in self._sample_kinds - needed - set(self._sampled):  # read by the consensus only
             self._sampled[kind] = self.get(kind)[self._rows]
             self._cache.pop(kind, None)
         self._prepared.X = empty
@@ -420,7 +499,8 @@ class _Encodings:
         p = self._prepared
         n, d = p.X.shape
         names = list(p.X.columns)
-        out = np.empty((n, d), dtype=np.float64, order="F")
+        out = np.empty((n, d), dtype=self._dtype, order="F")
+        exact = self._exact_kinds(d)
         has_missing = False
         pending = []  # encoded columns still in the frame
         for start in range(0, d, _BLOCK_COLUMNS):
@@ -430,6 +510,8 @@ class _Encodings:
             values = numeric_columns(p.X[names[block]], self._used, p.y, p.task, impute=False,
                                      random_state=self._random_state)
             has_missing = has_missing or bool(np.isnan(values).any())
+            if exact is not None:
+                self._observe_block(block, values, names, exact)
             out[:, block] = values
             del values  # else the next block is encoded while this one is still held
             pending += names[block]
@@ -443,7 +525,62 @@ class _Encodings:
                 from ._fitting import _trim_heap
                 _trim_heap()
         self._has_missing = has_missing
+        if exact is not None:
+            for kind, rows in exact[1].items():
+                self._sampled.setdefault(kind, rows)
         return out
+
+    def _exact_kinds(self, d):
+        """With a float32 store: ``(kinds, rows)``, the kinds whose float64 values are
+        observed while encoding and a float64 buffer for each kind's :meth:`sample_rows`
+        rows; None with a float64 store (nothing differs)."""
+        if self._dtype == np.float64:
+            return None
+        kinds = {kind for kind, _ in self._order_requests.values()}
+        rows = {}
+        if self._rows is not None:
+            kinds |= self._sample_kinds
+            # C order: the layout of matrix[rows], which the consensus's refits read
+            rows = {kind: np.empty((len(self._rows), d), dtype=np.float64)
+                    for kind in self._sample_kinds if kind not in self._sampled}
+        for key in self._order_requests:
+            self._fingerprints[key] = [None] * d
+        return kinds, rows
+
+    def _observe_block(self, block, values, names, exact):
+        """Take from a block's float64 values what must not depend on the storage type:
+        the fingerprints of each kind's columns for the orders asked for, the medians of
+        columns with missing values, and the consensus's rows."""
+        from .base import _column_fingerprint
+
+        kinds, rows = exact
+        coded = set(self._coded_columns()) if "categorical" in kinds else set()
+        for c, j in enumerate(range(block.start, block.stop)):
+            column = values[:, c]
+            missing = np.isnan(column)
+            if missing.any():
+                present = column[~missing]
+                self._medians[j] = np.median(present) if present.size else 0.0
+            for kind in kinds:
+                if kind == "numeric_imputed" and missing.any():
+                    of_kind = column.copy()
+                    of_kind[missing] = self._medians[j]
+                elif kind == "categorical" and j in coded:
+                    of_kind = np.asarray(self._codes[j] if self._codes is not None else
+                                         self._column_codes(names[j]), dtype=np.float64)
+                else:
+                    of_kind = column
+                for key, (k, at) in self._order_requests.items():
+                    if k == kind:
+                        self._fingerprints[key][j] = _column_fingerprint(
+                            of_kind if at is None else of_kind[at])
+                if kind in rows:
+                    rows[kind][:, j] = of_kind[self._rows]
+
+    def _column_codes(self, name):
+        from .io._encode import discrete_columns
+
+        return discrete_columns(self._prepared.X[[name]], self._used, n_bins=None)[:, 0]
 
 
 _DROP_BYTES = 32 << 20  # see _encode_nan
