@@ -334,6 +334,9 @@ class _Encodings:
             self._cache.pop(kind, None)
             if self._needed is not None:
                 self._needed.discard(kind)
+                if (kind == "categorical" and self._codes is not None
+                        and ("categorical" not in self._sample_kinds or "categorical" in self._sampled)):
+                    self._codes = None  # nothing later reads the codes (40 MiB at 1,000,000 x 20)
 
     def _wanted(self, kind):
         return self._needed is None or kind in self._needed

@@ -324,8 +324,11 @@ def _releasing(jobs, encodings, data):
 
 def _whole_table_first(jobs):
     """The jobs in the order a serial run fits them: those on every row first, the
-    sampled ones after (see :func:`_releasing`); otherwise in plan order."""
-    return sorted(jobs, key=lambda job: job["rows"] is not None)
+    sampled ones after (see :func:`_releasing`), and among the first those that read
+    the category codes before the others (so the codes can go before the others' peaks);
+    otherwise in plan order."""
+    return sorted(jobs, key=lambda job: (job["rows"] is not None,
+                                         job["rows"] is None and job["kind"] != "categorical"))
 
 
 def _line(job, n_features, elapsed) -> str:
