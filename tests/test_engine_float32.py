@@ -197,3 +197,24 @@ def test_sampled_fits_of_a_float32_store_rank_as_float64(monkeypatch, n_jobs):
     for name in sizes:
         assert narrow.methods[name].params["sampled_rows"] == sizes[name]
     _same_answers(narrow, wide)
+
+
+def test_the_code_fits_run_first_and_the_codes_go_after_them(monkeypatch):
+    """Among the whole-table fits those on the category codes come first, so the codes
+    (kept in small integers once the table is let go) are not held through the others."""
+    pytest.importorskip("lightgbm")
+    order, codes_held = [], []
+    run_job = _fitting._run_job
+    release = _Encodings.release
+
+    def spy_release(self, kind):
+        release(self, kind)
+        codes_held.append((kind, self._codes is not None))
+    monkeypatch.setattr(_Encodings, "release", spy_release)
+    monkeypatch.setattr(_fitting, "_run_job", lambda job, data=None: (
+        order.append(job["spec"].name), run_job(job, data))[1])
+    methods = ["f_test", "l1", "mutual_info_binned"]
+    result = rank_features(_table(), "y", methods=methods, aggregation="mean_rank")
+    assert order == ["mutual_info_binned", "f_test", "l1"]
+    assert list(result.methods) == methods  # the results stay in plan order
+    assert codes_held[0] == ("categorical", False)
