@@ -215,7 +215,7 @@ def _run_job(job, data=None):
 
 
 def order_requests(plan, specs, encodings, random_state):
-    """The ``(kind, rows)`` each planned fit reads, for :meth:`featkit._engine._Encodings.want_orders`."""
+    """The ``(kind, rows)`` each planned fit reads, for :meth:`featkit._encodings._Encodings.want_orders`."""
     return [(job["kind"], job["rows"]) for job in _jobs(plan, specs, encodings, random_state, {})]
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ._engine import (_attribution, _consensus, _Encodings, _evaluation, _meta, _overview, _prepare,
-                      _source_name, storage_dtype)
+from ._encodings import _Encodings, storage_dtype
+from ._engine import _attribution, _consensus, _evaluation, _meta, _overview, _prepare, _source_name
 from ._fitting import fit_planned, order_requests, terminate_workers
 from ._constants import ATTRIBUTION_MODELS
 from .exceptions import InputError, missing_extra, plain_values
@@ -362,7 +362,7 @@ def _check_request(methods, target, model, aggregation, params, random_state):
 
 
 def _encodings(prepared, specs, random_state, evaluate, weighted):
-    """The run's :class:`~featkit._engine._Encodings`: the kinds its methods need, the
+    """The run's :class:`~featkit._encodings._Encodings`: the kinds its methods need, the
     kinds kept after the fits for the evaluation, and for the cv_weighted consensus the
     rows its inner folds read (at most INNER_MAX_ROWS) of every kind, not whole matrices."""
     kinds = {_Encodings.kind_for(s) for s in specs}

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import featkit._engine as engine
+import featkit._encodings as encodings_module
 from featkit import _fitting
-from featkit._engine import _Encodings, storage_dtype
+from featkit._encodings import _Encodings, storage_dtype
 from featkit.base import canonical_column_order, given_canonical_order
 from featkit.io import prepare_features
 from featkit.ranking import default_methods, rank_features
@@ -135,7 +135,7 @@ def test_float32_magnitudes_need_no_check():
 
 
 def _run(monkeypatch, float32, **kwargs):
-    monkeypatch.setattr(engine, "_FLOAT32_FROM_BYTES", 0 if float32 else 1 << 62)
+    monkeypatch.setattr(encodings_module, "_FLOAT32_FROM_BYTES", 0 if float32 else 1 << 62)
     import featkit.ranking as ranking
 
     dtypes, original = [], ranking._fit_method
