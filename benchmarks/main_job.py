@@ -177,14 +177,28 @@ def make_wide(path, n_rows, n_cols, seed=0):
     np.savetxt(path, np.column_stack([X, y]), delimiter=",", fmt="%.6g", header=header, comments="")
 
 
+def _tall_in_child(path, n_rows):
+    """:func:`make_tall` and the frame's pandas size (MiB), from a child process.
+
+    A child's ``ru_maxrss`` starts at its parent's high-water mark (Linux copies
+    it at fork and keeps it across exec): made and read in this process, the
+    1,000,000-row table set a floor of ~1.4 GiB under every later command's peak.
+    """
+    code = ("import json, sys; import pandas as pd; from benchmarks.main_job import make_tall; "
+            "informative = make_tall(sys.argv[1], int(sys.argv[2])); "
+            "memory = pd.read_parquet(sys.argv[1]).memory_usage(deep=True).sum() / 2**20; "
+            "print(json.dumps([informative, float(memory)]))")
+    out = subprocess.run([sys.executable, "-c", code, str(path), str(n_rows)], check=True,
+                         capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    informative, memory = json.loads(out.stdout.strip().splitlines()[-1])
+    return informative, memory
+
+
 # ------------------------------------------------------------------ parts
 def part_tall(say, tmp, n_rows, timeout):
-    import pandas as pd
-
     path = tmp / "tall.parquet"
     t = time.perf_counter()
-    informative = make_tall(path, n_rows)
-    memory = pd.read_parquet(path).memory_usage(deep=True).sum() / 2**20
+    informative, memory = _tall_in_child(path, n_rows)
     say(f"== tall: {n_rows:,} x 100 mixed (70 float32, 20 string categoricals of cardinality 3..10,000, "
         f"10 integer codes; {len(informative)} informative), Parquet {path.stat().st_size / 2**20:.0f} MiB, "
         f"{memory:.0f} MiB in memory (pandas; made in {time.perf_counter() - t:.0f} s)")

@@ -152,10 +152,13 @@ METHOD_COSTS: dict[str, CostModel] = {
     # l1 +261 MiB (its 50,000-row sample, scaled, and the solver's folds); on their
     # sampled rows gradient_boosting +430 MiB at 200,000 (the sample in canonical order,
     # LightGBM's binning ~270 MiB) and permutation_boosting +640 MiB at 266,667 (also
-    # the 200,000 training rows)
+    # the 200,000 training rows). Session 6: a table this large is stored in float32, so
+    # the copies of its rows are half as large: mutual_info_binned ~200 MiB (measured +197),
+    # gradient_boosting 364 MiB (its 76 MiB sample + 288), permutation_boosting 478 MiB
+    # (102 + 376), each fitted alone on 200,000 / 266,667 x 100 float32 rows
     "f_test": CostModel("nd", c=6e-9, fixed=0.05, copies=4.0, memory_rows=65_536),
     "mutual_info": CostModel("nlogn_d", c=4e-7, fixed=0.1, per_feature=2e-3),
-    "mutual_info_binned": CostModel("nd", c=5e-8, fixed=0.1, copies=0.35),
+    "mutual_info_binned": CostModel("nd", c=5e-8, fixed=0.1, copies=0.25),
     "random_forest": CostModel("nlogn_d", c=8e-7, fixed=1.0, threads=True, copies=3.0),
     # the forest, then every feature shuffled and re-scored n_repeats times by
     # the trees that split on it only (40 x 3,000: 3.9 s at load 14)
@@ -164,12 +167,12 @@ METHOD_COSTS: dict[str, CostModel] = {
     # gain rankings from 100,000 / 200,000 rows agree with the fit on all
     # 1,000,000 rows of the main_job tall table (Spearman 0.9994 / 1.0000,
     # top 10 identical); a fit on every row took 5x the 200,000-row fit
-    "gradient_boosting": CostModel("nd", c=3e-7, fixed=0.3, threads=True, copies=2.7,
+    "gradient_boosting": CostModel("nd", c=3e-7, fixed=0.3, threads=True, copies=2.4,
                                    settled_rows=200_000),
     # its model is fitted on at most 200,000 training rows (max_train_rows) and
     # scored on 5,000 held-out ones, so a table past 266,667 rows (200,000 after
     # the 25 % hold-out) adds nothing but the copies of its split
-    "permutation_boosting": CostModel("nd", c=4e-7, fixed=0.5, threads=True, copies=3.0,
+    "permutation_boosting": CostModel("nd", c=4e-7, fixed=0.5, threads=True, copies=2.35,
                                       per_feature=0.01, row_cap=200_000, settled_rows=266_667),
     # a regularisation path on at most 50,000 rows (max_rows); measured at load ~3:
     # 1,000 x 1,600 1.4 s, 4,000 x 1,600 17.7 s, 20 x 5,000 0.07 s, 50,000 x 100 ~3 s

@@ -29,7 +29,8 @@ import numpy as np
 
 from .progress import as_reporter, eta_text, null_progress, sub_steps
 
-__all__ = ["HEARTBEAT_S", "canonical_sample", "fit_planned", "sample_rows", "terminate_workers"]
+__all__ = ["HEARTBEAT_S", "canonical_sample", "fit_planned", "order_requests", "sample_rows",
+           "terminate_workers"]
 
 # Seconds between two progress reports of a running method.
 HEARTBEAT_S = 1.0
@@ -141,9 +142,10 @@ def _permute_columns(a: np.ndarray, order) -> None:
         done[c] = True
 
 
-def canonical_sample(matrix, rows, features):
+def canonical_sample(matrix, rows, features, order=None):
     """``(sample, order)``: ``matrix[rows]`` with its columns already in the canonical
-    order the method's fit would copy them into, and that order.
+    order the method's fit would copy them into, and that order (``order`` when
+    given: the engine's, of the float64 values of a float32 matrix).
 
     :meth:`featkit.base.BaseRanker.fit` reorders its input into
     :func:`~featkit.base.canonical_column_order` (of the rows it is given) with a
@@ -158,7 +160,8 @@ def canonical_sample(matrix, rows, features):
     sample = np.empty((len(rows), matrix.shape[1]), dtype=matrix.dtype, order="F")
     for j in range(matrix.shape[1]):
         sample[:, j] = matrix[rows, j]
-    order = canonical_column_order(sample, features)
+    if order is None:
+        order = canonical_column_order(sample, features)
     _permute_columns(sample, order)
     return sample, order
 
@@ -186,16 +189,20 @@ def _run_job(job, data=None):
     data = _WORKER_DATA if data is None else data
     spec, rows = job["spec"], job["rows"]
     X, y, features, order = data["matrices"][job["kind"]], data["y"], data["features"], None
+    # the engine's canonical order of the float64 values, when the matrix is narrower
+    given = job.get("order")
     if rows is not None:
         if _reorders_its_input(spec):
-            X, order = canonical_sample(X, rows, features)
+            X, order = canonical_sample(X, rows, features, given)
             features = [features[j] for j in order]
+            if given is not None:  # the columns are in that order now
+                given = np.arange(len(order))
         else:
             X = X[rows]
         y = None if y is None else y.iloc[rows]
     try:
         est, seconds = _fit_method(spec, X, y, features, data["task"], job["random_state"],
-                                   job["n_jobs"], job["params"])
+                                   job["n_jobs"], job["params"], order=given)
     except _Skipped as skip:
         return ("skip", str(skip))
     result = _method_result(spec.name, est, seconds)
@@ -205,6 +212,11 @@ def _run_job(job, data=None):
     if rows is not None:
         result.params = {**result.params, "sampled_rows": int(len(rows))}
     return ("ok", result, decomposition)
+
+
+def order_requests(plan, specs, encodings, random_state):
+    """The ``(kind, rows)`` each planned fit reads, for :meth:`featkit._encodings._Encodings.want_orders`."""
+    return [(job["kind"], job["rows"]) for job in _jobs(plan, specs, encodings, random_state, {})]
 
 
 def _jobs(plan, specs, encodings, random_state, params):
@@ -296,10 +308,12 @@ def _releasing(jobs, encodings, data):
             held = union_for(i, job)
             if held is not None:
                 union, rows, y = held
-                part = {**job, "rows": np.searchsorted(union, job["rows"])}
+                part = {**job, "rows": np.searchsorted(union, job["rows"]),
+                        "order": encodings.column_order(job["kind"], job["rows"], data["features"])}
                 return _run_job(part, {**data, "matrices": {job["kind"]: rows}, "y": y})
             with encodings.lent(job["kind"]):  # data["matrices"] hands out the lent matrix
-                return _run_job(job, data)
+                order = encodings.column_order(job["kind"], job["rows"], data["features"])
+                return _run_job({**job, "order": order}, data)
         finally:
             if last[job["kind"]] == i:
                 encodings.release(job["kind"])
@@ -310,8 +324,11 @@ def _releasing(jobs, encodings, data):
 
 def _whole_table_first(jobs):
     """The jobs in the order a serial run fits them: those on every row first, the
-    sampled ones after (see :func:`_releasing`); otherwise in plan order."""
-    return sorted(jobs, key=lambda job: job["rows"] is not None)
+    sampled ones after (see :func:`_releasing`), and among the first those that read
+    the category codes before the others (so the codes can go before the others' peaks);
+    otherwise in plan order."""
+    return sorted(jobs, key=lambda job: (job["rows"] is not None,
+                                         job["rows"] is None and job["kind"] != "categorical"))
 
 
 def _line(job, n_features, elapsed) -> str:
@@ -342,6 +359,8 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
         kinds = dict.fromkeys(j["kind"] for j in jobs)
         try:
             data["matrices"] = _saved_matrices(encodings, kinds, folder.name)
+            for job in jobs:
+                job["order"] = encodings.column_order(job["kind"], job["rows"], data["features"])
         except OSError as exc:  # e.g. a temp folder too small for the n x d files
             folder.cleanup()
             parallel = False

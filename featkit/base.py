@@ -24,12 +24,22 @@ scores, and every per-feature fitted attribute the subclass declares (in
 ``_feature_attributes``, or as a finding over the features in ``_findings``,
 see :mod:`featkit.findings`), back to the input order.
 
+The engine (:func:`featkit.rank_features`) may store its shared matrix in a
+narrower type than the values it encoded (float32 for a large table); a
+fingerprint of the stored bytes would then give another order, and the
+randomised methods other answers. It computes the order once from the float64
+values and hands it to the one fit it makes through
+:func:`given_canonical_order`; a ranker fitted directly computes the order
+from what it is given, as always.
+
 Subclasses implement :meth:`BaseRanker._fit_scores` and, when the method has a
 cut of its own, :meth:`BaseRanker._auto_support_size`.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import hashlib
 import math
 import warnings
@@ -46,8 +56,11 @@ from .utils._input import as_pandas_frame, check_fit_input
 from .utils._param_validation import N_FEATURES_CONSTRAINT, ParamValidationMixin, validate_params
 from .utils._task import check_target, infer_task
 
-__all__ = ["BaseRanker", "canonical_column_order", "degenerate_reason", "ranking_from_scores",
-           "resolve_n_features"]
+__all__ = ["BaseRanker", "canonical_column_order", "degenerate_reason", "given_canonical_order",
+           "order_from_fingerprints", "ranking_from_scores", "resolve_n_features"]
+
+# The order handed to the next BaseRanker.fit in this thread/context (see given_canonical_order).
+_GIVEN_ORDER = contextvars.ContextVar("featkit_given_canonical_order", default=None)
 
 
 def ranking_from_scores(scores) -> np.ndarray:
@@ -169,10 +182,80 @@ def canonical_column_order(X, feature_names=None) -> np.ndarray:
     True
     """
     X = np.asarray(X)
-    d = X.shape[1]
+    return order_from_fingerprints([_column_fingerprint(X[:, j]) for j in range(X.shape[1])],
+                                   feature_names)
+
+
+def order_from_fingerprints(fingerprints, feature_names=None) -> np.ndarray:
+    """The canonical order of columns whose fingerprints are already known.
+
+    :func:`canonical_column_order` is this of each column's fingerprint; the
+    engine uses it to order columns it fingerprinted block by block as it encoded
+    them, in float64, before storing them in a narrower type.
+
+    Parameters
+    ----------
+    fingerprints : sequence of bytes, one per column
+    feature_names : array-like of str or None, default=None
+
+    Returns
+    -------
+    ndarray of int, shape (n_features,)
+
+    Examples
+    --------
+    >>> order_from_fingerprints([b"\\x02", b"\\x01", b"\\x01"], ["a", "c", "b"]).tolist()
+    [2, 1, 0]
+    """
+    d = len(fingerprints)
     names = [str(n) for n in feature_names] if feature_names is not None else [""] * d
-    keys = [(_column_fingerprint(X[:, j]), names[j]) for j in range(d)]
+    keys = [(fingerprints[j], names[j]) for j in range(d)]
     return np.asarray(sorted(range(d), key=lambda j: keys[j]), dtype=np.intp)
+
+
+@contextlib.contextmanager
+def given_canonical_order(order):
+    """Hand ``order`` to the next :meth:`BaseRanker.fit` in this context as its canonical order.
+
+    The one hook by which a caller that knows the canonical order of the values
+    better than the array it passes (the engine, whose shared matrix may be
+    float32 while the order is that of the float64 values) sets it. The first
+    ranker fitted inside takes the order and clears it, so a ranker fitted
+    within that fit (an inner refit, on other rows) computes its own. An order
+    of another length than the fitted columns raises ``ValueError``.
+
+    Parameters
+    ----------
+    order : array-like of int, shape (n_features,), or None
+        ``order[c]`` is the input index of the column at canonical position
+        ``c``; None: the fit computes it (as without this context).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit.selection import FTestRanker
+    >>> X, y = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0], [3.0, 2.0]]), [0, 0, 1, 1]
+    >>> with given_canonical_order([1, 0]):
+    ...     FTestRanker().fit(X, y).canonical_order_.tolist()
+    [1, 0]
+    """
+    token = _GIVEN_ORDER.set(None if order is None else np.asarray(order, dtype=np.intp))
+    try:
+        yield
+    finally:
+        _GIVEN_ORDER.reset(token)
+
+
+def _take_given_order(n_features):
+    """The order handed by :func:`given_canonical_order`, cleared for nested fits; or None."""
+    order = _GIVEN_ORDER.get()
+    if order is None:
+        return None
+    _GIVEN_ORDER.set(None)
+    if order.shape != (n_features,) or not np.array_equal(np.sort(order), np.arange(n_features)):
+        raise ValueError(f"the given canonical order is not a permutation of the {n_features} "
+                         "columns fitted")
+    return order
 
 
 def _is_identity(order: np.ndarray) -> bool:
@@ -250,6 +333,10 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
     _columnwise : bool
         Each score depends on its own column only, bit for bit, so the fit may
         skip the reordering into canonical order (ties at the cut still use it).
+    _needs_float64 : bool
+        The method's solver works in float64: a float32 array (the engine's
+        shared matrix of a large table) is widened after the rows the fit reads
+        are taken, so only they are copied.
     _parameter_constraints : dict of str -> list
         scikit-learn constraints of the parameters, checked first in ``fit``;
         a subclass extends the base's (``{**BaseRanker._parameter_constraints,
@@ -272,6 +359,7 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
     _allow_nan = False
     _task_aware = True
     _columnwise = False
+    _needs_float64 = False
     _feature_attributes: dict = {}
     _findings: dict = {}
     _parameter_constraints: dict = {"n_features_to_select": N_FEATURES_CONSTRAINT}
@@ -312,9 +400,12 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         """Fit on the columns in canonical order and set the scores in input order.
 
         ``X_host`` is a NumPy view of ``X`` for the fingerprints; ``take(X, order)``
-        reorders a non-NumPy ``X`` (default: NumPy column indexing).
+        reorders a non-NumPy ``X`` (default: NumPy column indexing). The order is
+        the one handed by :func:`given_canonical_order`, when there is one.
         """
-        order = canonical_column_order(X_host, getattr(self, "feature_names_in_", None))
+        order = _take_given_order(X_host.shape[1])
+        if order is None:
+            order = canonical_column_order(X_host, getattr(self, "feature_names_in_", None))
         self.canonical_order_ = order
         if self._columnwise:
             self._set_scores(self._fit_scores(X, y, **fit_params), X_host, y)
@@ -332,6 +423,9 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
             Xc = X
         else:
             Xc = take(X, order) if take is not None else X[:, order]
+        if self._needs_float64 and isinstance(Xc, np.ndarray) and Xc.dtype == np.float32:
+            # only the rows the solver reads are widened (a float32 shared matrix)
+            Xc = Xc.astype(np.float64, order="K")
         scores = np.asarray(self._fit_scores(Xc, y_fit, **fit_params), dtype=np.float64).reshape(-1)
         inverse = np.argsort(order)
         layouts = {**self._feature_attributes, **declared_layouts(self._findings)}

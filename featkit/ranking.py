@@ -19,9 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ._engine import (_attribution, _consensus, _Encodings, _evaluation, _meta, _overview, _prepare,
-                      _source_name)
-from ._fitting import fit_planned, terminate_workers
+from ._encodings import _Encodings, storage_dtype
+from ._engine import _attribution, _consensus, _evaluation, _meta, _overview, _prepare, _source_name
+from ._fitting import fit_planned, order_requests, terminate_workers
 from ._constants import ATTRIBUTION_MODELS
 from .exceptions import InputError, missing_extra, plain_values
 from .progress import sub_steps
@@ -297,6 +297,7 @@ def rank_features(data, target=None, *, methods=None, task="auto", drop=(), samp
                            aggregation == "cv_weighted" and prepared.y is not None)
 
     plan = _plan(specs, prepared, time_budget, full, n_jobs, t_start, on_plan)
+    encodings.want_orders(order_requests(plan, specs, encodings, random_state))
     notes.extend(plan.notes())
     sections = Sections()
     sections.overview = _overview(prepared, random_state)
@@ -361,7 +362,7 @@ def _check_request(methods, target, model, aggregation, params, random_state):
 
 
 def _encodings(prepared, specs, random_state, evaluate, weighted):
-    """The run's :class:`~featkit._engine._Encodings`: the kinds its methods need, the
+    """The run's :class:`~featkit._encodings._Encodings`: the kinds its methods need, the
     kinds kept after the fits for the evaluation, and for the cv_weighted consensus the
     rows its inner folds read (at most INNER_MAX_ROWS) of every kind, not whole matrices."""
     kinds = {_Encodings.kind_for(s) for s in specs}
@@ -369,7 +370,8 @@ def _encodings(prepared, specs, random_state, evaluate, weighted):
     if evaluate:
         keep.add("numeric_imputed")
         keep.update(k for k in kinds if k == "categorical")
-    encodings = _Encodings(prepared, random_state, needed=kinds | keep, keep=keep)
+    encodings = _Encodings(prepared, random_state, needed=kinds | keep, keep=keep,
+                           dtype=storage_dtype(prepared.n_rows, prepared.X.shape[1]))
     if weighted:
         encodings.sample_rows(_evidence_rows(prepared, random_state), kinds | {"numeric_imputed"})
     return encodings
@@ -467,16 +469,22 @@ class _Skipped(Exception):
     """A method that cannot rank this table (too few rows, ...); the others may."""
 
 
-def _fit_method(spec, Xm, y, features, task, random_state, n_jobs, user_params):
+def _fit_method(spec, Xm, y, features, task, random_state, n_jobs, user_params, order=None):
     """Fit one method on its encoded matrix ``Xm``: ``(estimator, seconds)``, or raise
-    :class:`_Skipped`."""
+    :class:`_Skipped`. ``order``: the canonical column order of the float64 values, for a
+    float32 ``Xm`` (see :func:`featkit.base.given_canonical_order`)."""
     import pandas as pd
+
+    from .base import BaseRanker, given_canonical_order
 
     t0 = time.perf_counter()
     est = _make_estimator(spec, task, random_state, n_jobs, user_params)
+    if not isinstance(est, BaseRanker):
+        order = None
     try:
         # names let identical columns be told apart in the canonical column order
-        est.fit(pd.DataFrame(Xm, columns=features, copy=False), y if spec.needs_target else None)
+        with given_canonical_order(order):
+            est.fit(pd.DataFrame(Xm, columns=features, copy=False), y if spec.needs_target else None)
     except ValueError as exc:
         error = _invalid_parameter(spec.name, user_params, exc)
         if error is not None:

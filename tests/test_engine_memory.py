@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from featkit import _fitting
-from featkit._engine import _Encodings
+from featkit._encodings import _Encodings
 from featkit.base import canonical_column_order
 from featkit.io import encode_numeric, prepare_features
 from featkit.io._encode import encode_discrete_values
@@ -63,7 +63,7 @@ def test_every_kind_is_bitwise_the_old_encoding(missing, first, needed):
 
 
 def test_blocks_of_columns_give_the_whole_table_encoding(monkeypatch):
-    monkeypatch.setattr("featkit._engine._BLOCK_COLUMNS", 2)
+    monkeypatch.setattr("featkit._encodings._BLOCK_COLUMNS", 2)
     prepared = prepare_features(_mixed(), "y")
     old = _old_encodings(prepared, 0)
     enc = _Encodings(prepared, 0)

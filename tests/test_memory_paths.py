@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from featkit._engine import _Encodings
+from featkit._encodings import _Encodings
 from featkit.base import canonical_column_order
 from featkit.io import prepare_features
 from featkit.ranking import rank_features
@@ -233,7 +233,7 @@ def test_sampled_fits_in_workers_give_the_serial_scores(monkeypatch):
 def test_a_wide_table_lets_go_of_its_columns_in_few_drops(monkeypatch):
     # one drop per 8-column block cost a pass over every column's block: 626 drops of a
     # 20 x 5,000 frame took 20 s; a tall table still drops each block as it is encoded
-    import featkit._engine as engine
+    import featkit._encodings as encodings
 
     pytest.importorskip("lightgbm")
     drops = []
@@ -250,7 +250,7 @@ def test_a_wide_table_lets_go_of_its_columns_in_few_drops(monkeypatch):
     new = rank_features(wide, "y", methods=["gradient_boosting"], aggregation="mean_rank")
     assert sum(drops) >= 400 and max(drops) == 400  # every column went, in one drop
     drops.clear()
-    monkeypatch.setattr(engine, "_DROP_BYTES", 20 * 8 * 8)  # one block's bytes: drop every block
+    monkeypatch.setattr(encodings, "_DROP_BYTES", 20 * 8 * 8)  # one block's bytes: drop every block
     old = rank_features(wide, "y", methods=["gradient_boosting"], aggregation="mean_rank")
     assert drops.count(8) >= 50
     assert new.methods["gradient_boosting"].scores.tobytes() == old.methods["gradient_boosting"].scores.tobytes()

@@ -70,6 +70,8 @@ class L1Ranker(BaseRanker):
     """
 
     _requires_target = True
+    # liblinear / saga / coordinate descent: a float32 input is widened, its sampled rows only
+    _needs_float64 = True
 
     _parameter_constraints = {
         **BaseRanker._parameter_constraints,

@@ -86,6 +86,8 @@ def check_magnitude(values, what: str, droppable: bool = True) -> None:
         if arr.dtype.itemsize < 8 or np.abs(arr.astype(np.float64)).max() <= MAX_MAGNITUDE:
             return
         largest = float(np.abs(arr.astype(np.float64)).max())
+    elif float(np.finfo(arr.dtype).max) <= MAX_MAGNITUDE:
+        return  # float32 cannot hold a value past the limit (and comparing would overflow)
     else:
         finite = np.abs(arr[np.isfinite(arr)])
         if finite.size == 0 or finite.max() <= MAX_MAGNITUDE:
@@ -196,7 +198,8 @@ def check_fit_input(X, y, estimator: str) -> None:
                 f"X holds text (dtype {X.dtype}), but {estimator} needs numbers; encode the text "
                 "columns first, or rank the table with featkit.rank_features."
             )
-        if X.ndim == 2 and X.dtype.kind == "f":
+        # float32 cannot hold a value past the limit
+        if X.ndim == 2 and X.dtype.kind == "f" and float(np.finfo(X.dtype).max) > MAX_MAGNITUDE:
             bad = np.flatnonzero(np.nanmax(np.where(np.isfinite(X), np.abs(X), 0.0), axis=0) > MAX_MAGNITUDE) \
                 if X.size else []
             if len(bad):
