@@ -415,21 +415,34 @@ def _inner_over_budget(specs, encodings, prepared, plan, elapsed):
 def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, plan=None):
     """What the cv_weighted consensus refits its members with: each method on the
     training rows of an inner fold, on the same encoding as in the run; a method the
-    plan sampled is refitted on at most its planned rows (a seeded subset of the fold)."""
+    plan sampled is refitted on at most its planned rows (a seeded subset of the fold).
+    The refits run in threads, one per core (``n_jobs``, else every core), each
+    method on one thread of its own; the neural methods (torch's thread settings
+    are process-wide) one at a time."""
     import warnings
 
+    from ._cost import available_cores
+    from ._plan import resolve_n_jobs
     from .utils._task import check_target
 
     # the inner folds read only these rows (the sample InnerFolds draws itself): the
     # members are refitted on copies of them, taken as each encoding was let go
     y = check_target(np.asarray(prepared.y), prepared.task)[0][encodings._rows]
+    n_threads = max(1, min(resolve_n_jobs(n_jobs) or available_cores(), 3 * len(specs)))
+    # one thread per method: two refits at once on a 2-core machine each asking for every
+    # core (LightGBM's OpenMP threads spin while they wait) would take turns slowly; the
+    # methods' answers do not depend on their thread count
+    method_jobs = 1 if n_threads > 1 else n_jobs
+    for kind in {_Encodings.kind_for(spec) for spec in specs}:
+        encodings.sampled(kind)  # made once here, not by two threads at once
 
     def refitter(spec):
         def fit_on(rows):
             cap = len(rows) if plan is None else _inner_rows(spec, plan, len(rows))
             if cap < len(rows):
                 rows = np.sort(np.random.RandomState(random_state).permutation(rows)[:cap])
-            est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
+            est = _make_estimator(spec, prepared.task, random_state, method_jobs,
+                                  params.get(spec.name))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence chatter of small folds
                 est.fit(encodings.sampled(_Encodings.kind_for(spec))[rows],
@@ -438,7 +451,9 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, pl
         return fit_on
 
     refit = {spec.name: refitter(spec) for spec in specs}
-    return refit, encodings.sampled("numeric_imputed"), y, prepared.task, random_state
+    serial = {spec.name for spec in specs if spec.family == "neural"}
+    return (refit, encodings.sampled("numeric_imputed"), y, prepared.task, random_state,
+            n_threads, serial)
 
 
 def _plan(specs, prepared, time_budget, full, n_jobs, t_start, on_plan):

@@ -170,19 +170,57 @@ class InnerFolds:
         fewest = min(int(np.sum(self.y[te] == c)) for _, te in self.splits for c in classes)
         return rows, fewest
 
-    def refit_all(self, refit) -> tuple[dict, dict]:
+    def refit_all(self, refit, *, n_threads=1, serial=()) -> tuple[dict, dict]:
         """Each ranking refitted on the training rows of every fold.
 
         Returns ``(rankings, failures)``: ``rankings[name]`` is the list of
         per-fold rankings; ``failures[name]`` the message of a refit that
-        raised ``ValueError``.
+        raised ``ValueError`` (its first failing fold's).
+
+        With ``n_threads`` > 1 the refits (one per ranking and fold) run in that
+        many threads, except those of the rankings named in ``serial``, which
+        run one after another afterwards. A refit must then depend on nothing
+        but its rows (no shared random state, no thread count that changes its
+        answer): the result is the serial run's. While they run, warnings are
+        ignored: ``warnings.catch_warnings`` is not thread-safe, and what the
+        refits warn of is the small folds, not the user's fit.
         """
-        rankings, failures = {}, {}
-        for name, fit_on in refit.items():
+        jobs = [(name, j) for name in refit for j in range(len(self.splits))]
+        threaded = [job for job in jobs if job[0] not in serial] if n_threads > 1 else []
+        done = {}
+
+        def run(job):
+            name, j = job
             try:
-                rankings[name] = [np.asarray(fit_on(tr), dtype=np.float64) for tr, _ in self.splits]
+                return np.asarray(refit[name](self.splits[j][0]), dtype=np.float64), None
             except ValueError as exc:
-                failures[name] = str(exc)
+                return None, str(exc)
+
+        if len(threaded) > 1:
+            import concurrent.futures as cf
+
+            with warnings.catch_warnings(), \
+                    cf.ThreadPoolExecutor(max_workers=n_threads,
+                                          thread_name_prefix="featkit-refit") as pool:
+                warnings.simplefilter("ignore")
+                futures = [pool.submit(run, job) for job in threaded]
+                try:
+                    for job, future in zip(threaded, futures):
+                        done[job] = future.result()
+                except BaseException:
+                    for future in futures:
+                        future.cancel()
+                    raise
+        rankings, failures = {}, {}
+        for name, j in jobs:
+            if name in failures:
+                continue  # as serially: a member stops at its first failing fold
+            ranking, error = done[(name, j)] if (name, j) in done else run((name, j))
+            if error is not None:
+                failures[name] = error
+                rankings.pop(name, None)
+            else:
+                rankings.setdefault(name, []).append(ranking)
         return rankings, failures
 
 
