@@ -416,9 +416,9 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, pl
     """What the cv_weighted consensus refits its members with: each method on the
     training rows of an inner fold, on the same encoding as in the run; a method the
     plan sampled is refitted on at most its planned rows (a seeded subset of the fold).
-    The refits run in threads, one per core (``n_jobs``, else every core), each
-    method on one thread of its own; the neural methods (torch's thread settings
-    are process-wide) one at a time."""
+    The methods are refitted in threads, one per core (``n_jobs``, else every core),
+    each on one thread of its own; the neural methods (torch's thread settings are
+    process-wide) one at a time (see ``InnerFolds.refit_all``)."""
     import warnings
 
     from ._cost import available_cores
@@ -428,7 +428,7 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, pl
     # the inner folds read only these rows (the sample InnerFolds draws itself): the
     # members are refitted on copies of them, taken as each encoding was let go
     y = check_target(np.asarray(prepared.y), prepared.task)[0][encodings._rows]
-    n_threads = max(1, min(resolve_n_jobs(n_jobs) or available_cores(), 3 * len(specs)))
+    n_threads = max(1, min(resolve_n_jobs(n_jobs) or available_cores(), len(specs)))
     # one thread per method: two refits at once on a 2-core machine each asking for every
     # core (LightGBM's OpenMP threads spin while they wait) would take turns slowly; the
     # methods' answers do not depend on their thread count

@@ -51,6 +51,28 @@ def test_threaded_refits_equal_the_serial_ones_and_fail_the_same_way():
     assert list(threaded_failures) == ["fails"]
 
 
+def test_a_members_folds_are_refitted_one_after_another():
+    import threading
+    import time
+
+    X, y = _table(n=90, d=12)
+    folds = InnerFolds(X, y, task="classification", cv=3, random_state=0)
+    running, overlaps = {}, []
+
+    def member(name):
+        def fit_on(rows):
+            if running.get(name):
+                overlaps.append(name)
+            running[name] = True
+            time.sleep(0.05)  # long enough for a second fold of it to start, if it could
+            running[name] = False
+            return np.arange(1.0, 13.0)
+        return fit_on
+
+    rankings, _ = folds.refit_all({n: member(n) for n in "abcd"}, n_threads=4)
+    assert overlaps == [] and all(len(r) == 3 for r in rankings.values())
+
+
 def test_threaded_refits_run_at_once_except_the_serial_ones_and_restore_warnings():
     import threading
 

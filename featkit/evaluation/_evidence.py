@@ -175,27 +175,29 @@ class InnerFolds:
 
         Returns ``(rankings, failures)``: ``rankings[name]`` is the list of
         per-fold rankings; ``failures[name]`` the message of a refit that
-        raised ``ValueError`` (its first failing fold's).
+        raised ``ValueError`` (a ranking stops at its first failing fold).
 
-        With ``n_threads`` > 1 the refits (one per ranking and fold) run in that
-        many threads, except those of the rankings named in ``serial``, which
-        run one after another afterwards. A refit must then depend on nothing
-        but its rows (no shared random state, no thread count that changes its
-        answer): the result is the serial run's. While they run, warnings are
-        ignored: ``warnings.catch_warnings`` is not thread-safe, and what the
-        refits warn of is the small folds, not the user's fit.
+        With ``n_threads`` > 1 the rankings are refitted in that many threads,
+        each ranking's folds one after another in one thread (scikit-learn's
+        liblinear draws from one random generator per process: two fits of the
+        L1 model at once would share it), and those named in ``serial`` (e.g.
+        torch's, whose thread settings are process-wide) after the others, on
+        this thread. The refits of different rankings must share no state: the
+        result is then the serial run's. While they run, warnings are ignored:
+        ``warnings.catch_warnings`` is not thread-safe, and what the refits warn
+        of is the small folds, not the user's fit.
         """
-        jobs = [(name, j) for name in refit for j in range(len(self.splits))]
-        threaded = [job for job in jobs if job[0] not in serial] if n_threads > 1 else []
+        def folds_of(name):
+            out = []
+            for train, _ in self.splits:
+                try:
+                    out.append(np.asarray(refit[name](train), dtype=np.float64))
+                except ValueError as exc:
+                    return None, str(exc)
+            return out, None
+
+        threaded = [name for name in refit if name not in serial] if n_threads > 1 else []
         done = {}
-
-        def run(job):
-            name, j = job
-            try:
-                return np.asarray(refit[name](self.splits[j][0]), dtype=np.float64), None
-            except ValueError as exc:
-                return None, str(exc)
-
         if len(threaded) > 1:
             import concurrent.futures as cf
 
@@ -203,24 +205,21 @@ class InnerFolds:
                     cf.ThreadPoolExecutor(max_workers=n_threads,
                                           thread_name_prefix="featkit-refit") as pool:
                 warnings.simplefilter("ignore")
-                futures = [pool.submit(run, job) for job in threaded]
+                futures = {name: pool.submit(folds_of, name) for name in threaded}
                 try:
-                    for job, future in zip(threaded, futures):
-                        done[job] = future.result()
+                    for name, future in futures.items():
+                        done[name] = future.result()
                 except BaseException:
-                    for future in futures:
+                    for future in futures.values():
                         future.cancel()
                     raise
         rankings, failures = {}, {}
-        for name, j in jobs:
-            if name in failures:
-                continue  # as serially: a member stops at its first failing fold
-            ranking, error = done[(name, j)] if (name, j) in done else run((name, j))
-            if error is not None:
-                failures[name] = error
-                rankings.pop(name, None)
+        for name in refit:
+            folds, error = done[name] if name in done else folds_of(name)
+            if error is None:
+                rankings[name] = folds
             else:
-                rankings.setdefault(name, []).append(ranking)
+                failures[name] = error
         return rankings, failures
 
 
