@@ -130,3 +130,35 @@ def test_block_leakage_scan_splits_many_columns_into_blocks(monkeypatch):
     kinds = {c: _overview._kind(X[c], None) for c in X.columns}
     scores, _ = _overview._leakage(X, kinds, y, "classification", np.random.RandomState(0), 5000, 3)
     assert scores == _per_column_leakage(X, kinds, y, "classification", np.random.RandomState(0))
+
+
+def test_float_profiles_equal_the_per_column_profiles():
+    rng = np.random.RandomState(7)
+    n = 300
+    X = _mixed_frame(n, rng)
+    X["zeros"] = np.where(rng.rand(n) < 0.5, 0.0, -0.0)        # one value for value_counts
+    X["nearly"] = np.where(np.arange(n) < 290, 1.5, rng.normal(size=n))
+    X["all_nan"] = np.nan
+    X["f32"] = rng.normal(size=n).astype(np.float32)
+    X["f32"] = X["f32"].where(rng.rand(n) > 0.3)               # many missing
+    X["runs"] = np.repeat(rng.normal(size=30), 10)              # ties of equal length
+    kinds = {c: _overview._kind(X[c], None) for c in X.columns}
+    floats = _overview._float_profiles(X, kinds, {})
+    assert {"c0", "nan", "inf", "zeros", "all_nan", "f32", "runs"} <= set(floats)
+    assert not {"int", "cat", "text", "bool"} & set(floats)  # left to the per-column profile
+    for name, row in floats.items():
+        assert row == _overview._profile(X[name], kinds[name], None), name
+    assert floats["zeros"]["warnings"] == ["constant"]
+    assert floats["nearly"]["warnings"] == ["near_constant"]
+    assert floats["f32"]["warnings"] == ["many_missing"]
+
+
+def test_data_overview_profiles_are_the_per_column_ones(monkeypatch):
+    rng = np.random.RandomState(8)
+    X = _mixed_frame(120, rng)
+    y = pd.Series(rng.randint(0, 2, 120), name="y")
+    fast = _overview.data_overview(X, y, task="classification")
+    monkeypatch.setattr(_overview, "_float_profiles", lambda X, kinds, infos: {})
+    slow = _overview.data_overview(X, y, task="classification")
+    fast.pop("seconds"), slow.pop("seconds")
+    assert fast == slow
