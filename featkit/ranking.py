@@ -412,23 +412,44 @@ def _inner_over_budget(specs, encodings, prepared, plan, elapsed):
             f"({elapsed:.0f} s spent).")
 
 
+def _refit_threads(n_jobs) -> int:
+    """Threads for the consensus's inner refits: ``n_jobs`` cores when given, else every
+    core when the machine has one to spare, else one.
+
+    Measured on the shared 2-core machine at load 4-5 (4,000 x 1,600, the refits
+    alone): one thread 54 s, two 46-57 s; the refits hold the GIL for part of their
+    work, and threads that wait for a busy core gain nothing. The rule is
+    ``lightgbm_threads``' (the load counts this process's running thread)."""
+    import os
+
+    from ._cost import available_cores
+    from ._plan import resolve_n_jobs
+
+    if n_jobs is not None:
+        return max(1, resolve_n_jobs(n_jobs))
+    cores = available_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
+        return 1
+    return cores if cores > 1 and busy <= cores - 1 else 1
+
+
 def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, plan=None):
     """What the cv_weighted consensus refits its members with: each method on the
     training rows of an inner fold, on the same encoding as in the run; a method the
     plan sampled is refitted on at most its planned rows (a seeded subset of the fold).
-    The methods are refitted in threads, one per core (``n_jobs``, else every core),
-    each on one thread of its own; the neural methods (torch's thread settings are
-    process-wide) one at a time (see ``InnerFolds.refit_all``)."""
+    The methods are refitted in threads (:func:`_refit_threads`), each on one thread
+    of its own; the neural methods (torch's thread settings are process-wide) one at
+    a time (see ``InnerFolds.refit_all``)."""
     import warnings
 
-    from ._cost import available_cores
-    from ._plan import resolve_n_jobs
     from .utils._task import check_target
 
     # the inner folds read only these rows (the sample InnerFolds draws itself): the
     # members are refitted on copies of them, taken as each encoding was let go
     y = check_target(np.asarray(prepared.y), prepared.task)[0][encodings._rows]
-    n_threads = max(1, min(resolve_n_jobs(n_jobs) or available_cores(), len(specs)))
+    n_threads = min(_refit_threads(n_jobs), len(specs))
     # one thread per method: two refits at once on a 2-core machine each asking for every
     # core (LightGBM's OpenMP threads spin while they wait) would take turns slowly; the
     # methods' answers do not depend on their thread count

@@ -1,5 +1,6 @@
 """The consensus's inner refits in threads give the serial run's answer."""
 
+import os
 import warnings
 
 import numpy as np
@@ -116,6 +117,7 @@ def test_rank_features_refits_in_threads_with_the_serial_answer(monkeypatch, cor
         return refit_all(self, refit, **kw)
 
     monkeypatch.setattr(InnerFolds, "refit_all", spy)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))  # an idle machine
     monkeypatch.setattr(_cost, "available_cores", lambda: 1)
     serial = rank_features(frame, target="y", random_state=0)
     monkeypatch.setattr(_cost, "available_cores", lambda: cores)
@@ -127,3 +129,18 @@ def test_rank_features_refits_in_threads_with_the_serial_answer(monkeypatch, cor
         {n: m.weight for n, m in serial.methods.items()}
     assert run.notes == serial.notes
     assert _evidence.INNER_MAX_ROWS >= 420  # every row is in the inner folds
+
+
+def test_refit_threads_follow_n_jobs_else_a_spare_core(monkeypatch):
+    from featkit import _plan
+    from featkit.ranking import _refit_threads
+
+    monkeypatch.setattr(_cost, "available_cores", lambda: 2)
+    monkeypatch.setattr(_plan, "available_cores", lambda: 2)  # -1: every core
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    assert _refit_threads(None) == 2 and _refit_threads(1) == 1 and _refit_threads(-1) == 2
+    monkeypatch.setattr(os, "getloadavg", lambda: (3.0, 3.0, 3.0))  # no core to spare
+    assert _refit_threads(None) == 1 and _refit_threads(2) == 2
+    monkeypatch.setattr(_cost, "available_cores", lambda: 1)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert _refit_threads(None) == 1
