@@ -13,7 +13,7 @@ import numpy as np
 
 from ._contingency import AUTO_BINS, _direct_codes, factorize, joint_count_sums
 
-__all__ = ["discretize_columns", "binned_mutual_info", "QUANTILE_SAMPLE_ROWS"]
+__all__ = ["discretize_columns", "binned_mutual_info", "quantile_edge_codes", "QUANTILE_SAMPLE_ROWS"]
 
 # Quantile edges of a column are estimated from at most this many rows (an
 # evenly spaced subset): exact below it, and past it the edges move by well
