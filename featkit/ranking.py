@@ -414,12 +414,13 @@ def _inner_over_budget(specs, encodings, prepared, plan, elapsed):
 
 def _refit_threads(n_jobs) -> int:
     """Threads for the consensus's inner refits: ``n_jobs`` cores when given, else every
-    core when the machine has one to spare, else one.
+    core while the load average is below the cores, else one.
 
-    Measured on the shared 2-core machine at load 4-5 (4,000 x 1,600, the refits
-    alone): one thread 54 s, two 46-57 s; the refits hold the GIL for part of their
-    work, and threads that wait for a busy core gain nothing. The rule is
-    ``lightgbm_threads``' (the load counts this process's running thread)."""
+    Measured on the shared 2-core machine (4,000 x 1,600, the refits alone, same
+    answers): at load 1.1-2.3 one thread 33.2 / 32.8 s, two 20.3 / 25.5 s; at load
+    4-5 one thread 54.5 / 53.6 s, two 57.3 / 45.7 s (part of the refits' work holds
+    the GIL, and a thread that waits for a busy core gains nothing). The load counts
+    this run's own thread, busy for the fits before the refits."""
     import os
 
     from ._cost import available_cores
@@ -432,7 +433,7 @@ def _refit_threads(n_jobs) -> int:
         busy = os.getloadavg()[0]
     except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
         return 1
-    return cores if cores > 1 and busy <= cores - 1 else 1
+    return cores if cores > 1 and busy < cores else 1
 
 
 def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, plan=None):

@@ -137,9 +137,9 @@ def test_refit_threads_follow_n_jobs_else_a_spare_core(monkeypatch):
 
     monkeypatch.setattr(_cost, "available_cores", lambda: 2)
     monkeypatch.setattr(_plan, "available_cores", lambda: 2)  # -1: every core
-    monkeypatch.setattr(os, "getloadavg", lambda: (0.5, 0.5, 0.5))
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.5, 1.5))
     assert _refit_threads(None) == 2 and _refit_threads(1) == 1 and _refit_threads(-1) == 2
-    monkeypatch.setattr(os, "getloadavg", lambda: (3.0, 3.0, 3.0))  # no core to spare
+    monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 2.0, 2.0))  # every core busy
     assert _refit_threads(None) == 1 and _refit_threads(2) == 2
     monkeypatch.setattr(_cost, "available_cores", lambda: 1)
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
