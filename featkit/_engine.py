@@ -51,7 +51,8 @@ def _consensus(method_results: dict, aggregation: str, include_degenerate: bool 
     Degenerate methods are left out unless ``include_degenerate``, or unless
     every method is degenerate (then all of them are used, with a note).
     ``"cv_weighted"`` needs ``evidence``: ``(refit, X, y, task, random_state)``
-    (see :func:`featkit.selection._consensus.weighted_consensus`); without it
+    and optionally ``n_threads, serial`` (see
+    :func:`featkit.selection._consensus.weighted_consensus`); without it
     (no target, a streamed file) the mean rank is used, with a note.
     """
     from .base import ranking_from_scores
@@ -94,7 +95,8 @@ def _weigh(used, evidence, notes):
     """The cv_weighted consensus of ``used``; each member's weight is set on it."""
     from .selection._consensus import weighted_consensus
 
-    refit, X, y, task, random_state = evidence
+    refit, X, y, task, random_state, *threads = evidence
+    n_threads, serial = threads if threads else (1, ())
 
     def no_refit(name):
         def fit_on(rows):
@@ -103,7 +105,7 @@ def _weigh(used, evidence, notes):
 
     score, weights, dropped, found = weighted_consensus(
         {m.name: m.ranking for m in used}, {m.name: refit.get(m.name) or no_refit(m.name) for m in used},
-        X, y, task=task, cv=3, random_state=random_state)
+        X, y, task=task, cv=3, random_state=random_state, n_threads=n_threads, serial=serial)
     for m in used:
         m.weight = float(weights[m.name])
         e = found[m.name]

@@ -414,10 +414,37 @@ def _inner_over_budget(specs, encodings, prepared, plan, elapsed):
             f"({elapsed:.0f} s spent).")
 
 
+def _refit_threads(n_jobs) -> int:
+    """Threads for the consensus's inner refits: ``n_jobs`` cores when given, else every
+    core while the load average is below the cores, else one.
+
+    Measured on the shared 2-core machine (4,000 x 1,600, the refits alone, same
+    answers): at load 1.1-2.3 one thread 33.2 / 32.8 s, two 20.3 / 25.5 s; at load
+    4-5 one thread 54.5 / 53.6 s, two 57.3 / 45.7 s (part of the refits' work holds
+    the GIL, and a thread that waits for a busy core gains nothing). The load counts
+    this run's own thread, busy for the fits before the refits."""
+    import os
+
+    from ._cost import available_cores
+    from ._plan import resolve_n_jobs
+
+    if n_jobs is not None:
+        return max(1, resolve_n_jobs(n_jobs))
+    cores = available_cores()
+    try:
+        busy = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average (Windows)
+        return 1
+    return cores if cores > 1 and busy < cores else 1
+
+
 def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, plan=None):
     """What the cv_weighted consensus refits its members with: each method on the
     training rows of an inner fold, on the same encoding as in the run; a method the
-    plan sampled is refitted on at most its planned rows (a seeded subset of the fold)."""
+    plan sampled is refitted on at most its planned rows (a seeded subset of the fold).
+    The methods are refitted in threads (:func:`_refit_threads`), each on one thread
+    of its own; the neural methods (torch's thread settings are process-wide) one at
+    a time (see ``InnerFolds.refit_all``)."""
     import warnings
 
     from .utils._task import check_target
@@ -425,13 +452,21 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, pl
     # the inner folds read only these rows (the sample InnerFolds draws itself): the
     # members are refitted on copies of them, taken as each encoding was let go
     y = check_target(np.asarray(prepared.y), prepared.task)[0][encodings._rows]
+    n_threads = min(_refit_threads(n_jobs), len(specs))
+    # one thread per method: two refits at once on a 2-core machine each asking for every
+    # core (LightGBM's OpenMP threads spin while they wait) would take turns slowly; the
+    # methods' answers do not depend on their thread count
+    method_jobs = 1 if n_threads > 1 else n_jobs
+    for kind in {_Encodings.kind_for(spec) for spec in specs}:
+        encodings.sampled(kind)  # made once here, not by two threads at once
 
     def refitter(spec):
         def fit_on(rows):
             cap = len(rows) if plan is None else _inner_rows(spec, plan, len(rows))
             if cap < len(rows):
                 rows = np.sort(np.random.RandomState(random_state).permutation(rows)[:cap])
-            est = _make_estimator(spec, prepared.task, random_state, n_jobs, params.get(spec.name))
+            est = _make_estimator(spec, prepared.task, random_state, method_jobs,
+                                  params.get(spec.name))
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # convergence chatter of small folds
                 est.fit(encodings.sampled(_Encodings.kind_for(spec))[rows],
@@ -440,7 +475,9 @@ def _evidence_input(specs, encodings, prepared, random_state, n_jobs, params, pl
         return fit_on
 
     refit = {spec.name: refitter(spec) for spec in specs}
-    return refit, encodings.sampled("numeric_imputed"), y, prepared.task, random_state
+    serial = {spec.name for spec in specs if spec.family == "neural"}
+    return (refit, encodings.sampled("numeric_imputed"), y, prepared.task, random_state,
+            n_threads, serial)
 
 
 def _plan(specs, prepared, time_budget, full, n_jobs, t_start, on_plan):

@@ -170,19 +170,56 @@ class InnerFolds:
         fewest = min(int(np.sum(self.y[te] == c)) for _, te in self.splits for c in classes)
         return rows, fewest
 
-    def refit_all(self, refit) -> tuple[dict, dict]:
+    def refit_all(self, refit, *, n_threads=1, serial=()) -> tuple[dict, dict]:
         """Each ranking refitted on the training rows of every fold.
 
         Returns ``(rankings, failures)``: ``rankings[name]`` is the list of
         per-fold rankings; ``failures[name]`` the message of a refit that
-        raised ``ValueError``.
+        raised ``ValueError`` (a ranking stops at its first failing fold).
+
+        With ``n_threads`` > 1 the rankings are refitted in that many threads,
+        each ranking's folds one after another in one thread (scikit-learn's
+        liblinear draws from one random generator per process: two fits of the
+        L1 model at once would share it), and those named in ``serial`` (e.g.
+        torch's, whose thread settings are process-wide) after the others, on
+        this thread. The refits of different rankings must share no state: the
+        result is then the serial run's. While they run, warnings are ignored:
+        ``warnings.catch_warnings`` is not thread-safe, and what the refits warn
+        of is the small folds, not the user's fit.
         """
+        def folds_of(name):
+            out = []
+            for train, _ in self.splits:
+                try:
+                    out.append(np.asarray(refit[name](train), dtype=np.float64))
+                except ValueError as exc:
+                    return None, str(exc)
+            return out, None
+
+        threaded = [name for name in refit if name not in serial] if n_threads > 1 else []
+        done = {}
+        if len(threaded) > 1:
+            import concurrent.futures as cf
+
+            with warnings.catch_warnings(), \
+                    cf.ThreadPoolExecutor(max_workers=n_threads,
+                                          thread_name_prefix="featkit-refit") as pool:
+                warnings.simplefilter("ignore")
+                futures = {name: pool.submit(folds_of, name) for name in threaded}
+                try:
+                    for name, future in futures.items():
+                        done[name] = future.result()
+                except BaseException:
+                    for future in futures.values():
+                        future.cancel()
+                    raise
         rankings, failures = {}, {}
-        for name, fit_on in refit.items():
-            try:
-                rankings[name] = [np.asarray(fit_on(tr), dtype=np.float64) for tr, _ in self.splits]
-            except ValueError as exc:
-                failures[name] = str(exc)
+        for name in refit:
+            folds, error = done[name] if name in done else folds_of(name)
+            if error is None:
+                rankings[name] = folds
+            else:
+                failures[name] = error
         return rankings, failures
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..stats import quantile_bin_codes
+from ..stats._binned_mi import quantile_edge_codes
 
 __all__ = ["data_overview", "WARNINGS"]
 
@@ -30,6 +31,8 @@ LEAKAGE_BINS = 32        # leaves of the one-feature model
 # overview stays a small part of a ranking run (~1 s on 100,000 x 50).
 PROFILE_CELLS = 5_000_000
 LEAKAGE_CELLS = 1_000_000
+# Out-of-fold predictions held at once by the block leakage scan (rows x columns x classes).
+_LEAKAGE_BLOCK_CELLS = 1 << 22
 
 #: Warning code -> what it means, as the report explains it.
 WARNINGS = {
@@ -86,6 +89,14 @@ def _profile(series: pd.Series, kind: str, info) -> dict:
         out["n_other"] = int(n_present - head.sum())
     else:
         out["histogram"] = _histogram(series.to_numpy(dtype=np.float64, na_value=np.nan))
+    out["warnings"] = _warnings_of(out, kind, info)
+    return out
+
+
+def _warnings_of(out, kind, info) -> list:
+    """The warnings of a column's profile ``out`` (its counts already in it)."""
+    n, n_missing, distinct, top_share = out["n"], out["n_missing"], out["distinct"], out["top_share"]
+    n_present = n - n_missing
     missing_frac = info.missing_frac if info is not None else (n_missing / n if n else 0.0)
     warnings = []
     if n_present and distinct <= 1:
@@ -97,8 +108,42 @@ def _profile(series: pd.Series, kind: str, info) -> dict:
         warnings.append("high_cardinality")
     if missing_frac > MANY_MISSING:
         warnings.append("many_missing")
-    out["warnings"] = warnings
+    return warnings
+
+
+def _float_profiles(X, kinds, infos) -> dict:
+    """:func:`_profile` of every float column that is not discrete, all at once: one
+    sort of the block gives each column's missing values, distinct values and most
+    frequent value's count (the longest run of equal sorted values; NaN sorts last,
+    and 0.0 and -0.0 are one value, as in ``value_counts``)."""
+    names = [name for name, dtype in X.dtypes.items() if kinds[str(name)] not in _DISCRETE_KINDS
+             and isinstance(dtype, np.dtype) and dtype.kind == "f"]
+    if not names or not len(X):
+        return {}
+    values = X[names].to_numpy(dtype=np.float64)
+    n = values.shape[0]
+    n_missing = np.isnan(values).sum(axis=0)
+    present = n - n_missing
+    ordered = np.sort(values.T, axis=1)
+    position = np.arange(n)
+    starts = np.ones(ordered.shape, dtype=bool)
+    starts[:, 1:] = ordered[:, 1:] != ordered[:, :-1]
+    inside = position < present[:, None]
+    distinct = np.count_nonzero(starts & inside, axis=1)
+    run_start = np.maximum.accumulate(np.where(starts, position, 0), axis=1)
+    top = np.where(inside, position - run_start + 1, 0).max(axis=1)
+    out = {}
+    for j, name in enumerate(names):
+        kind, info = kinds[str(name)], infos.get(str(name))
+        p = int(present[j])
+        row = {"name": str(name), "kind": kind, "n": int(n), "n_missing": int(n_missing[j]),
+               "distinct": int(distinct[j]), "top_share": float(top[j]) / p if p else None,
+               "histogram": _histogram(values[:, j]), "top": [], "n_other": 0}
+        row["warnings"] = _warnings_of(row, kind, info)
+        out[str(name)] = row
     return out
+
+
 
 
 def _excluded_profile(info) -> dict:
@@ -219,11 +264,107 @@ def _leakage(X, kinds, y, task, rng, max_rows, cv):
         if not np.isfinite(y_values).all():
             return {}, n
     scores = {}
+    block, values = _finite_numeric(X, kinds)
+    if block:
+        step = max(1, _LEAKAGE_BLOCK_CELLS // (n * (int(y_codes.max()) + 1 if y_codes is not None else 1)))
+        for start in range(0, len(block), step):
+            part = values[:, start:start + step]
+            for name, s in zip(block[start:start + step],
+                               _block_scores(part, y_codes, y_values, task, folds, n_folds)):
+                scores[name] = s
+    in_block = set(block)
     for name in X.columns:
-        s = _leakage_score(X[name], kinds[str(name)], y_codes, y_values, task, folds, n_folds)
+        if name in in_block:
+            s = scores.pop(name)
+        else:
+            s = _leakage_score(X[name], kinds[str(name)], y_codes, y_values, task, folds, n_folds)
         if np.isfinite(s):
             scores[str(name)] = round(float(s), 6)
     return scores, n
+
+
+def _finite_numeric(X, kinds):
+    """The numeric columns without a missing value, and their values (n, b): the
+    columns :func:`_block_scores` scores all at once."""
+    names = [name for name, dtype in X.dtypes.items() if kinds[str(name)] not in _DISCRETE_KINDS
+             and pd.api.types.is_numeric_dtype(dtype)
+             and not isinstance(dtype, pd.CategoricalDtype)]
+    if not names:
+        return [], None
+    values = X[names].to_numpy(dtype=np.float64, na_value=np.nan)
+    finite = np.isfinite(values).all(axis=0)
+    return [name for name, ok in zip(names, finite) if ok], values[:, finite]
+
+
+def _block_out_of_fold(codes, target, folds, n_folds):
+    """:func:`_out_of_fold` of every column of ``codes`` (n, b) at once: (n, b, classes).
+
+    Each column's leaves get their own range of bins, and the rows reach each bin in
+    row order, as they do column by column: the sums, hence the predictions, are equal.
+    """
+    n, b = codes.shape
+    n_leaves = int(codes.max()) + 1
+    leaves = np.ascontiguousarray(codes, dtype=np.int64) + np.arange(b) * n_leaves
+    t2 = target.reshape(n, -1)
+    pred = np.empty((n, b, t2.shape[1]))
+    for k in range(n_folds):
+        test = folds == k
+        train = ~test
+        seen = leaves[train].ravel()
+        count = np.bincount(seen, minlength=b * n_leaves).astype(np.float64)
+        prior = t2[train].mean(axis=0)
+        for j in range(t2.shape[1]):
+            total = np.bincount(seen, weights=np.repeat(t2[train, j], b), minlength=b * n_leaves)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                mean = np.where(count > 0, total / count, prior[j])
+            pred[test, :, j] = mean[leaves[test]]
+    return pred
+
+
+def _block_auc(score, positive):
+    """:func:`_auc` of every column of ``score`` (n, b). Ranks are halves of whole
+    numbers, so their sums are exact whatever order they are added in."""
+    from scipy.stats import rankdata
+
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    if n_pos == 0 or n_neg == 0:
+        return np.full(score.shape[1], np.nan)
+    ranks = rankdata(np.ascontiguousarray(score.T), axis=1)  # a column's ranks contiguous
+    return (ranks[:, positive].sum(axis=1) - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def _block_scores(values, y_codes, y_values, task, folds, n_folds):
+    """:func:`_leakage_score` of numeric columns without missing values (n, b), at once."""
+    codes = quantile_edge_codes(values, LEAKAGE_BINS)[0]
+    if task == "classification":
+        n_classes = int(y_codes.max()) + 1
+        pred = _block_out_of_fold(codes, np.eye(n_classes)[y_codes], folds, n_folds)
+        if n_classes == 2:
+            best = _block_auc(pred[:, :, 1], y_codes == 1)
+            auc = _block_auc(values, y_codes == 1)
+            return np.maximum(np.maximum(best, auc), 1 - auc)
+        # (b, classes) rows: each column's classes are averaged as one contiguous vector
+        aucs = np.ascontiguousarray(
+            np.stack([_block_auc(pred[:, :, c], y_codes == c) for c in range(n_classes)], axis=1))
+        # np.nanmean's own steps (NaN as 0, summed, over the count), without its
+        # warning for a column whose every class AUC is NaN
+        present = ~np.isnan(aucs)
+        count = present.sum(axis=1)
+        total = np.where(present, aucs, 0.0).sum(axis=1)
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    pred = _block_out_of_fold(codes, y_values, folds, n_folds)[:, :, 0]
+    ss_tot = float(((y_values - y_values.mean()) ** 2).sum())
+    if ss_tot == 0:
+        return np.full(values.shape[1], np.nan)
+    out = np.empty(values.shape[1])
+    for j in range(values.shape[1]):  # the same sums as column by column
+        r2 = 1 - float(((y_values - pred[:, j]) ** 2).sum()) / ss_tot
+        raw = values[:, j]
+        if raw.std() > 0:
+            r2 = max(r2, float(np.corrcoef(raw, y_values)[0, 1] ** 2))
+        out[j] = r2
+    return out
 
 
 def data_overview(X, y=None, *, task=None, columns=None, max_rows=100_000, leakage_rows=5_000,
@@ -302,7 +443,9 @@ def data_overview(X, y=None, *, task=None, columns=None, max_rows=100_000, leaka
         X = X.iloc[take]
         y = y.iloc[take] if y is not None else None
     kinds = {str(name): _kind(X[name], infos.get(str(name))) for name in X.columns}
-    profiles = {str(name): _profile(X[name], kinds[str(name)], infos.get(str(name)))
+    floats = _float_profiles(X, kinds, infos)
+    profiles = {str(name): floats.get(str(name)) or _profile(X[name], kinds[str(name)],
+                                                             infos.get(str(name)))
                 for name in X.columns}
     order = [c.name for c in columns] if columns else list(profiles)
     rows = [profiles[name] if name in profiles else _excluded_profile(infos[name]) for name in order]

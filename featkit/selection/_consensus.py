@@ -313,7 +313,7 @@ def choose_candidate(candidates: dict, *, reference=REFERENCE, standard_error=ST
 
 
 def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=0,
-                 max_rows=None) -> dict:
+                 max_rows=None, n_threads=1, serial=()) -> dict:
     """The ``"cv_weighted"`` consensus: the member weighting the inner folds support.
 
     Every member is refitted on the training rows of ``cv`` inner folds (of a
@@ -336,6 +336,12 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
         See :func:`featkit.evaluation._evidence.ranking_evidence`.
     max_rows : int or None, default=None
         Default :data:`featkit.evaluation._evidence.INNER_MAX_ROWS`.
+    n_threads : int, default=1
+        Threads the refits run in; the members named in ``serial`` are
+        refitted one after another (see
+        :meth:`~featkit.evaluation._evidence.InnerFolds.refit_all`). The
+        result does not depend on it.
+    serial : collection of str, default=()
 
     Returns
     -------
@@ -372,7 +378,8 @@ def inner_choice(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=
             evidence = unscored(f"not refitted: inner folds too small to choose ({too_small})")
             candidates = {}
         else:
-            inner, failures = folds.refit_all({n: refit[n] for n in names})
+            inner, failures = folds.refit_all({n: refit[n] for n in names},
+                                              n_threads=n_threads, serial=serial)
             evidence = member_evidence(folds, inner, failures, names)
             candidates = consensus_candidates(folds, inner, evidence, chance_score(task, folds.y))
     if too_small:
@@ -412,7 +419,7 @@ def _choice_text(chosen, candidates, too_small=None):
 
 
 def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_state=0,
-                       max_rows=None):
+                       max_rows=None, n_threads=1, serial=()):
     """Score of the ``"cv_weighted"`` consensus, with the weights and the evidence.
 
     See :func:`inner_choice`, which also returns the candidates' inner scores.
@@ -425,7 +432,7 @@ def weighted_consensus(rankings: dict, refit: dict, X, y, *, task, cv=3, random_
     evidence : dict of str -> dict
     """
     found = inner_choice(rankings, refit, X, y, task=task, cv=cv, random_state=random_state,
-                         max_rows=max_rows)
+                         max_rows=max_rows, n_threads=n_threads, serial=serial)
     return found["score"], found["weights"], found["dropped"], found["evidence"]
 
 
