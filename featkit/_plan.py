@@ -15,7 +15,8 @@ import statistics
 import time
 from dataclasses import asdict, dataclass, field, replace
 
-from ._cost import TableShape, available_cores, cost_model_of, rows_within
+from . import _cost
+from ._cost import TableShape, cost_model_of, rows_within
 
 __all__ = ["PlannedMethod", "RankingPlan", "plan_methods", "plan_ranking", "resolve_n_jobs"]
 
@@ -198,7 +199,10 @@ def resolve_n_jobs(n_jobs) -> int | None:
     n_jobs = int(n_jobs)
     if n_jobs == 0:
         raise ValueError("n_jobs must not be 0: give a number of cores, -1 for all, or None.")
-    cores = available_cores()
+    # looked up on _cost at each call, not bound here at import: a name bound while a
+    # test had _cost.available_cores patched (this module is imported lazily, on a
+    # first ranking) kept the patch for the rest of the process, and -1 meant 1 core
+    cores = _cost.available_cores()
     return max(cores + 1 + n_jobs, 1) if n_jobs < 0 else n_jobs
 
 

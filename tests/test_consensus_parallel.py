@@ -132,11 +132,9 @@ def test_rank_features_refits_in_threads_with_the_serial_answer(monkeypatch, cor
 
 
 def test_refit_threads_follow_n_jobs_else_a_spare_core(monkeypatch):
-    from featkit import _plan
     from featkit.ranking import _refit_threads
 
-    monkeypatch.setattr(_cost, "available_cores", lambda: 2)
-    monkeypatch.setattr(_plan, "available_cores", lambda: 2)  # -1: every core
+    monkeypatch.setattr(_cost, "available_cores", lambda: 2)  # -1 too: every core
     monkeypatch.setattr(os, "getloadavg", lambda: (1.5, 1.5, 1.5))
     assert _refit_threads(None) == 2 and _refit_threads(1) == 1 and _refit_threads(-1) == 2
     monkeypatch.setattr(os, "getloadavg", lambda: (2.0, 2.0, 2.0))  # every core busy

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
+import textwrap
 import time
 
 import numpy as np
@@ -237,6 +240,32 @@ def test_n_jobs_means_cores_for_the_run():
     assert planning.resolve_n_jobs(-1) == available_cores()
     with pytest.raises(ValueError):
         planning.resolve_n_jobs(0)
+
+
+def test_n_jobs_reads_the_cores_at_each_call(monkeypatch):
+    from featkit import _cost
+
+    monkeypatch.setattr(_cost, "available_cores", lambda: 7)
+    assert planning.resolve_n_jobs(-1) == 7 and planning.resolve_n_jobs(-3) == 5
+
+
+def test_a_patch_while_the_plan_is_first_imported_does_not_outlive_it():
+    # the reported "1 core after earlier tests": test_consensus_parallel.py run alone
+    # patched _cost.available_cores to 1 around the first ranking, which imported
+    # featkit._plan; a fresh interpreter is the only way to import it for the first time
+    script = textwrap.dedent("""
+        import sys
+        from featkit import _cost
+        assert "featkit._plan" not in sys.modules
+        real = _cost.available_cores
+        _cost.available_cores = lambda: real() + 5
+        from featkit import _plan
+        _cost.available_cores = real
+        print(_plan.resolve_n_jobs(-1), real())
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=300).stdout.split()
+    assert out[0] == out[1]
 
 
 def _children(pid):
