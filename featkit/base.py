@@ -511,6 +511,10 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
 
         est = clone(self)
         task = None
+        try:  # a parameter fit would refuse: the fit says so
+            est._validate_params()
+        except (ValueError, TypeError):
+            return None
         if self._requires_target:
             if y is None:
                 return None

@@ -138,6 +138,8 @@ def test_the_sample_of_a_fit_is_the_fits_own():
     assert L1Ranker(max_rows=None)._sample_of_fit(y, 900) is None
     assert L1Ranker(max_rows=1_000)._sample_of_fit(y, 900) is None
     assert L1Ranker(max_rows=200, n_features_to_select="cv")._sample_of_fit(y, 900) is None
+    assert L1Ranker(max_rows=1)._sample_of_fit(y, 900) is None  # fit refuses it, with its message
+    assert L1Ranker(max_rows=200)._sample_of_fit(np.r_[y[:-1], None], 900) is None
 
 
 def test_no_sample_of_a_fit_that_would_lose_a_class():
