@@ -430,6 +430,9 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
     if not parallel:
         # one method at a time: each encoding is made when first needed and let go after its last use
         _own_samples(jobs, data, encodings, plan.n_rows)
+        # the stratified split's temporaries (~60 MiB at 1,000,000 rows) would stay in the
+        # C heap under the first fit's peak
+        _trim_heap()
         ordered = _whole_table_first(jobs)
         run = _releasing(ordered, encodings, {**data, "matrices": encodings})
         if reporter is null_progress:

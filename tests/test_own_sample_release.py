@@ -151,3 +151,41 @@ def test_no_sample_of_a_fit_that_would_lose_a_class():
     taken = ranker._fit_rows(y, y.size)
     assert np.unique(y[taken]).size == 2  # the rare class is not in the sample
     assert L1Ranker(max_rows=50, random_state=0)._sample_of_fit(y, y.size) is None
+
+
+def test_without_missing_values_one_copy_serves_both_numeric_kinds(monkeypatch):
+    """With no missing value the NaN-kept and imputed kinds are one array: releasing one
+    kind alone frees nothing, so l1, random_forest and gradient_boosting share one copy
+    of their rows' union and the array goes before l1 fits."""
+    pytest.importorskip("lightgbm")
+    monkeypatch.setattr(encodings_module, "_FLOAT32_FROM_BYTES", 0)
+    make_jobs, unions = _fitting._jobs, []
+
+    def jobs(plan, specs, encodings, random_state, params):
+        out = make_jobs(plan, specs, encodings, random_state, params)
+        for job in out:
+            if job["spec"].name in ("random_forest", "gradient_boosting"):
+                job["rows"] = _fitting.sample_rows(plan.n_rows, 800, random_state)
+        return out
+
+    union_of = _fitting._row_union
+    monkeypatch.setattr(_fitting, "_jobs", jobs)
+    monkeypatch.setattr(_fitting, "_row_union", lambda samples: (
+        unions.append(sorted(len(s) for s in samples)), union_of(samples))[1])
+    frame = _frame(3_000).drop(columns="x2")  # the one column with missing values
+    methods = ["f_test", "random_forest", "gradient_boosting", "l1"]
+    params = {"l1": {"max_rows": 600}}
+    new, events, l1 = _spied_run(monkeypatch, frame, methods, params)
+    assert unions == [[600, 800, 800]] and l1["rows"] == 600
+    fitted = events.index(("fit", "l1"))
+    assert events.index(("release", "numeric_nan")) < fitted
+    assert events.index(("release", "numeric_imputed")) < fitted
+    assert [e[1] for e in events if e[0] == "fit"] == ["f_test", "l1", "random_forest",
+                                                       "gradient_boosting"]
+    monkeypatch.setattr(_fitting, "_own_samples", lambda *args: None)
+    monkeypatch.setattr(_fitting, "_row_union", lambda samples: None)
+    old = rank_features(frame, "y", methods=methods, params=params, n_jobs=1)
+    for name in methods:
+        assert new.methods[name].scores.tobytes() == old.methods[name].scores.tobytes(), name
+        assert new.methods[name].params == old.methods[name].params, name
+    assert np.array_equal(new.consensus_rank, old.consensus_rank)
