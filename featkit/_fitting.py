@@ -284,10 +284,12 @@ def _own_samples(jobs, data, encodings, n_rows):
     Only with a float32 store: there the canonical column order of the whole table is
     known without the matrix (:meth:`~featkit._encodings._Encodings.column_order`);
     a float64 fit computes it from the array it is given, which would be the sample's.
+    Returns whether any ranker was asked.
     """
     from .base import BaseRanker
     from .ranking import _make_estimator
 
+    asked = False
     for job in jobs:
         kind = job["kind"]
         if (job["rows"] is not None or kind == "categorical" or kind in encodings._keep
@@ -297,6 +299,8 @@ def _own_samples(jobs, data, encodings, n_rows):
         est = _make_estimator(spec, data["task"], job["random_state"], job["n_jobs"], job["params"])
         if isinstance(est, BaseRanker):
             job["own_rows"] = est._sample_of_fit(data["y"] if spec.needs_target else None, n_rows)
+            asked = True
+    return asked
 
 
 def _one_array(encodings, kind):
@@ -429,10 +433,10 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
                           stacklevel=2)
     if not parallel:
         # one method at a time: each encoding is made when first needed and let go after its last use
-        _own_samples(jobs, data, encodings, plan.n_rows)
-        # the stratified split's temporaries (~60 MiB at 1,000,000 rows) would stay in the
-        # C heap under the first fit's peak
-        _trim_heap()
+        if _own_samples(jobs, data, encodings, plan.n_rows):
+            # the stratified split's temporaries (~60 MiB at 1,000,000 rows) would stay in
+            # the C heap under the first fit's peak
+            _trim_heap()
         ordered = _whole_table_first(jobs)
         run = _releasing(ordered, encodings, {**data, "matrices": encodings})
         if reporter is null_progress:
