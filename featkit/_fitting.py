@@ -318,9 +318,9 @@ def _releasing(jobs, encodings, data):
 
     When every job still to come of a kind fits on a row sample (the jobs run with
     the whole-table fits first), the union of their rows is copied once and the
-    kind's whole matrix is let go before them: on 1,000,000 x 100 the boosting
-    methods and ``l1`` then run beside a ~313,000-row copy instead of the 381 MiB
-    float32 matrix. A plan's sample is read from the copy at its rows' positions; a
+    kind's whole matrix is let go before them: on 1,000,000 x 100 ``l1``,
+    ``random_forest`` and the boosting methods then run beside a copy of the rows
+    they read instead of the 381 MiB float32 matrix. A plan's sample is read from the copy at its rows' positions; a
     method's own sample (``own_rows``, see :func:`_own_samples`) is handed to it in
     its own row order with the whole table's canonical order, under
     :func:`featkit.base.given_row_sample`. The fits see the same arrays.
@@ -344,7 +344,7 @@ def _releasing(jobs, encodings, data):
         for c in range(matrix.shape[1]):
             rows[:, c] = matrix[union, c]
         del matrix
-        for kind in kinds:  # the NaN-kept kind first: its release would make the other anew
+        for kind in kinds:  # NaN-kept first: released after it, it would make the other again
             encodings.release(kind)
         y = data["y"]
         unions[kinds] = (union, rows, None if y is None else y.iloc[union])
