@@ -202,7 +202,8 @@ def _run_job(job, data=None):
         y = None if y is None else y.iloc[rows]
     try:
         est, seconds = _fit_method(spec, X, y, features, data["task"], job["random_state"],
-                                   job["n_jobs"], job["params"], order=given)
+                                   job["n_jobs"], job["params"], order=given,
+                                   sample=job.get("sample_given", False))
     except _Skipped as skip:
         return ("skip", str(skip))
     result = _method_result(spec.name, est, seconds)
@@ -254,18 +255,61 @@ def _trim_heap() -> bool:
     return True
 
 
-def _nested_union(samples):
-    """The largest of ``samples`` (sorted row positions) when it holds every other, else None.
+def _row_union(samples):
+    """The sorted row positions in any of ``samples`` (the largest sample itself when
+    it holds the others, as :func:`sample_rows`'s seeded samples of one seed do).
 
-    :func:`sample_rows` draws a seeded permutation's first rows, so with one seed
-    a smaller sample is part of a larger one.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit._fitting import _row_union
+    >>> _row_union([np.array([1, 4]), np.array([7, 1, 3])])
+    array([1, 3, 4, 7])
     """
-    union = max(samples, key=len)
-    for rows in samples:
-        at = np.searchsorted(union, rows)
-        if np.any(at >= len(union)) or not np.array_equal(union[np.minimum(at, len(union) - 1)], rows):
-            return None
-    return union
+    largest = max(samples, key=len)
+    union = np.unique(np.concatenate(samples))
+    return largest if len(union) == len(largest) and np.array_equal(union, largest) else union
+
+
+def _rows_read(job):
+    """The rows a job's fit reads: the plan's sample, else the method's own (``own_rows``), else None."""
+    return job["rows"] if job["rows"] is not None else job.get("own_rows")
+
+
+def _own_samples(jobs, data, encodings, n_rows):
+    """Set ``own_rows`` on each whole-table job whose method fits on a row sample it
+    takes itself (``L1Ranker``'s 50,000 stratified rows), where handing it just those
+    rows gives the same fit (:meth:`featkit.base.BaseRanker._sample_of_fit`).
+
+    Only with a float32 store: there the canonical column order of the whole table is
+    known without the matrix (:meth:`~featkit._encodings._Encodings.column_order`);
+    a float64 fit computes it from the array it is given, which would be the sample's.
+    Returns whether any ranker was asked.
+    """
+    from .base import BaseRanker
+    from .ranking import _make_estimator
+
+    asked = False
+    for job in jobs:
+        kind = job["kind"]
+        if (job["rows"] is not None or kind == "categorical" or kind in encodings._keep
+                or encodings._dtype == np.float64):
+            continue
+        spec = job["spec"]
+        est = _make_estimator(spec, data["task"], job["random_state"], job["n_jobs"], job["params"])
+        if isinstance(est, BaseRanker):
+            job["own_rows"] = est._sample_of_fit(data["y"] if spec.needs_target else None, n_rows)
+            asked = True
+    return asked
+
+
+def _one_array(encodings, kind):
+    """The kinds held in ``kind``'s one array: a table without missing values has the
+    same matrix for its NaN-kept and imputed kinds, so neither goes while the other's
+    fits are to come (on 1,000,000 x 100: ``l1`` and ``random_forest``, then the boosting
+    methods)."""
+    numeric = ("numeric_nan", "numeric_imputed")
+    return numeric if kind in numeric and encodings._has_missing is False else (kind,)
 
 
 def _releasing(jobs, encodings, data):
@@ -273,41 +317,50 @@ def _releasing(jobs, encodings, data):
     at most the encodings of the running method and of those still to come are held.
 
     When every job still to come of a kind fits on a row sample (the jobs run with
-    the whole-table fits first), the rows of the largest sample, which holds the
-    others, are copied once and the kind's whole matrix is let go before them: on
-    1,000,000 x 100 the two boosting methods then run beside a 266,667-row copy
-    instead of the 763 MiB matrix. The sampled values are the same rows, so the
-    fits see the same arrays.
+    the whole-table fits first), the union of their rows is copied once and the
+    kind's whole matrix is let go before them: on 1,000,000 x 100 ``l1``,
+    ``random_forest`` and the boosting methods then run beside a copy of the rows
+    they read instead of the 381 MiB float32 matrix. A plan's sample is read from the copy at its rows' positions; a
+    method's own sample (``own_rows``, see :func:`_own_samples`) is handed to it in
+    its own row order with the whole table's canonical order, under
+    :func:`featkit.base.given_row_sample`. The fits see the same arrays.
     """
     last = {job["kind"]: i for i, job in enumerate(jobs)}
-    unions = {}  # kind -> (rows of the union sample, matrix of those rows, target of those rows)
+    unions = {}  # kinds -> (rows of the union sample, matrix of those rows, target of those rows)
 
     def union_for(i, job):
-        kind = job["kind"]
-        if kind in unions:
-            return unions[kind]
-        later = [j for j in jobs[i:] if j["kind"] == kind]
-        if (job["rows"] is None or kind == "categorical" or kind in encodings._keep
-                or any(j["rows"] is None for j in later)):
+        kinds = _one_array(encodings, job["kind"])
+        if kinds in unions:
+            return unions[kinds]
+        later = [j for j in jobs[i:] if j["kind"] in kinds]
+        if (_rows_read(job) is None or "categorical" in kinds or any(k in encodings._keep for k in kinds)
+                or any(_rows_read(j) is None for j in later)):
             return None
-        union = _nested_union([j["rows"] for j in later])
+        union = _row_union([_rows_read(j) for j in later])
         if union is None:
             return None
-        matrix = encodings.get(kind)
+        matrix = encodings.get(job["kind"])
         rows = np.empty((len(union), matrix.shape[1]), dtype=matrix.dtype, order="F")
         for c in range(matrix.shape[1]):
             rows[:, c] = matrix[union, c]
         del matrix
-        encodings.release(kind)
+        for kind in kinds:  # NaN-kept first: released after it, it would make the other again
+            encodings.release(kind)
         y = data["y"]
-        unions[kind] = (union, rows, None if y is None else y.iloc[union])
-        return unions[kind]
+        unions[kinds] = (union, rows, None if y is None else y.iloc[union])
+        return unions[kinds]
 
     def run(i, job):
         try:
             held = union_for(i, job)
             if held is not None:
                 union, rows, y = held
+                if job["rows"] is None:  # the method's own sample, in its order
+                    at = np.searchsorted(union, job["own_rows"])
+                    part = {**job, "sample_given": True,
+                            "order": encodings.column_order(job["kind"], None, data["features"])}
+                    return _run_job(part, {**data, "matrices": {job["kind"]: rows[at]},
+                                           "y": None if y is None else y.iloc[at]})
                 part = {**job, "rows": np.searchsorted(union, job["rows"]),
                         "order": encodings.column_order(job["kind"], job["rows"], data["features"])}
                 return _run_job(part, {**data, "matrices": {job["kind"]: rows}, "y": y})
@@ -317,18 +370,29 @@ def _releasing(jobs, encodings, data):
         finally:
             if last[job["kind"]] == i:
                 encodings.release(job["kind"])
-                unions.pop(job["kind"], None)
+            kinds = _one_array(encodings, job["kind"])
+            if max(last.get(k, -1) for k in kinds) == i:
+                unions.pop(kinds, None)
             _trim_heap()
     return run
 
 
 def _whole_table_first(jobs):
-    """The jobs in the order a serial run fits them: those on every row first, the
-    sampled ones after (see :func:`_releasing`), and among the first those that read
-    the category codes before the others (so the codes can go before the others' peaks);
-    otherwise in plan order."""
-    return sorted(jobs, key=lambda job: (job["rows"] is not None,
-                                         job["rows"] is None and job["kind"] != "categorical"))
+    """The jobs in the order a serial run fits them: those on every row first, among
+    them those that read the category codes before the others (so the codes can go
+    before the others' peaks); then the methods that sample their own rows, then the
+    plan's sampled fits (see :func:`_releasing`); otherwise in plan order.
+
+    A method's own sample goes before the plan's so that the copy of its rows is let
+    go with the last fit of its kind, not held through the boosting fits' peaks.
+    """
+    def key(job):
+        if job["rows"] is not None:
+            return 2, False
+        if job.get("own_rows") is not None:
+            return 1, False
+        return 0, job["kind"] != "categorical"
+    return sorted(jobs, key=key)
 
 
 def _line(job, n_features, elapsed) -> str:
@@ -369,6 +433,10 @@ def fit_planned(plan, specs, encodings, features, prepared, random_state, params
                           stacklevel=2)
     if not parallel:
         # one method at a time: each encoding is made when first needed and let go after its last use
+        if _own_samples(jobs, data, encodings, plan.n_rows):
+            # the stratified split's temporaries (~60 MiB at 1,000,000 rows) would stay in
+            # the C heap under the first fit's peak
+            _trim_heap()
         ordered = _whole_table_first(jobs)
         run = _releasing(ordered, encodings, {**data, "matrices": encodings})
         if reporter is null_progress:

@@ -57,10 +57,12 @@ from .utils._param_validation import N_FEATURES_CONSTRAINT, ParamValidationMixin
 from .utils._task import check_target, infer_task
 
 __all__ = ["BaseRanker", "canonical_column_order", "degenerate_reason", "given_canonical_order",
-           "order_from_fingerprints", "ranking_from_scores", "resolve_n_features"]
+           "given_row_sample", "order_from_fingerprints", "ranking_from_scores", "resolve_n_features"]
 
 # The order handed to the next BaseRanker.fit in this thread/context (see given_canonical_order).
 _GIVEN_ORDER = contextvars.ContextVar("featkit_given_canonical_order", default=None)
+# Whether the next BaseRanker.fit is handed the row sample it would take (see given_row_sample).
+_GIVEN_SAMPLE = contextvars.ContextVar("featkit_given_row_sample", default=False)
 
 
 def ranking_from_scores(scores) -> np.ndarray:
@@ -246,6 +248,44 @@ def given_canonical_order(order):
         _GIVEN_ORDER.reset(token)
 
 
+@contextlib.contextmanager
+def given_row_sample(given=True):
+    """Tell the next :meth:`BaseRanker.fit` in this context that it is handed its row sample.
+
+    A ranker that fits on a row sample of its own (``_fit_rows``) copies those
+    rows row-major into canonical column order. A caller that took the same
+    rows, in the same order, from a table it no longer holds whole (the engine,
+    which lets the shared matrix go before such a fit; see
+    :meth:`BaseRanker._sample_of_fit`) hands them with this context, and the fit
+    copies them exactly so, the same array as from the whole table. Only the
+    first ranker fitted inside takes it.
+
+    Parameters
+    ----------
+    given : bool, default=True
+        False: the fit samples as without this context.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from featkit.selection import L1Ranker
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(300, 4))
+    >>> y = (X[:, 0] > 0).astype(int)
+    >>> whole = L1Ranker(max_rows=100, random_state=0).fit(X, y)
+    >>> rows = L1Ranker(max_rows=100, random_state=0)._sample_of_fit(y, 300)
+    >>> with given_canonical_order(whole.canonical_order_), given_row_sample():
+    ...     sampled = L1Ranker(max_rows=100, random_state=0).fit(X[rows], y[rows])
+    >>> sampled.scores_.tobytes() == whole.scores_.tobytes()
+    True
+    """
+    token = _GIVEN_SAMPLE.set(bool(given))
+    try:
+        yield
+    finally:
+        _GIVEN_SAMPLE.reset(token)
+
+
 def _take_given_order(n_features):
     """The order handed by :func:`given_canonical_order`, cleared for nested fits; or None."""
     order = _GIVEN_ORDER.get()
@@ -404,6 +444,8 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         the one handed by :func:`given_canonical_order`, when there is one.
         """
         order = _take_given_order(X_host.shape[1])
+        sample_given = _GIVEN_SAMPLE.get()
+        _GIVEN_SAMPLE.set(False)  # not for a fit within this one
         if order is None:
             order = canonical_column_order(X_host, getattr(self, "feature_names_in_", None))
         self.canonical_order_ = order
@@ -413,7 +455,10 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         # NumPy's X[:, order] is column-major: a column-major X already in canonical order
         # is that copy byte for byte, layout included (the layout can change a solver's last
         # bits, so a row-major X is still copied)
-        rows = self._fit_rows(y, X.shape[0]) if take is None and isinstance(X, np.ndarray) else None
+        rows = None
+        if take is None and isinstance(X, np.ndarray):
+            # a sample handed in is copied as the sample taken here would be
+            rows = np.arange(X.shape[0]) if sample_given else self._fit_rows(y, X.shape[0])
         y_fit = y
         if rows is not None:
             # the sample's rows in canonical column order in one row-major copy: what
@@ -445,6 +490,47 @@ class BaseRanker(ParamValidationMixin, SelectorMixin, BaseEstimator):
         in the same row-major layout).
         """
         return None
+
+    def _sample_of_fit(self, y, n_rows):
+        """The rows, in their order, that ``fit`` on ``n_rows`` rows with target ``y``
+        takes itself (:meth:`_fit_rows`), when a fit handed only them (under
+        :func:`given_row_sample`) is the same fit; else None.
+
+        None when the method takes no sample, when it chooses how many features to
+        keep by cross-validation (that reads the whole table), when ``y`` is one the
+        fit would refuse (the fit says why), and when a class is missing from the
+        sample (the sample's target would be coded anew).
+        """
+        if self._columnwise or type(self)._fit_rows is BaseRanker._fit_rows:
+            return None
+        k = getattr(self, "n_features_to_select", None)
+        if k == "cv" or hasattr(k, "choose_k"):
+            return None
+        from sklearn.base import clone
+        from sklearn.utils.validation import column_or_1d
+
+        est = clone(self)
+        task = None
+        try:  # a parameter fit would refuse: the fit says so
+            est._validate_params()
+        except (ValueError, TypeError):
+            return None
+        if self._requires_target:
+            if y is None:
+                return None
+            try:  # what fit's validation makes of y
+                y = column_or_1d(y)
+                if self._task_aware:
+                    task = est.task_ = infer_task(y, getattr(self, "task", "auto"))
+                    y, _ = check_target(y, task)
+            except ValueError:
+                return None
+        rows = est._fit_rows(y, n_rows)
+        if rows is None:
+            return None
+        if task == "classification" and np.unique(y[rows]).size != np.unique(y).size:
+            return None
+        return np.asarray(rows)
 
     def _encode_text_columns(self, X, y):
         """A frame with text / categorical / date-time columns, encoded as ``featkit rank``

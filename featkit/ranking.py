@@ -506,13 +506,15 @@ class _Skipped(Exception):
     """A method that cannot rank this table (too few rows, ...); the others may."""
 
 
-def _fit_method(spec, Xm, y, features, task, random_state, n_jobs, user_params, order=None):
+def _fit_method(spec, Xm, y, features, task, random_state, n_jobs, user_params, order=None,
+                sample=False):
     """Fit one method on its encoded matrix ``Xm``: ``(estimator, seconds)``, or raise
     :class:`_Skipped`. ``order``: the canonical column order of the float64 values, for a
-    float32 ``Xm`` (see :func:`featkit.base.given_canonical_order`)."""
+    float32 ``Xm`` (see :func:`featkit.base.given_canonical_order`); ``sample``: ``Xm``
+    is the row sample the method takes itself (:func:`featkit.base.given_row_sample`)."""
     import pandas as pd
 
-    from .base import BaseRanker, given_canonical_order
+    from .base import BaseRanker, given_canonical_order, given_row_sample
 
     t0 = time.perf_counter()
     est = _make_estimator(spec, task, random_state, n_jobs, user_params)
@@ -520,7 +522,7 @@ def _fit_method(spec, Xm, y, features, task, random_state, n_jobs, user_params, 
         order = None
     try:
         # names let identical columns be told apart in the canonical column order
-        with given_canonical_order(order):
+        with given_canonical_order(order), given_row_sample(sample):
             est.fit(pd.DataFrame(Xm, columns=features, copy=False), y if spec.needs_target else None)
     except ValueError as exc:
         error = _invalid_parameter(spec.name, user_params, exc)

@@ -182,18 +182,18 @@ def test_sampled_fits_run_last_on_one_copy_of_their_rows(aggregation, monkeypatc
     jobs = _sampling_jobs(_fitting, sizes)
 
     run_job, order, unions = _fitting._run_job, [], []
-    nested = _fitting._nested_union
+    union_of = _fitting._row_union
     monkeypatch.setattr(_fitting, "_jobs", jobs)
     monkeypatch.setattr(_fitting, "_run_job", lambda job, data=None: (
         order.append(job["spec"].name), run_job(job, data))[1])
-    monkeypatch.setattr(_fitting, "_nested_union", lambda samples: (
-        unions.append(len(samples)), nested(samples))[1])
+    monkeypatch.setattr(_fitting, "_row_union", lambda samples: (
+        unions.append(len(samples)), union_of(samples))[1])
     methods = ["gradient_boosting", "random_forest", "f_test", "permutation_boosting", "l1"]
     frame = _frame(n=400)
     new = rank_features(frame, "y", methods=methods, aggregation=aggregation)
     assert order[:5] == ["f_test", "l1", "gradient_boosting", "random_forest", "permutation_boosting"]
     assert sorted(unions) == [1, 2]  # the imputed kind's one sample, the NaN kind's two
-    monkeypatch.setattr(_fitting, "_nested_union", lambda samples: None)
+    monkeypatch.setattr(_fitting, "_row_union", lambda samples: None)
     old = rank_features(frame, "y", methods=methods, aggregation=aggregation)
     assert list(new.methods) == methods  # the results stay in plan order
     for name in methods:
@@ -202,12 +202,16 @@ def test_sampled_fits_run_last_on_one_copy_of_their_rows(aggregation, monkeypatc
     assert np.array_equal(new.consensus_rank, old.consensus_rank)
 
 
-def test_a_union_needs_every_smaller_sample_inside_it():
-    from featkit._fitting import _nested_union, sample_rows
+def test_the_union_of_samples_is_every_row_once_sorted():
+    from featkit._fitting import _row_union, sample_rows
 
     small, large = sample_rows(1_000, 100, 0), sample_rows(1_000, 300, 0)
-    assert _nested_union([small, large]) is large
-    assert _nested_union([sample_rows(1_000, 100, 1), large]) is None
+    assert _row_union([small, large]) is large  # one seed's samples nest: no new array
+    other = sample_rows(1_000, 100, 1)
+    union = _row_union([other, large])
+    assert np.array_equal(union, np.union1d(other, large))
+    unsorted = np.array([9, 2, 5])  # a method's own rows come in its own order
+    assert _row_union([unsorted, np.array([5, 1])]).tolist() == [1, 2, 5, 9]
 
 
 def test_sampled_fits_in_workers_give_the_serial_scores(monkeypatch):
