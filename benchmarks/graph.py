@@ -144,9 +144,11 @@ def part_speed(sizes, n, out):
     for d in sizes:
         X, y = synthetic(n, d)
         runs = [
-            ("InfFS_U", lambda: InfFS().fit(X).scores_, lambda: ref_inffs_u(X), 5),
-            ("InfFS_S", lambda: InfFS(supervised=True).fit(X, y).scores_, lambda: ref_inffs_s(X, y), 5),
-            ("EC-FS", lambda: ECFS().fit(X, y).scores_, lambda: ref_ecfs(X, y), 4),
+            # X, y bound now; the loop deletes them (and these lambdas) at the end of each size
+            ("InfFS_U", lambda X=X: InfFS().fit(X).scores_, lambda X=X: ref_inffs_u(X), 5),
+            ("InfFS_S", lambda X=X, y=y: InfFS(supervised=True).fit(X, y).scores_,
+             lambda X=X, y=y: ref_inffs_s(X, y), 5),
+            ("EC-FS", lambda X=X, y=y: ECFS().fit(X, y).scores_, lambda X=X, y=y: ref_ecfs(X, y), 4),
         ]
         for name, ours_fn, ref_fn, n_dd in runs:
             with warnings.catch_warnings():
@@ -166,7 +168,7 @@ def part_speed(sizes, n, out):
                 est = f"<= ~{t0 * (d / d0) ** 3:.0f} s (d^3 from d={d0})" if d0 else "n/a"
                 out(f"{name:<10}{d:>7} {t_ours:9.2f} {'skipped':>9} {'':>8} {gib(m_ours):>9} {gib(ref_bytes):>8}  "
                     f"reference not run: needs ~{ref_bytes / 1024**3:.1f} GiB; est. {est}")
-        del X, y
+        del X, y, runs
     out("")
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import shlex
 from pathlib import Path
 
@@ -19,7 +18,6 @@ from ._common import (
     fail,
     handle_errors,
     parse_params,
-    plain_message,
     print_results,
     progress,
     quiet_warnings,

@@ -14,6 +14,7 @@ from featkit.io import prepare_features
 from featkit.ranking import default_methods, rank_features
 from featkit.selection import FTestRanker, L1Ranker
 from featkit.utils._input import check_magnitude
+from _engine_jobs import sampling_jobs
 
 KINDS = ("numeric_nan", "numeric_imputed", "categorical")
 
@@ -169,18 +170,6 @@ def test_a_float32_run_ranks_as_the_float64_run(monkeypatch, model):
     _same_answers(narrow, wide)
 
 
-def _sampling_jobs(sizes):
-    make_jobs = _fitting._jobs
-
-    def jobs(plan, specs, encodings, random_state, params):
-        out = make_jobs(plan, specs, encodings, random_state, params)
-        for job in out:
-            if job["spec"].name in sizes:
-                job["rows"] = _fitting.sample_rows(plan.n_rows, sizes[job["spec"].name], random_state)
-        return out
-    return jobs
-
-
 @pytest.mark.parametrize("n_jobs", [1, 2])
 def test_sampled_fits_of_a_float32_store_rank_as_float64(monkeypatch, n_jobs):
     """Sampled fits (on one union copy, or in workers) get the order of their sample's
@@ -190,7 +179,7 @@ def test_sampled_fits_of_a_float32_store_rank_as_float64(monkeypatch, n_jobs):
 
     monkeypatch.setattr(_plan, "PARALLEL_MIN_SECONDS", 0.0)
     sizes = {"gradient_boosting": 400, "permutation_boosting": 600, "random_forest": 300}
-    monkeypatch.setattr(_fitting, "_jobs", _sampling_jobs(sizes))
+    monkeypatch.setattr(_fitting, "_jobs", sampling_jobs(sizes))
     methods = ["gradient_boosting", "random_forest", "f_test", "permutation_boosting"]
     params = {"random_forest": {"n_estimators": 30}}
     narrow, _ = _run(monkeypatch, True, methods=methods, n_jobs=n_jobs, params=params,

@@ -12,6 +12,7 @@ from featkit.base import canonical_column_order
 from featkit.io import prepare_features
 from featkit.ranking import rank_features
 from featkit.selection import BoostingPermutationRanker, FTestRanker, L1Ranker
+from _engine_jobs import sampling_jobs
 
 
 def _peak_bytes(fit):
@@ -31,19 +32,6 @@ def _tall(n, d, seed=0):
     X = rng.normal(size=(n, d))
     y = (X[:, 0] + 0.5 * X[:, 1] + rng.normal(size=n) > 0).astype(int)
     return X, y
-
-
-def _sampling_jobs(_fitting, sizes):
-    """``_fitting._jobs`` with each method of ``sizes`` fitted on that many seeded rows."""
-    make_jobs = _fitting._jobs
-
-    def jobs(plan, specs, encodings, random_state, params):
-        out = make_jobs(plan, specs, encodings, random_state, params)
-        for job in out:
-            if job["spec"].name in sizes:
-                job["rows"] = _fitting.sample_rows(plan.n_rows, sizes[job["spec"].name], random_state)
-        return out
-    return jobs
 
 
 def _as_engine_gives(X):
@@ -179,7 +167,7 @@ def test_sampled_fits_run_last_on_one_copy_of_their_rows(aggregation, monkeypatc
     from featkit import _fitting
 
     sizes = {"gradient_boosting": 150, "permutation_boosting": 220, "random_forest": 120}
-    jobs = _sampling_jobs(_fitting, sizes)
+    jobs = sampling_jobs(sizes)
 
     run_job, order, unions = _fitting._run_job, [], []
     union_of = _fitting._row_union
@@ -221,7 +209,7 @@ def test_sampled_fits_in_workers_give_the_serial_scores(monkeypatch):
 
     monkeypatch.setattr(_plan, "PARALLEL_MIN_SECONDS", 0.0)
     sizes = {"gradient_boosting": 150, "random_forest": 120}
-    jobs = _sampling_jobs(_fitting, sizes)
+    jobs = sampling_jobs(sizes)
 
     monkeypatch.setattr(_fitting, "_jobs", jobs)
     methods, params = ["gradient_boosting", "random_forest", "f_test"], {"random_forest": {"n_estimators": 20}}

@@ -21,7 +21,6 @@ import numpy as np
 from scipy import stats
 from sklearn.base import clone
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
 
 from ..base import BaseRanker
 from ..exceptions import InputError
