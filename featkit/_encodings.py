@@ -136,7 +136,7 @@ class _Encodings:
         None when the matrices are float64 (a fit computes the same order itself)."""
         if self._dtype == np.float64:
             return None
-        from .base import order_from_fingerprints
+        from ._order import order_from_fingerprints
 
         fingerprints = self._fingerprints.get(self._order_key(kind, rows))
         if fingerprints is None or any(f is None for f in fingerprints):
@@ -412,7 +412,7 @@ class _Encodings:
         """Take from a block's float64 values what must not depend on the storage type:
         the fingerprints of each kind's columns for the orders asked for, the medians of
         columns with missing values, and the consensus's rows."""
-        from .base import _column_fingerprint
+        from ._order import _column_fingerprint
 
         kinds, rows = exact
         coded = set(self._coded_columns()) if "categorical" in kinds else set()
