@@ -38,6 +38,8 @@ CANDIDATES = {
     # the default: batch_size="auto" (a third of the rows since 2026-11-30 23:00, a quarter before),
     # a network without hidden layers starts at zero
     "default": {},
+    # n_init="auto" gives 3 runs here since 2026-12-01 (benchmarks/sa_restarts.py); one run before
+    "default, one run": {"n_init": 1},
     "default, full batch": {"batch_size": None},
     # batch_size as "auto" computes it, with another number of mini-batches per epoch
     "default, 2 batches per epoch": {"batches_per_epoch": 2},

@@ -194,7 +194,9 @@ METHOD_COSTS: dict[str, CostModel] = {
     # 106-203 s on 38 x 3,051). Measured 2026-11-30 at load 4.4 (4,000 x 40 /
     # 40 x 3,000): attention 9.0 / 3.6 s, lasso 2.9 / 0.9 s, omp 2.6 / 0.5 s,
     # group_lasso 2.8 / 0.2 s; constants from the 4,000 x 40 fit divided by
-    # load / cores (2.2); a wide table is overestimated up to 3x.
+    # load / cores (2.2); a wide table was overestimated up to 3x, which is
+    # about what attention's n_init="auto" (3 runs of the logistic network
+    # below 25 rows per feature, 2026-12-01) now costs there.
     "sequential_attention": CostModel("nd", c=2.6e-5, fixed=0.3, threads=True, copies=3.0),
     "sequential_lasso": CostModel("nd", c=8.4e-6, fixed=0.3, threads=True, copies=3.0),
     "omp": CostModel("nd", c=7.3e-6, fixed=0.3, threads=True, copies=3.0),

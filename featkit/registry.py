@@ -252,7 +252,7 @@ for _score, _what in (("l1", "mean |first-layer edge output|"), ("l2", "RMS firs
     ))
 _SA_REF = "Yasuda et al., Sequential Attention for Feature Selection, ICLR 2023"
 for _name, _variant, _what in (
-    ("sequential_attention", "attention", "Sequential Attention: greedy forward selection by attention inside one training run of a logistic / linear model (an MLP from 25 rows per feature)."),
+    ("sequential_attention", "attention", "Sequential Attention: greedy forward selection by attention inside one training run of a logistic / linear model, the best of 3 runs by cross-validation (an MLP, one run, from 25 rows per feature)."),
     ("sequential_lasso", "lasso", "Sequential LASSO: group-norm penalty on unselected first-layer weights, largest norm selected per phase."),
     ("group_lasso", "group_lasso", "Group LASSO on the first-layer weights of an MLP; the k largest column norms."),
     ("omp", "omp", "Orthogonal Matching Pursuit for neural networks: largest loss-gradient norm per phase."),

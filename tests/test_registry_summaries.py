@@ -1,7 +1,7 @@
 """Registry one-line summaries say what the default estimator does."""
 
 from featkit.registry import get_method
-from featkit.selection._sequential_attention import AUTO_ROWS_PER_FEATURE, auto_hidden_layer_sizes
+from featkit.selection._sequential_attention import AUTO_N_INIT, AUTO_ROWS_PER_FEATURE, auto_hidden_layer_sizes
 
 
 def test_sequential_attention_summary_names_the_auto_network():
@@ -10,7 +10,9 @@ def test_sequential_attention_summary_names_the_auto_network():
     assert auto_hidden_layer_sizes(AUTO_ROWS_PER_FEATURE - 1, 1) == ()
     assert auto_hidden_layer_sizes(AUTO_ROWS_PER_FEATURE, 1) != ()
     assert "logistic / linear" in summary
-    assert f"MLP from {AUTO_ROWS_PER_FEATURE} rows per feature" in summary
+    assert f"MLP, one run, from {AUTO_ROWS_PER_FEATURE} rows per feature" in summary
+    # and the runs of n_init="auto"
+    assert f"best of {AUTO_N_INIT} runs" in summary
 
 
 def test_readme_method_table_row_is_the_registry_summary():

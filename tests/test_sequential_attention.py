@@ -445,3 +445,89 @@ def test_auto_batch_size():
     assert not np.array_equal(auto.attention_history_, full.attention_history_)
     assert SequentialAttentionSelector(batch_size=32, n_features_to_select=2, random_state=0,
                                        n_threads=1).fit(X, y).batch_size_ == 32
+
+
+# ------------------------------------------------------------------ n_init
+def _few_rows_per_feature(seed=0):
+    """120 x 60, three informative columns: the default is a logistic network with 3 runs."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(120, 60))
+    y = (X[:, 3] + X[:, 7] - X[:, 11] + 0.8 * rng.normal(size=120) > 0).astype(int)
+    return X, y
+
+
+def test_n_init_auto_resolves_from_the_variant_and_the_network():
+    X, y = _few_rows_per_feature()
+    common = dict(n_features_to_select=3, epochs=20, random_state=0, n_threads=1)
+    assert SequentialAttentionSelector(**common).fit(X, y).n_init_ == 3
+    # one run where the picks do not vary with the seed, or where one run is reproduced
+    assert SequentialAttentionSelector(variant="omp", **common).fit(X, y).n_init_ == 1
+    assert SequentialAttentionSelector(hidden_layer_sizes=(8,), **common).fit(X, y).n_init_ == 1
+    assert SequentialAttentionSelector(reference_schedule=True, **common).fit(X, y).n_init_ == 1
+    # an explicit value is kept, also for other variants
+    assert SequentialAttentionSelector(variant="omp", n_init=2, **common).fit(X, y).n_init_ == 2
+    # too few rows to cross-validate the runs' picks: one run
+    assert SequentialAttentionSelector(n_init=3, **common).fit(X[:5], y[:5]).n_init_ == 1
+
+
+def test_n_init_scores_each_run_by_cross_validation_and_keeps_the_best():
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = _few_rows_per_feature(1)
+    sel = SequentialAttentionSelector(n_features_to_select=4, epochs=30, random_state=0, n_threads=1).fit(X, y)
+    assert sel.init_random_states_[0] == 0 and len(set(sel.init_random_states_)) == 3
+    # each run's score by hand: the light model on that run's picks, 3 stratified folds
+    folds = StratifiedKFold(3, shuffle=True, random_state=0)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
+    for score, rs in zip(sel.init_scores_, sel.init_random_states_):
+        run = SequentialAttentionSelector(n_features_to_select=4, epochs=30, random_state=rs, n_init=1,
+                                          n_threads=1).fit(X, y)
+        expected = cross_val_score(model, X[:, run.selection_order_], y, cv=folds,
+                                   scoring="balanced_accuracy").mean()
+        assert score == pytest.approx(expected, abs=1e-12)
+    assert sel.best_init_ == int(np.argmax(sel.init_scores_))
+
+
+def test_the_kept_run_is_the_single_fit_with_its_seed(monkeypatch):
+    """Whichever run wins, the fitted selector is that run's single fit, bit for bit (held-out
+    check included)."""
+    X, y = _few_rows_per_feature(2)
+    monkeypatch.setattr(SequentialAttentionSelector, "_score_runs",
+                        lambda self, X, y, orders, seed: np.array([0.2, 0.9, 0.5]))
+    sel = SequentialAttentionSelector(n_features_to_select=4, epochs=30, random_state=0, n_threads=1).fit(X, y)
+    assert sel.best_init_ == 1
+    monkeypatch.undo()
+    alone = SequentialAttentionSelector(n_features_to_select=4, epochs=30, n_init=1, n_threads=1,
+                                        random_state=sel.init_random_states_[1]).fit(X, y)
+    assert sel.selection_order_.tolist() == alone.selection_order_.tolist()
+    assert sel.scores_.tobytes() == alone.scores_.tobytes()
+    np.testing.assert_array_equal(sel.attention_history_, alone.attention_history_)
+    assert sel.heldout_loss_ == alone.heldout_loss_
+    # one run is the plain fit of the estimator's own seed
+    first = SequentialAttentionSelector(n_features_to_select=4, epochs=30, n_init=1, n_threads=1,
+                                        random_state=0).fit(X, y)
+    assert first.init_scores_ is None and first.best_init_ == 0 and first.init_random_states_ == [0]
+
+
+def test_n_init_ties_keep_the_earliest_run_and_the_order_invariance():
+    X, y = _few_rows_per_feature(3)
+    params = dict(n_features_to_select=3, epochs=30, random_state=0, n_threads=1)
+    sel = SequentialAttentionSelector(**params).fit(X, y)
+    best = sel.init_scores_.max()
+    assert sel.best_init_ == int(np.flatnonzero(sel.init_scores_ == best)[0])
+    perm = np.random.RandomState(0).permutation(X.shape[1])
+    moved = SequentialAttentionSelector(**params).fit(X[:, perm], y)
+    assert perm[moved.selection_order_].tolist() == sel.selection_order_.tolist()
+    np.testing.assert_array_equal(moved.init_scores_, sel.init_scores_)
+
+
+def test_n_init_regression_scores_by_ridge_r2():
+    rng = np.random.RandomState(4)
+    X = rng.normal(size=(90, 40))
+    y = 2 * X[:, 5] - X[:, 9] + 0.3 * rng.normal(size=90)
+    sel = SequentialAttentionSelector(n_features_to_select=2, epochs=30, random_state=0, n_threads=1).fit(X, y)
+    assert sel.task_ == "regression" and sel.n_init_ == 3
+    assert np.all(sel.init_scores_ > 0.5) and sorted(sel.selection_order_.tolist()) == [5, 9]

@@ -59,6 +59,10 @@ AUTO_HIDDEN_UNITS = 64
 # batch_size="auto": about three mini-batches per epoch, within these bounds (docs/neural.md)
 AUTO_BATCHES_PER_EPOCH = 3
 AUTO_MIN_BATCH, AUTO_MAX_BATCH = 16, 256
+# n_init="auto": independent runs of the attention variant on a network without hidden
+# layers, the best kept by AUTO_INIT_FOLDS-fold CV of a light model on its picks (docs/neural.md)
+AUTO_N_INIT = 3
+AUTO_INIT_FOLDS = 3
 # sequential_cap="auto" of the attention variant: features chosen one phase at a time
 _AUTO_ATTENTION_CAP = 64
 # ... and of the lasso and omp variants (their phases are as long, 40 steps at least, and a
@@ -101,6 +105,20 @@ def auto_batch_size(n_samples):
     (37, 16, 256)
     """
     return int(min(AUTO_MAX_BATCH, max(AUTO_MIN_BATCH, n_samples // AUTO_BATCHES_PER_EPOCH)))
+
+
+def init_random_states(seed, n_init):
+    """The seeds of ``n_init`` independent runs: the first is ``seed`` itself, so one run is the
+    plain fit; the others are drawn from a ``SeedSequence`` of ``(seed, i)``.
+
+    Examples
+    --------
+    >>> states = init_random_states(0, 3)
+    >>> states[0], len(set(states))
+    (0, 3)
+    """
+    return [seed] + [int(np.random.SeedSequence([seed, i]).generate_state(1, dtype=np.uint64)[0] >> 1)
+                     for i in range(1, n_init)]
 
 
 class SequentialAttentionSelector(BaseRanker):
@@ -174,6 +192,19 @@ class SequentialAttentionSelector(BaseRanker):
         initial weights, attention logits and order of mini-batches, all share
         the selected set, and each phase selects the arg-max of their mean
         attention. Costs about ``ensemble_size`` times the time.
+    n_init : int or "auto", default="auto"
+        Independent runs (our addition; the paper runs once), each with its
+        own seed (``init_random_states_``; the first is the seed of
+        ``random_state``, so ``n_init=1`` is the plain fit). The run kept is
+        the one whose selected features give the best score of a light model
+        (standardised logistic regression, balanced accuracy; ridge, R^2, for
+        regression) by 3-fold cross-validation on the rows given to ``fit``;
+        the earliest run on a tie. "auto": 3 for the "attention" variant on a
+        network without hidden layers (few rows per feature: there its picks
+        vary with the seed, and a run costs a fraction of a second), else 1
+        (also with ``reference_schedule=True``, which reproduces one reference
+        run). How it was chosen: docs/neural.md. Costs about ``n_init`` times
+        the time of one run.
     sequential_cap : int, None or "auto", default="auto"
         Most features chosen one phase at a time. When k is larger (wide
         tables with ``n_features_to_select="auto"``), the first
@@ -206,6 +237,17 @@ class SequentialAttentionSelector(BaseRanker):
         gradient norms; 0 for already selected features).
     attention_learning_rate_ : float or None
         The step size the attention logits used (None for the other variants).
+    n_init_ : int
+        The number of runs made ("auto" resolved).
+    init_random_states_ : list of int
+        The seed of each run; ``SequentialAttentionSelector(n_init=1,
+        random_state=init_random_states_[best_init_])`` with the same other
+        parameters makes the kept run alone.
+    init_scores_ : ndarray of shape (n_init_,) or None
+        Each run's cross-validated score of the light model on its selected
+        features (None with a single run).
+    best_init_ : int
+        Index of the kept run.
     heldout_loss_, baseline_loss_ : float or None
         The held-out check: a seeded 20% of the rows is set aside, a fresh
         network of the same shape is trained on the other rows with only the
@@ -247,6 +289,7 @@ class SequentialAttentionSelector(BaseRanker):
         "variant": [StrOptions(set(VARIANTS))],
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "ensemble_size": [Interval(Integral, 1, None, closed="left")],
+        "n_init": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
         "sequential_cap": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"}), None],
         "features_per_step": [Interval(Integral, 1, None, closed="left")],
         "learning_rate": [POSITIVE],
@@ -264,8 +307,8 @@ class SequentialAttentionSelector(BaseRanker):
                  hidden_layer_sizes="auto", features_per_step=1, epochs=100, batch_size="auto",
                  learning_rate=0.01, attention_learning_rate="auto", warmup=0.1, min_phase_steps=40,
                  penalty=0.01, optimizer="adam", weight_decay=0.0, reference_schedule=False,
-                 ensemble_size=1, sequential_cap="auto", random_state=None, n_threads=None,
-                 device="cpu"):
+                 ensemble_size=1, n_init="auto", sequential_cap="auto", random_state=None,
+                 n_threads=None, device="cpu"):
         self.n_features_to_select = n_features_to_select
         self.variant = variant
         self.task = task
@@ -282,6 +325,7 @@ class SequentialAttentionSelector(BaseRanker):
         self.weight_decay = weight_decay
         self.reference_schedule = reference_schedule
         self.ensemble_size = ensemble_size
+        self.n_init = n_init
         self.sequential_cap = sequential_cap
         self.random_state = random_state
         self.n_threads = n_threads
@@ -304,6 +348,38 @@ class SequentialAttentionSelector(BaseRanker):
         if any(s < 1 for s in sizes):
             raise InputError(f"hidden_layer_sizes must be positive, got {sizes!r}.")
         return sizes
+
+    def _resolve_n_init(self, sizes, n_rows):
+        """``n_init`` with "auto" resolved (see the parameter); one run when the rows are too
+        few to cross-validate the runs' picks."""
+        n_init = self.n_init
+        if n_init == "auto":
+            plain = self.variant == "attention" and not sizes and not self.reference_schedule
+            n_init = AUTO_N_INIT if plain else 1
+        return 1 if n_rows < 2 * AUTO_INIT_FOLDS else int(n_init)
+
+    def _score_runs(self, X, y, orders, seed):
+        """Each run's cross-validated score of the light model on its selected features."""
+        from sklearn.base import clone
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.model_selection import cross_val_score
+
+        from ..evaluation._choose_k import _default_estimator, _splitter
+
+        model = _default_estimator(self.task_)
+        folds = _splitter(self.task_, y, AUTO_INIT_FOLDS, seed % (2**32 - 1))
+        scoring = "balanced_accuracy" if self.task_ == "classification" else "r2"
+        scores = []
+        for order in orders:
+            if not len(order):
+                scores.append(-np.inf)
+                continue
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                warnings.simplefilter("ignore", UserWarning)  # e.g. a class with fewer rows than folds
+                s = cross_val_score(clone(model), X[:, np.asarray(order)], y, cv=folds, scoring=scoring)
+            scores.append(float(np.mean(s)) if np.all(np.isfinite(s)) else -np.inf)
+        return np.asarray(scores, dtype=np.float64)
 
     # ------------------------------------------------------------- network
     def _build(self, torch, d, n_out, sizes, gen, device):
@@ -358,7 +434,6 @@ class SequentialAttentionSelector(BaseRanker):
         sd[sd == 0] = 1.0
         classification = self.task_ == "classification"
         with torch_threads(torch, self.n_threads, work=X.size):
-            gen = make_generator(torch, seed)
             xs = as_tensor(torch, (X - mu) / sd, device)
             if classification:
                 n_out = int(y.max()) + 1
@@ -375,9 +450,19 @@ class SequentialAttentionSelector(BaseRanker):
                     return F.mse_loss(out, target)
 
             n_members = self.ensemble_size if self.variant == "attention" else 1
-            members = [self._build(torch, d, n_out, sizes, gen, device) for _ in range(n_members)]
-            engine = _Engine(self, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps)
-            order, history, last = engine.run()
+            self.n_init_ = self._resolve_n_init(sizes, n)
+            self.init_random_states_ = init_random_states(seed, self.n_init_)
+            runs = []
+            for run_seed in self.init_random_states_:
+                # each run exactly as a single fit with that seed would make it
+                gen = make_generator(torch, run_seed)
+                members = [self._build(torch, d, n_out, sizes, gen, device) for _ in range(n_members)]
+                engine = _Engine(self, torch, members, xs, yt, loss_fn, gen, device, k, per_step, n_steps)
+                runs.append((engine, *engine.run()))
+            self.init_scores_ = None if len(runs) == 1 else self._score_runs(X, y, [r[1] for r in runs], seed)
+            self.best_init_ = 0 if self.init_scores_ is None else int(np.argmax(self.init_scores_))
+            engine, order, history, last = runs[self.best_init_]
+            seed = self.init_random_states_[self.best_init_]
 
             self._heldout_check(torch, xs, y, order, seed, device, sizes, n_out, engine.total)
         order = np.asarray(order, dtype=np.int64)
