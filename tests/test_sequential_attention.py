@@ -531,3 +531,17 @@ def test_n_init_regression_scores_by_ridge_r2():
     sel = SequentialAttentionSelector(n_features_to_select=2, epochs=30, random_state=0, n_threads=1).fit(X, y)
     assert sel.task_ == "regression" and sel.n_init_ == 3
     assert np.all(sel.init_scores_ > 0.5) and sorted(sel.selection_order_.tolist()) == [5, 9]
+
+
+def test_runs_that_cannot_be_cross_validated_keep_the_first_quietly():
+    """One row of the second class: some folds' fits fail; no warning of the internal CV escapes."""
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(12, 30)), np.array([0] * 11 + [1])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sel = SequentialAttentionSelector(n_features_to_select=3, epochs=10, random_state=0, n_threads=1).fit(X, y)
+    assert sel.n_init_ == 3 and np.all(np.isneginf(sel.init_scores_)) and sel.best_init_ == 0
+    # only the held-out check may speak (about the selection); nothing from scikit-learn's CV
+    assert all("SequentialAttentionSelector" in str(w.message) for w in caught), [str(w.message) for w in caught]

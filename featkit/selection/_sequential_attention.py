@@ -245,7 +245,9 @@ class SequentialAttentionSelector(BaseRanker):
         parameters makes the kept run alone.
     init_scores_ : ndarray of shape (n_init_,) or None
         Each run's cross-validated score of the light model on its selected
-        features (None with a single run).
+        features (None with a single run; -inf where the light model could
+        not be cross-validated, e.g. a fold with one class: when no run can
+        be scored the first is kept).
     best_init_ : int
         Index of the kept run.
     heldout_loss_, baseline_loss_ : float or None
@@ -361,7 +363,6 @@ class SequentialAttentionSelector(BaseRanker):
     def _score_runs(self, X, y, orders, seed):
         """Each run's cross-validated score of the light model on its selected features."""
         from sklearn.base import clone
-        from sklearn.exceptions import ConvergenceWarning
         from sklearn.model_selection import cross_val_score
 
         from ..evaluation._choose_k import _default_estimator, _splitter
@@ -375,9 +376,11 @@ class SequentialAttentionSelector(BaseRanker):
                 scores.append(-np.inf)
                 continue
             with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                warnings.simplefilter("ignore", UserWarning)  # e.g. a class with fewer rows than folds
+                # an internal check: convergence, a class with fewer rows than folds, a fold
+                # with one class (its fit fails and scores NaN) are not the user's business
+                warnings.simplefilter("ignore")
                 s = cross_val_score(clone(model), X[:, np.asarray(order)], y, cv=folds, scoring=scoring)
+            # a run that cannot be scored ranks last; when none can, the first run is kept
             scores.append(float(np.mean(s)) if np.all(np.isfinite(s)) else -np.inf)
         return np.asarray(scores, dtype=np.float64)
 
