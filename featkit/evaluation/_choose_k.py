@@ -83,6 +83,27 @@ def _default_estimator(task):
     return make_pipeline(StandardScaler(), inner)
 
 
+def default_scoring(task):
+    """The light model's score: balanced accuracy (classification) or R^2 (regression)."""
+    return "balanced_accuracy" if task == "classification" else "r2"
+
+
+def light_cv_scores(model, X, y, folds, scoring):
+    """Fold scores of a clone of ``model`` on ``X`` (NaN where a fold's fit failed), quietly.
+
+    Many small fits: BLAS threads would only add contention, and the convergence
+    chatter of small folds is not the user's business. Shared by
+    :class:`CrossValidatedK` and ``SequentialAttentionSelector(n_init=...)``.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import cross_val_score
+    from threadpoolctl import threadpool_limits
+
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore")
+        return cross_val_score(clone(model), X, y, cv=folds, scoring=scoring)
+
+
 def _splitter(task, y, cv, random_state):
     from sklearn.model_selection import KFold, StratifiedKFold
 
@@ -149,10 +170,6 @@ class CrossValidatedK(BaseEstimator):
             ``k`` (chosen), ``grid``, ``scores`` (mean per k), ``errors``
             (standard error per k), ``scoring``, ``cv``.
         """
-        from sklearn.base import clone
-        from sklearn.model_selection import cross_val_score
-        from threadpoolctl import threadpool_limits
-
         if not isinstance(self.cv, int) or isinstance(self.cv, bool) or self.cv < 2:
             raise InputError(f"CrossValidatedK.cv must be an int of at least 2, got {self.cv!r}.")
         if y is None:
@@ -165,15 +182,12 @@ class CrossValidatedK(BaseEstimator):
                              f"{self.cv} folds, got {X.shape[0]}.")
         order = np.argsort(np.asarray(ranking, dtype=np.float64), kind="stable")
         grid = cv_k_grid(X.shape[1], self.max_points)
-        scoring = self.scoring or ("balanced_accuracy" if task == "classification" else "r2")
+        scoring = self.scoring or default_scoring(task)
         model = _default_estimator(task) if self.estimator is None else self.estimator
         folds = _splitter(task, y, self.cv, random_state)
         means, errors = [], []
         for k in grid:
-            # many small fits: BLAS threads only add contention
-            with warnings.catch_warnings(), threadpool_limits(1):
-                warnings.simplefilter("ignore")  # convergence chatter of small folds
-                s = cross_val_score(clone(model), X[:, order[:k]], y, cv=folds, scoring=scoring)
+            s = light_cv_scores(model, X[:, order[:k]], y, folds, scoring)
             s = s[np.isfinite(s)]
             means.append(float(s.mean()) if s.size else float("nan"))
             errors.append(float(s.std(ddof=1) / math.sqrt(s.size)) if s.size > 1 else 0.0)

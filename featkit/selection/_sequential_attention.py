@@ -361,26 +361,20 @@ class SequentialAttentionSelector(BaseRanker):
         return 1 if n_rows < 2 * AUTO_INIT_FOLDS else int(n_init)
 
     def _score_runs(self, X, y, orders, seed):
-        """Each run's cross-validated score of the light model on its selected features."""
-        from sklearn.base import clone
-        from sklearn.model_selection import cross_val_score
-
-        from ..evaluation._choose_k import _default_estimator, _splitter
+        """Each run's cross-validated score of the light model on its selected features (the
+        model, folds and score of ``n_features_to_select="cv"``)."""
+        from ..evaluation._choose_k import _default_estimator, _splitter, default_scoring, light_cv_scores
 
         model = _default_estimator(self.task_)
         folds = _splitter(self.task_, y, AUTO_INIT_FOLDS, seed % (2**32 - 1))
-        scoring = "balanced_accuracy" if self.task_ == "classification" else "r2"
         scores = []
         for order in orders:
             if not len(order):
                 scores.append(-np.inf)
                 continue
-            with warnings.catch_warnings():
-                # an internal check: convergence, a class with fewer rows than folds, a fold
-                # with one class (its fit fails and scores NaN) are not the user's business
-                warnings.simplefilter("ignore")
-                s = cross_val_score(clone(model), X[:, np.asarray(order)], y, cv=folds, scoring=scoring)
-            # a run that cannot be scored ranks last; when none can, the first run is kept
+            s = light_cv_scores(model, X[:, np.asarray(order)], y, folds, default_scoring(self.task_))
+            # a run that cannot be scored (a fold with one class fails its fit) ranks last;
+            # when none can, the first run is kept
             scores.append(float(np.mean(s)) if np.all(np.isfinite(s)) else -np.inf)
         return np.asarray(scores, dtype=np.float64)
 
